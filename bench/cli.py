@@ -1,0 +1,53 @@
+"""The `isabench` command: one subcommand per module, imported only when used.
+
+Each subcommand module exposes `add_arguments(parser)` and `main(args) -> int`. Importing lazily keeps
+`isabench asm` and `isabench solve --backend isa` free of torch's multi-second import.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("bench.cmd_run", "run tasks on the ISA and the LLM side, score, save results and plots"),
+    "tasks": ("bench.cmd_tasks", "list the registered tasks"),
+    "solve": ("bench.cmd_solve", "answer one task instance with the reference, the ISA or the LLM"),
+    "asm": ("isa.cli", "assemble, disassemble or run a register-machine program"),
+    "train": ("llm.cmd_train", "train (or fine-tune) the embedded default model"),
+    "report": ("bench.cmd_report", "regenerate tables (Markdown, LaTeX) from a saved run"),
+    "plot": ("bench.cmd_plot", "regenerate the figures of a saved run"),
+}
+
+
+def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | None]:
+    parser = argparse.ArgumentParser(prog="isabench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = None
+    for name, (module_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        # Only the chosen subcommand's module is imported; the others need just their help line.
+        if argv and argv[0] == name:
+            chosen = importlib.import_module(module_name)
+            chosen.add_arguments(p)
+            p.set_defaults(_module=chosen)
+    return parser, chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, _ = build_parser(argv)
+    args = parser.parse_args(argv)
+    if getattr(args, "_module", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.main(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""`pytest --benchmark`: the project's own switch for benchmark tests.
+
+pytest-benchmark has no option of this name (its own are all `--benchmark-*`, left untouched here). A benchmark test
+is any test that uses the `benchmark` fixture or carries the `slow` marker: skipped by default, run with `--benchmark`,
+which also saves pytest-benchmark's JSON under results/benchmarks/.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+RESULTS = Path(__file__).parent / "results" / "benchmarks"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--benchmark",
+        action="store_true",
+        default=False,
+        help="run the benchmark tests and long sweeps (skipped otherwise); JSON is saved under results/benchmarks/",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("--benchmark"):
+        return
+    opt = config.option
+    # Save every benchmarked run unless the user chose otherwise with the plugin's own flags.
+    if hasattr(opt, "benchmark_autosave") and not getattr(opt, "benchmark_save", None):
+        opt.benchmark_autosave = True
+    if hasattr(opt, "benchmark_storage") and str(getattr(opt, "benchmark_storage", "")).endswith(".benchmarks"):
+        opt.benchmark_storage = f"file://{RESULTS}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--benchmark"):
+        return
+    skip = pytest.mark.skip(reason="benchmark: run with `pytest --benchmark`")
+    for item in items:
+        if "benchmark" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow"):
+            item.add_marker(skip)
