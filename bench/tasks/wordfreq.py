@@ -1,0 +1,72 @@
+"""Word frequency: every word with its count, in order of first appearance (word rule: isa/words.py)."""
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+from isa.words import word_counts
+
+from .base import Score, Task, TaskInputError, first_line
+
+# Short, common words: a small model can copy them and the generator can repeat them often enough to count.
+VOCABULARY = (
+    "the cat dog saw a big red sun sky sea map pen cup box hat bed run sat ran hot one two"
+).split()
+PAIR = re.compile(r"([a-z]+) (\d+)")
+
+
+def format_counts(counts) -> str:
+    return " ".join(f"{w} {c}" for w, c in counts)
+
+
+class WordFreq(Task):
+    name, version, axis, program = "wordfreq", "1", "words", "wordfreq"
+    difficulties = (2, 4, 6, 8)
+    example = "the cat saw the cat"
+
+    def parse(self, text: str) -> str:
+        if "\n" in text:
+            raise TaskInputError("wordfreq: the text must be one line (the prompt ends at a newline)")
+        return text
+
+    def generate(self, rng: random.Random, difficulty: int) -> str:
+        # Few distinct words so that counts above 1 are common.
+        distinct = rng.sample(VOCABULARY, rng.randint(max(1, difficulty // 4), min(difficulty, 4)))
+        return " ".join(rng.choice(distinct) for _ in range(difficulty))
+
+    def space_size(self, difficulty: int) -> int:
+        return len(VOCABULARY) ** difficulty
+
+    def reference(self, text: str) -> str:
+        return format_counts(word_counts(self.parse(text)))
+
+    def prompt(self, text: str) -> str:
+        return f"count words: {self.parse(text)} ="
+
+    def parse_reply(self, reply: str) -> str | None:
+        """`word count word count ...` on the first line, or None; the empty reply is the empty answer."""
+        tokens = first_line(reply).split()
+        pairs = list(zip(tokens[::2], tokens[1::2]))
+        if len(tokens) % 2 or not all(PAIR.fullmatch(f"{w} {c}") for w, c in pairs):
+            return None
+        return format_counts((w, int(c)) for w, c in pairs)
+
+    def score(self, predicted: str | None, reference: str) -> Score:
+        if predicted is None:
+            return Score(False, 0.0)
+        pred, ref = Counter(PAIR.findall(predicted)), Counter(PAIR.findall(reference))
+        if not pred and not ref:
+            return Score(predicted == reference, 1.0)
+        hits = sum((pred & ref).values())
+        f1 = 2 * hits / (sum(pred.values()) + sum(ref.values()))
+        return Score(predicted == reference, f1)
+
+    def max_new_tokens(self, text: str) -> int:
+        return len(text) + 4 * len(text.split()) + 4
+
+    def isa_input(self, value: str) -> str:
+        return value
+
+    def format_isa(self, value) -> str:
+        return format_counts(value)
