@@ -18,7 +18,8 @@ def evaluate(text: str) -> int:
     while pos < end:
         m = TOKEN.match(text, pos)
         if not m:
-            raise TaskInputError(f"expr: unexpected character {text[pos:].lstrip()[:1]!r} at column {pos + 1}")
+            col = len(text) - len(text[pos:].lstrip())
+            raise TaskInputError(f"expr: unexpected character {text[col]!r} at column {col + 1} in {text!r}")
         tokens.append((m.start(m.lastindex), m.group(m.lastindex)))
         pos = m.end()
     tokens.append((end, ""))
