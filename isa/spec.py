@@ -1,0 +1,124 @@
+"""The instruction set: the one place that defines every opcode, its operand shape and its semantics.
+
+The assembler, the disassembler, both interpreters and the generated reference (isa/ISA.md) read this table.
+
+Machine model
+-------------
+- 16 general-purpose int64 registers r0..r15; `lr` is another name for r15, the register CALL writes.
+- Word-addressed int64 memory of a size chosen per run; the program's data section is laid at address 0.
+- Fixed-width instructions: each is four int64 words `[opcode, a, b, c]`; operands fill a, b, c in order and a
+  memory operand `[rb + off]` fills two of them (base register, then offset).
+- Execution starts at pc 0 and ends at HALT or at a trap.
+
+Arithmetic is 64-bit two's complement with wrap-around in every tier. Division truncates towards zero and the
+remainder takes the dividend's sign (as in C); INT_MIN / -1 wraps to INT_MIN and INT_MIN % -1 is 0. A shift amount
+is read as unsigned: amounts of 64 or more (and negative ones) give 0 for SHL and SHR, and the sign fill
+(0 or -1) for SAR.
+
+Steps and traps: `steps` counts executed instructions, HALT included. An instruction that traps is not counted and
+changes nothing; the run stops with pc at it. Before each instruction, if steps == fuel the run stops with
+OUT_OF_FUEL (pc at the instruction that did not run). Invalid opcodes, register numbers and jump targets are
+rejected when a program is loaded, so they never reach a run.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+NUM_REGS = 16
+LINK_REG = 15
+INSTR_WIDTH = 4  # words per instruction: opcode, a, b, c
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+
+# Operand kinds, one letter each, in assembly order:
+#   r  register r0..r15 (one field)
+#   i  immediate: an int64, a named constant (.equ), a label's address or a character literal (one field)
+#   l  code label: an instruction index, checked at load time (one field)
+#   m  memory operand `[rb]`, `[rb + off]` or `[rb - off]` (two fields: base register, offset)
+OPERAND_FIELDS = {"r": 1, "i": 1, "l": 1, "m": 2}
+
+
+class Status(enum.IntEnum):
+    """How a run ended. HALTED is success; everything else is a trap, reported with the pc where it happened."""
+
+    HALTED = 0
+    OUT_OF_FUEL = 1  # the step limit given for the run was reached
+    DIV_ZERO = 2  # DIV, MOD, DIVI or MODI by zero
+    MEM_OOB = 3  # a load or store outside [0, mem_size)
+    BAD_PC = 4  # execution ran past the last instruction, or JR/RET to an address outside the program
+
+
+@dataclass(frozen=True)
+class Op:
+    code: int
+    name: str  # mnemonic as written in assembly (case-insensitive there)
+    operands: str  # operand kinds, see OPERAND_FIELDS
+    semantics: str  # one line, in terms of the fields: rd/ra/rb registers, imm immediate, L label
+    group: str
+
+
+def _ops() -> tuple[Op, ...]:
+    table = [
+        ("halt", "", "stop the run with status HALTED", "control"),
+        ("li", "ri", "rd = imm", "move"),
+        ("mov", "rr", "rd = ra", "move"),
+        ("add", "rrr", "rd = ra + rb (wraps)", "arithmetic"),
+        ("sub", "rrr", "rd = ra - rb (wraps)", "arithmetic"),
+        ("mul", "rrr", "rd = ra * rb (low 64 bits)", "arithmetic"),
+        ("div", "rrr", "rd = ra / rb truncated towards zero; rb == 0 traps DIV_ZERO", "arithmetic"),
+        ("mod", "rrr", "rd = ra % rb with the sign of ra; rb == 0 traps DIV_ZERO", "arithmetic"),
+        ("and", "rrr", "rd = ra & rb", "bitwise"),
+        ("or", "rrr", "rd = ra | rb", "bitwise"),
+        ("xor", "rrr", "rd = ra ^ rb", "bitwise"),
+        ("shl", "rrr", "rd = ra << rb; 0 when rb is not in 0..63", "bitwise"),
+        ("shr", "rrr", "rd = ra >> rb, logical (zero fill); 0 when rb is not in 0..63", "bitwise"),
+        ("sar", "rrr", "rd = ra >> rb, arithmetic (sign fill); sign fill when rb is not in 0..63", "bitwise"),
+        ("addi", "rri", "rd = ra + imm (wraps)", "arithmetic"),
+        ("subi", "rri", "rd = ra - imm (wraps)", "arithmetic"),
+        ("muli", "rri", "rd = ra * imm (low 64 bits)", "arithmetic"),
+        ("divi", "rri", "rd = ra / imm truncated towards zero; imm == 0 traps DIV_ZERO", "arithmetic"),
+        ("modi", "rri", "rd = ra % imm with the sign of ra; imm == 0 traps DIV_ZERO", "arithmetic"),
+        ("andi", "rri", "rd = ra & imm", "bitwise"),
+        ("ori", "rri", "rd = ra | imm", "bitwise"),
+        ("xori", "rri", "rd = ra ^ imm", "bitwise"),
+        ("shli", "rri", "rd = ra << imm; 0 when imm is not in 0..63", "bitwise"),
+        ("shri", "rri", "rd = ra >> imm, logical; 0 when imm is not in 0..63", "bitwise"),
+        ("sari", "rri", "rd = ra >> imm, arithmetic; sign fill when imm is not in 0..63", "bitwise"),
+        ("slt", "rrr", "rd = 1 if ra < rb (signed) else 0", "compare"),
+        ("slti", "rri", "rd = 1 if ra < imm (signed) else 0", "compare"),
+        ("ld", "rm", "rd = mem[rb + off]; MEM_OOB unless 0 <= rb + off < mem_size", "memory"),
+        ("st", "rm", "mem[rb + off] = ra; MEM_OOB unless 0 <= rb + off < mem_size", "memory"),
+        ("jmp", "l", "pc = L", "control"),
+        ("beq", "rrl", "if ra == rb: pc = L", "control"),
+        ("bne", "rrl", "if ra != rb: pc = L", "control"),
+        ("blt", "rrl", "if ra < rb (signed): pc = L", "control"),
+        ("bge", "rrl", "if ra >= rb (signed): pc = L", "control"),
+        ("beqi", "ril", "if ra == imm: pc = L", "control"),
+        ("bnei", "ril", "if ra != imm: pc = L", "control"),
+        ("blti", "ril", "if ra < imm (signed): pc = L", "control"),
+        ("bgei", "ril", "if ra >= imm (signed): pc = L", "control"),
+        ("call", "l", "lr = pc + 1; pc = L (lr is r15)", "control"),
+        ("ret", "", "pc = lr; BAD_PC unless 0 <= lr < program length", "control"),
+        ("jr", "r", "pc = ra; BAD_PC unless 0 <= ra < program length", "control"),
+    ]
+    return tuple(Op(code, name, shape, sem, group) for code, (name, shape, sem, group) in enumerate(table))
+
+
+OPS: tuple[Op, ...] = _ops()
+BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+BY_CODE: dict[int, Op] = {op.code: op for op in OPS}
+# Integer constants for the interpreters: OP_HALT, OP_LI, ... (Numba folds module-level ints into the code).
+globals().update({f"OP_{op.name.upper()}": op.code for op in OPS})
+NUM_OPS = len(OPS)
+
+
+def fields(op: Op) -> int:
+    """How many of the three operand words the op uses."""
+    return sum(OPERAND_FIELDS[k] for k in op.operands)
+
+
+def wrap64(x: int) -> int:
+    """Python int -> the int64 it wraps to (the reference interpreter's one arithmetic rule)."""
+    x &= (1 << 64) - 1
+    return x - (1 << 64) if x >> 63 else x
