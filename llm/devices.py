@@ -1,0 +1,73 @@
+"""Pick the torch device and dtype: `auto` follows the hardware, an explicit request that cannot be met fails loudly."""
+from __future__ import annotations
+
+import torch
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+# Accepted spellings -> torch dtype name; "auto" is resolved per device.
+DTYPE_NAMES = {
+    "float32": "float32", "fp32": "float32", "float": "float32",
+    "bfloat16": "bfloat16", "bf16": "bfloat16",
+    "float16": "float16", "fp16": "float16", "half": "float16",
+}
+
+
+class DeviceUnavailableError(ValueError):
+    """The requested device does not exist on this machine (or in this torch build)."""
+
+
+def mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """'auto' -> cuda, else mps, else cpu. 'cuda:1' is accepted. Unavailable requests raise DeviceUnavailableError."""
+    name = (device or "auto").strip().lower()
+    kind = name.split(":", 1)[0]
+    if kind not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: choose one of {', '.join(DEVICES)} (or cuda:N)")
+    if kind == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if kind == "cuda":
+        if not torch.cuda.is_available():
+            build = "a CPU-only torch build" if torch.version.cuda is None else f"torch built for CUDA {torch.version.cuda}"
+            raise DeviceUnavailableError(
+                f"device {device!r} requested but CUDA is not available here ({build}, torch {torch.__version__}); "
+                "use --device cpu or --device auto")
+        if ":" in name:
+            index = int(name.split(":", 1)[1])
+            if index >= torch.cuda.device_count():
+                raise DeviceUnavailableError(
+                    f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
+        return torch.device(name)
+    if kind == "mps" and not mps_available():
+        raise DeviceUnavailableError(f"device {device!r} requested but Apple MPS is not available here; use --device cpu")
+    return torch.device(name)
+
+
+def resolve_dtype(dtype: str | torch.dtype = "auto", device: torch.device | str = "cpu") -> torch.dtype:
+    """'auto': bf16 on CUDA when supported, else fp16 there; fp32 on CPU and MPS (half precision is slow or lossy there)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = (dtype or "auto").strip().lower()
+    kind = torch.device(device).type
+    if name == "auto":
+        if kind == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    if name not in DTYPE_NAMES:
+        raise ValueError(f"unknown dtype {dtype!r}: choose auto, float32, bfloat16 or float16")
+    return getattr(torch, DTYPE_NAMES[name])
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels so that wall-clock timers measure the work, not its launch."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()

@@ -1,0 +1,154 @@
+"""Greedy, batched generation with any Hugging Face causal LM (a hub id or a local folder)."""
+from __future__ import annotations
+
+import time
+
+import torch
+
+from llm.devices import resolve_device, resolve_dtype, synchronize
+from llm.locate import content_hash, has_safetensors, resolve_model
+from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
+from llm.runner import Completion, count_parameters
+
+
+class ChatTemplateMissingError(ValueError):
+    """chat=True but the tokenizer carries no chat template to wrap prompts with."""
+
+
+class HFBackend:
+    """A loaded model + tokenizer; `generate` answers prompts in order, greedily, in length-sorted batches."""
+
+    def __init__(self, model, tokenizer, device: torch.device, batch_size: int, chat: bool, info: dict):
+        self.model, self.tokenizer, self.device = model, tokenizer, device
+        self.batch_size, self.chat, self.info = batch_size, chat, info
+        self.eos_ids = eos_token_ids(model, tokenizer)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[0]
+        self.max_positions = max_positions(model.config)
+        self._stop_ids: dict[tuple[str, ...], torch.Tensor] = {}
+
+    def encode(self, prompts: list[str]) -> list[list[int]]:
+        if self.chat:
+            prompts = [self.tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=False,
+                                                          add_generation_prompt=True) for p in prompts]
+        # A chat template already holds its own special tokens; plain prompts get the tokenizer's usual ones.
+        ids = self.tokenizer(list(prompts), add_special_tokens=not self.chat)["input_ids"]
+        for i, row in enumerate(ids):
+            if not row:
+                raise ValueError(f"prompt {i} ({prompts[i]!r}) encodes to no tokens; nothing to continue from")
+        return ids
+
+    def stop_ids(self, stops: tuple[str, ...]) -> torch.Tensor:
+        if stops not in self._stop_ids:
+            ids = token_ids_containing(self.tokenizer, list(stops)) if stops else []
+            self._stop_ids[stops] = torch.tensor(ids, dtype=torch.long, device=self.device)
+        return self._stop_ids[stops]
+
+    @torch.inference_mode()
+    def generate(self, prompts: list[str], max_new_tokens: int, stop: list[str] = ("\n",)) -> list[Completion]:
+        if isinstance(prompts, str):
+            raise TypeError("prompts must be a list of strings, not one string")
+        if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+        if not prompts:
+            return []
+        stops = tuple(s for s in stop if s)
+        encoded = self.encode(prompts)
+        longest = max((len(ids) for ids in encoded), default=0)
+        if self.max_positions and longest + max_new_tokens > self.max_positions:
+            raise ValueError(f"a prompt of {longest} tokens + max_new_tokens={max_new_tokens} exceeds the model's "
+                             f"{self.max_positions} positions")
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))  # similar lengths share a batch: less padding
+        results: list[Completion | None] = [None] * len(encoded)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            for i, completion in zip(batch, self.generate_batch([encoded[i] for i in batch], max_new_tokens, stops)):
+                results[i] = completion
+        return results
+
+    def generate_batch(self, rows: list[list[int]], max_new_tokens: int, stops: tuple[str, ...]) -> list[Completion]:
+        synchronize(self.device)
+        started = time.perf_counter()
+        width = max(len(r) for r in rows)
+        input_ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((len(rows), width), dtype=torch.long)
+        for j, row in enumerate(rows):  # left padding: every row's last prompt token sits in the same column
+            input_ids[j, width - len(row):] = torch.tensor(row)
+            attention[j, width - len(row):] = 1
+        criteria = [StopOnStrings(self.tokenizer, list(stops), self.stop_ids(stops), width)] if stops else []
+        out = self.model.generate(
+            input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
+            max_new_tokens=max_new_tokens, do_sample=False, num_beams=1, pad_token_id=self.pad_id,
+            eos_token_id=self.eos_ids, stopping_criteria=criteria, temperature=None, top_p=None, top_k=None)
+        new_tokens = out[:, width:].tolist()
+        texts = [self.finish(ids, list(stops)) for ids in new_tokens]
+        synchronize(self.device)
+        latency = time.perf_counter() - started
+        return [Completion(text, len(row), generated, latency, len(rows)) for row, (text, generated) in zip(rows, texts)]
+
+    def finish(self, ids: list[int], stops: list[str]) -> tuple[str, int]:
+        """(text cut before the first stop, tokens generated through the stop / EOS / limit) for one row."""
+        # Only EOS or a stop finishes a row; the pads generate() writes after that are never reached, so a pad the
+        # model itself produced mid-text counts as generated (and decodes to nothing).
+        end = next((k for k, t in enumerate(ids) if t in self.eos_ids), len(ids))
+        text = self.tokenizer.decode(ids[:end], skip_special_tokens=True)
+        cut = first_stop(text, stops)
+        if cut >= 0:
+            return text[:cut], tokens_through_stop(self.tokenizer, ids[:end], stops)
+        return text, min(end + 1, len(ids))
+
+
+def eos_token_ids(model, tokenizer) -> list[int]:
+    """EOS ids from the generation config (may be several) and the tokenizer, deduplicated in order."""
+    found = model.generation_config.eos_token_id if model.generation_config is not None else None
+    ids = list(found) if isinstance(found, (list, tuple)) else ([found] if found is not None else [])
+    if tokenizer.eos_token_id is not None:
+        ids.append(tokenizer.eos_token_id)
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise ValueError("the model has no EOS token in its tokenizer or generation config; cannot pad or stop")
+    return ids
+
+
+def max_positions(config) -> int | None:
+    for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def load_hf_backend(model: str, *, device="auto", dtype="auto", batch_size=32, threads=None, chat=False,
+                    trust_remote_code=False) -> HFBackend:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import transformers
+
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if threads is not None:
+        if not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        torch.set_num_threads(threads)
+    torch_device = resolve_device(device)
+    torch_dtype = resolve_dtype(dtype, torch_device)
+    source = resolve_model(str(model))
+    common = dict(revision=source.revision, local_files_only=source.local_files_only,
+                  trust_remote_code=trust_remote_code)
+    tokenizer = AutoTokenizer.from_pretrained(source.load, **common)
+    if chat and not getattr(tokenizer, "chat_template", None):
+        raise ChatTemplateMissingError(f"chat=True but the tokenizer of {model!r} has no chat template; "
+                                       "run without chat (plain completion prompts) or use a chat model")
+    safetensors = has_safetensors(source.local_dir) if source.local_dir else None
+    lm = AutoModelForCausalLM.from_pretrained(source.load, dtype=torch_dtype, use_safetensors=safetensors, **common)
+    lm.to(torch_device).eval()
+    total, non_embedding = count_parameters(lm)
+    info = {
+        "backend": "transformers", "model": str(model), "path": str(source.local_dir) if source.local_dir else None,
+        "hub_id": source.hub_id, "revision": source.revision,
+        "content_hash": content_hash(source.local_dir) if source.local_dir else None,
+        "model_type": lm.config.model_type, "dtype": str(torch_dtype).removeprefix("torch."),
+        "device": str(torch_device), "torch_threads": torch.get_num_threads(), "n_params": total,
+        "n_params_non_embedding": non_embedding, "batch_size": batch_size, "chat": chat,
+        "trust_remote_code": trust_remote_code, "stop_method": "token-id set + tail decode",
+        "torch_version": torch.__version__, "transformers_version": transformers.__version__,
+    }
+    return HFBackend(lm, tokenizer, torch_device, batch_size, chat, info)
