@@ -1,0 +1,138 @@
+"""`isabench run`: both sides on identical instances; records, summary, metadata, tables and plots in one folder.
+
+Rerunning the same command resumes: samples already recorded (same instance, side and model identity) are skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from bench.sides import BACKENDS, SideOptions
+
+DEFAULT_N = 20  # per task x difficulty: the default suite then takes a few minutes on 2 CPU cores (see report)
+
+
+def comma_list(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def levels(text: str) -> list[int]:
+    """'1,2,5' or '1-3' or '1-3,5' -> sorted distinct positive integers."""
+    out: set[int] = set()
+    for part in comma_list(text):
+        lo, _, hi = part.partition("-")
+        try:
+            a, b = int(lo), int(hi or lo)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"difficulty {part!r} is not an integer or a range like 1-3") from None
+        if a < 1 or b < a:
+            raise argparse.ArgumentTypeError(f"difficulty {part!r}: need positive integers, low-high ascending")
+        out.update(range(a, b + 1))
+    return sorted(out)
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tasks", type=comma_list, default=None, help="comma-separated task names (default: all)")
+    p.add_argument("--backends", type=comma_list, default=["isa", "llm"],
+                   help=f"comma-separated sides among {', '.join(BACKENDS)} (default: isa,llm)")
+    p.add_argument("--model", default=None, help="LLM: a model folder or hub id (default: the embedded model)")
+    p.add_argument("--device", default="auto", help="LLM device: auto, cpu, cuda, cuda:N, mps (default: auto)")
+    p.add_argument("--dtype", default="auto", help="LLM dtype: auto, float32, bfloat16, float16 (default: auto)")
+    p.add_argument("--batch-size", type=positive, default=32, help="LLM prompts per generate call (default: 32)")
+    p.add_argument("--threads", type=positive, default=None, help="torch CPU threads for the LLM (default: torch's)")
+    p.add_argument("--chat", action="store_true", help="wrap prompts in the model's chat template")
+    p.add_argument("--n", type=positive, default=DEFAULT_N, help=f"instances per task x difficulty ({DEFAULT_N})")
+    p.add_argument("--difficulties", type=levels, default=None,
+                   help="levels for every chosen task, e.g. 1,2,3 or 1-5 (default: each task's own)")
+    p.add_argument("--seed", type=int, default=0, help="instance seed: same seed, same instances, same prompts")
+    p.add_argument("--split", choices=("test", "train"), default="test",
+                   help="test: instances held out of the embedded model's training (default)")
+    p.add_argument("--out", type=Path, default=None, help="run folder (default: results/<readable name>)")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures (tables and CSV are still written)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
+    """A name made of the settings, not the time: rerunning the same command finds and resumes the same folder."""
+    model = "default-model" if args.model is None else Path(args.model.rstrip("/")).name.replace("/", "_")
+    which = "all" if tasks == all_tasks else "+".join(tasks)
+    parts = [model if "llm" in args.backends else "no-llm", which, "+".join(args.backends), f"n{args.n}",
+             f"s{args.seed}"]
+    if args.difficulties:
+        parts.append("d" + "-".join(map(str, args.difficulties)))
+    if args.split != "test":
+        parts.append(args.split)
+    return Path("results") / "_".join(parts)
+
+
+def terminate_as_interrupt(signum, frame):
+    raise KeyboardInterrupt  # `kill` then ends like Ctrl-C: finished samples are on disk and the summary is written
+
+
+def main(args) -> int:
+    from bench import run_folder
+    from bench.meta import run_metadata
+    from bench.report import text_table
+    from bench.runner import RunConfig, run
+    from bench.tasks import task_names, get_task
+
+    all_tasks = task_names()
+    tasks = args.tasks or all_tasks
+    for name in tasks:
+        get_task(name)  # unknown names fail here, listing the known ones
+    for b in args.backends:
+        if b not in BACKENDS:
+            raise SystemExit(f"isabench run: unknown backend {b!r}; choose from {', '.join(BACKENDS)}")
+    out = args.out or default_out(args, tasks, all_tasks)
+    cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
+                    seed=args.seed, split=args.split, progress=not args.quiet,
+                    side=SideOptions(model=args.model, device=args.device, dtype=args.dtype,
+                                     batch_size=args.batch_size, threads=args.threads, chat=args.chat))
+    print(f"isabench run -> {out}", file=sys.stderr)
+    previous = signal.signal(signal.SIGTERM, terminate_as_interrupt)
+    try:
+        result = run(cfg)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
+    run_folder.write_meta(out, run_metadata(cfg, result, sys.argv[1:], run_folder.read_meta(out)))
+    for failure in result.failures:
+        print(f"error: {failure}", file=sys.stderr)
+    try:
+        summary = run_folder.load_summary(out)
+    except FileNotFoundError:
+        print("nothing was recorded", file=sys.stderr)
+        return 1
+    if summary.empty:
+        print("nothing was recorded", file=sys.stderr)
+        return 1
+    run_folder.write_summary(out, summary)
+    meta = run_folder.read_meta(out)
+    written = run_folder.write_tables(out, summary, meta)
+    if not args.no_plots:
+        written += run_folder.write_plots(out, summary, meta)
+    print(text_table(summary))
+    setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
+                      for side, steps in result.setup.items())
+    print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
+    print(f"results in {out}/ (records.jsonl, summary.csv, meta.json, report.md, report.tex"
+          + (", plots/" if not args.no_plots else "") + ")")
+    if result.interrupted:
+        print("interrupted: rerun the same command to finish the remaining samples", file=sys.stderr)
+        return 130
+    return 1 if result.failures else 0

@@ -1,0 +1,150 @@
+"""What a result needs to be citable: the command, the code version, the machine, the packages, the threads.
+
+Collected without importing anything heavy: torch is asked about the GPU only when it is already imported (the LLM
+side ran) or when `with_gpu` insists.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGES = ("isabench", "torch", "transformers", "tokenizers", "numba", "numpy", "pandas", "matplotlib",
+            "pytest-benchmark")
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "TORCH_NUM_THREADS")
+
+
+def package_versions() -> dict[str, str | None]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpu_info(with_gpu: bool = False) -> dict | None:
+    """The CUDA device torch sees, or None; without `with_gpu`, only if torch is imported already."""
+    if "torch" not in sys.modules and not with_gpu:
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+    if not torch.cuda.is_available():
+        return None
+    i = torch.cuda.current_device()
+    props = torch.cuda.get_device_properties(i)
+    return {"name": props.name, "count": torch.cuda.device_count(), "memory_gib": round(props.total_memory / 2**30, 1),
+            "cuda": torch.version.cuda}
+
+
+def git_state() -> dict:
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def thread_settings() -> dict:
+    out = {"cpu_count": os.cpu_count()}
+    try:
+        out["affinity"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        pass
+    out.update({k: os.environ.get(k) for k in THREAD_VARS})
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        out["torch_threads"] = torch.get_num_threads()
+        out["torch_interop_threads"] = torch.get_num_interop_threads()
+    if "numba" in sys.modules:
+        out["numba_threads"] = sys.modules["numba"].config.NUMBA_NUM_THREADS
+    return out
+
+
+def machine(with_gpu: bool = False) -> dict:
+    return {"cpu": cpu_model(), "gpu": gpu_info(with_gpu), "platform": platform.platform(),
+            "python": platform.python_version(), "hostname": platform.node()}
+
+
+def hardware_line(meta: dict) -> str:
+    """One line for table captions: CPU, GPU, threads, model and its dtype/device, commit."""
+    m = meta.get("machine", {})
+    t = meta.get("threads", {})
+    gpu = m.get("gpu")
+    parts = [f"CPU: {m.get('cpu', '?')} ({t.get('affinity') or t.get('cpu_count', '?')} cores available"
+             + (f", torch threads {t['torch_threads']}" if t.get("torch_threads") else "") + ")"]
+    parts.append(f"GPU: {gpu['name']}" if gpu else "GPU: none")
+    llm = (meta.get("sides") or {}).get("llm", {}).get("info") or {}
+    if llm:
+        parts.append(f"model: {llm.get('model') or llm.get('path', '?')} ({llm.get('dtype', '?')}, "
+                     f"{llm.get('device', '?')}, {fmt_count(llm.get('n_params'))} params)")
+    versions = meta.get("packages", {})
+    parts.append(", ".join(f"{k} {versions[k]}" for k in ("torch", "transformers", "numba") if versions.get(k)))
+    git = meta.get("git", {})
+    if git.get("commit"):
+        parts.append(f"commit {git['commit'][:10]}" + (" (dirty)" if git.get("dirty") else ""))
+    return "; ".join(p for p in parts if p)
+
+
+def fmt_count(n) -> str:
+    if not n:
+        return "?"
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g}{unit}"
+    return str(n)
+
+
+def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> dict:
+    """The run's metadata file: the latest invocation's settings on top, every invocation's set-up kept below."""
+    from bench.tasks import get_task
+
+    invocation = {
+        "argv": list(argv), "started_at": result.started_at, "finished_at": result.finished_at,
+        "samples_done": result.done, "samples_skipped": result.skipped, "interrupted": result.interrupted,
+        "failures": result.failures, "setup_s": result.setup,
+    }
+    history = list((previous or {}).get("invocations", [])) + [invocation]
+    sides = dict((previous or {}).get("sides", {}))
+    for name, info in result.info.items():
+        sides[name] = {"info": info, "setup_s": result.setup.get(name, {})}
+    o = cfg.side
+    return {
+        "command": " ".join(["isabench", *argv]),
+        "seed": cfg.seed, "n": cfg.n, "split": cfg.split,
+        "difficulties": cfg.difficulties,
+        "tasks": {name: {"version": get_task(name).version, "axis": get_task(name).axis,
+                         "difficulties": list(cfg.difficulties or get_task(name).difficulties)}
+                  for name in cfg.tasks},
+        "backends": cfg.backends,
+        "options": {"model": o.model, "device": o.device, "dtype": o.dtype, "batch_size": o.batch_size,
+                    "threads": o.threads, "chat": o.chat},
+        "sides": sides,
+        "machine": machine(),
+        "threads": thread_settings(),
+        "packages": package_versions(),
+        "git": git_state(),
+        "invocations": history,
+    }

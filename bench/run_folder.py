@@ -1,0 +1,72 @@
+"""A run's folder: what lives in it, and regenerating the summary, tables and figures from its records alone.
+
+    RUN/records.jsonl   per-sample records (the ground truth, appended as work finishes)
+    RUN/meta.json       command, seed, versions, model identity, machine, set-up times
+    RUN/summary.csv     one row per task x difficulty x backend
+    RUN/report.md, RUN/report.tex, RUN/plots/*.png|svg
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from bench import records
+from bench.meta import hardware_line
+from bench.report import latex, markdown
+from bench.summary import summarise
+
+META_FILE = "meta.json"
+SUMMARY_FILE = "summary.csv"
+
+
+def read_meta(run: str | Path) -> dict:
+    path = Path(run) / META_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except ValueError as e:
+        raise ValueError(f"{path} is not valid JSON ({e}); it is rewritten by the next `isabench run`") from e
+
+
+def write_meta(run: str | Path, meta: dict) -> None:
+    records.write_atomic(Path(run) / META_FILE, json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def check_run(run: str | Path) -> Path:
+    run = Path(run)
+    if not run.is_dir():
+        raise FileNotFoundError(f"no run folder at {run} (expected the --out folder of `isabench run`)")
+    if not (run / records.RECORDS_FILE).exists():
+        raise FileNotFoundError(f"{run} holds no {records.RECORDS_FILE}: not an `isabench run` folder, or nothing "
+                                "finished yet")
+    return run
+
+
+def load_summary(run: str | Path) -> pd.DataFrame:
+    loaded = records.load(check_run(run) / records.RECORDS_FILE)
+    return summarise(loaded.records)
+
+
+def write_summary(run: str | Path, summary: pd.DataFrame) -> Path:
+    path = Path(run) / SUMMARY_FILE
+    records.write_atomic(path, summary.to_csv(index=False, float_format="%.6g"))
+    return path
+
+
+def write_tables(out: str | Path, summary: pd.DataFrame, meta: dict, title: str = "isabench results") -> list[Path]:
+    out = Path(out)
+    hw = hardware_line(meta) if meta else "hardware not recorded"
+    md, tex = out / "report.md", out / "report.tex"
+    records.write_atomic(md, markdown(summary, hw, title))
+    records.write_atomic(tex, latex(summary, hw, title))
+    return [md, tex]
+
+
+def write_plots(out: str | Path, summary: pd.DataFrame, meta: dict) -> list[Path]:
+    from bench.plots import plot_all  # matplotlib only when figures are wanted
+
+    note = hardware_line(meta) if meta else ""
+    return plot_all(summary, Path(out) / "plots", note)
