@@ -9,7 +9,8 @@ How it stays exact and fast (each point measured, or a pitfall hit, in the proto
 - Running off the end hits a FALL_OFF sentinel appended at index n, so there is no pc bounds check per step.
 - Registers fields were validated at load time, so `& 15` is free insurance rather than a check.
 - Every wrapping operation is done in uint64: Numba marks int64 add/mul as no-signed-wrap, and LLVM then may fold an
-  overflowed address past a bounds check. An address is one unsigned compare: negative ones become huge.
+  overflowed address past a bounds check. An address is one unsigned compare (negative ones become huge) plus a
+  sign test: only a negative base plus a negative offset can wrap back into range, and then the exact sum is < 0.
 - Division is built from unsigned division of magnitudes (truncating, no INT_MIN / -1 fault); shifts test the amount
   (Numba's `1 << 64` is 1, ours is 0).
 """
@@ -131,13 +132,15 @@ def _execute(ops, code, runlen, mem, size, regs, fuel):
             elif op == ADD:
                 regs[a & 15] = _wrap(U64(regs[b & 15]) + U64(regs[c & 15]))
             elif op == LD:
-                addr = U64(regs[b & 15]) + U64(c)
-                if addr >= usize:
+                base = regs[b & 15]
+                addr = U64(base) + U64(c)
+                if addr >= usize or (base & c) < 0:  # two negatives can wrap into range; exactly, they are < 0
                     return S_OOB, pc, block_steps + (pc - block_pc)
                 regs[a & 15] = mem[addr]
             elif op == ST:
-                addr = U64(regs[b & 15]) + U64(c)
-                if addr >= usize:
+                base = regs[b & 15]
+                addr = U64(base) + U64(c)
+                if addr >= usize or (base & c) < 0:  # two negatives can wrap into range; exactly, they are < 0
                     return S_OOB, pc, block_steps + (pc - block_pc)
                 mem[addr] = regs[a & 15]
             elif op == LI:

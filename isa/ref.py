@@ -31,7 +31,7 @@ def shl(a: int, n: int) -> int:
 
 
 def shr(a: int, n: int) -> int:
-    return (a & MASK64) >> n if 0 <= n < 64 else 0  # logical: shift the unsigned bit pattern
+    return spec.wrap64((a & MASK64) >> n) if 0 <= n < 64 else 0  # logical: shift the unsigned bit pattern
 
 
 def sar(a: int, n: int) -> int:

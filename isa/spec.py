@@ -15,10 +15,15 @@ remainder takes the dividend's sign (as in C); INT_MIN / -1 wraps to INT_MIN and
 is read as unsigned: amounts of 64 or more (and negative ones) give 0 for SHL and SHR, and the sign fill
 (0 or -1) for SAR.
 
+Memory addresses are exact sums (no wrap-around): `[rb + off]` traps MEM_OOB unless 0 <= rb + off < mem_size
+as mathematical integers, even where the wrapped 64-bit sum would land inside memory.
+
 Steps and traps: `steps` counts executed instructions, HALT included. An instruction that traps is not counted and
 changes nothing; the run stops with pc at it. Before each instruction, if steps == fuel the run stops with
-OUT_OF_FUEL (pc at the instruction that did not run). Invalid opcodes, register numbers and jump targets are
-rejected when a program is loaded, so they never reach a run.
+OUT_OF_FUEL (pc at the instruction that did not run). Running past the last instruction stops with BAD_PC and
+pc == program length (checked before fuel: there is no instruction there to run); a JR or RET to an address outside
+the program traps BAD_PC at the JR or RET itself. Invalid opcodes, register numbers and jump targets (and non-zero
+unused operand words) are rejected when a program is loaded, so they never reach a run.
 """
 from __future__ import annotations
 

@@ -1,0 +1,3 @@
+; expect-error: 3:9 instruction in the .data section: got 'halt'
+.data
+        halt

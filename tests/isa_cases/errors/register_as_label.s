@@ -1,0 +1,2 @@
+; expect-error: 2:1 reserved name used as a symbol: got 'r3'
+r3:     halt

@@ -1,0 +1,2 @@
+; expect-error: 2:1 unknown directive: got '.byte'
+.byte 1

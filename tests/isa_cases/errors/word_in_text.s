@@ -1,0 +1,2 @@
+; expect-error: 2:9 .word in the .text section: got '.word'
+        .word 1, 2
