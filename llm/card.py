@@ -1,0 +1,79 @@
+"""The model card (README.md of an exported model): how it was made and what it scores on held-out instances."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from llm.evaluate import Cell
+
+
+def accuracy_table(cells: list[Cell]) -> str:
+    """Markdown: one row per task, one column per difficulty, 'accuracy % (n)'."""
+    by_task: dict[str, dict[int, Cell]] = {}
+    for c in cells:
+        by_task.setdefault(c.task, {})[c.difficulty] = c
+    lines = ["| task | difficulty: exact-match accuracy (held-out n) |", "|---|---|"]
+    for task, row in by_task.items():
+        parts = [f"{d}: **{100 * c.accuracy:.1f} %** ({c.n})" for d, c in sorted(row.items())]
+        lines.append(f"| {task} | {' · '.join(parts)} |")
+    return "\n".join(lines)
+
+
+def mix_table(mix: dict | None) -> str:
+    from llm.data import DEFAULT_MIX
+
+    scale = mix or {}
+    rows = ["| task | weight per difficulty |", "|---|---|"]
+    for task, levels in DEFAULT_MIX.items():
+        s = scale.get(task, 1.0)
+        if s > 0:
+            rows.append(f"| {task} | " + ", ".join(f"{d}: {s * w:g}" for d, w in levels.items()) + " |")
+    return "\n".join(rows)
+
+
+def write_card(folder: Path, info: dict, cells: list[Cell], notes: str = "") -> Path:
+    cfg = info["config"]
+    n = max(c.n for c in cells)
+    text = f"""# isabench default model
+
+A tiny Llama-architecture causal LM with a character-level tokenizer, trained from scratch by `isabench train` on
+the benchmark's own task generators (training split only). Load it like any hub model:
+
+```python
+from transformers import AutoModelForCausalLM, AutoTokenizer
+tok = AutoTokenizer.from_pretrained("llm/default_model")
+model = AutoModelForCausalLM.from_pretrained("llm/default_model")
+```
+
+## Architecture
+- Llama config: hidden 128, 4 layers, 4 heads, MLP 512, RoPE, tied input/output embeddings, vocabulary
+  {info.get('vocab', 'printable ASCII + newline + 4 specials')}; **{info['parameters']:,} parameters**, fp32 safetensors.
+- Tokenizer: one token per character (WordLevel over printable ASCII and "\\n", `[BOS]` prepended, unknown
+  characters -> `[UNK]`); `generation_config.json` is greedy and stops at "\\n".
+
+## Training
+- Command: `{info.get('command') or 'isabench train'}`
+- Data: `prompt + answer + "\\n"` in exactly the harness's prompt format, drawn from `bench.tasks` generators; only
+  instances with `task.in_split(text, d, "train")`, so held-out instances are never seen, except where an input
+  space is under 100 instances (1- and 2-digit squares, 1-digit products of the small spaces) and belongs to both
+  splits by the task contract. Loss on the answer and its newline only.
+- Mix (relative sampling weights per task and difficulty):
+
+{mix_table(cfg.get('mix'))}
+
+- Optimizer: AdamW (betas {cfg['beta1']}, {cfg['beta2']}; weight decay {cfg['weight_decay']} on matrices), peak lr
+  {cfg['lr']}, {cfg['warmup']} warm-up steps, cosine decay to {cfg['min_lr_frac']:.0%} of peak over {cfg['steps']}
+  steps, gradient clip {cfg['clip']}, batch {cfg['batch']}, seed {cfg['seed']}.
+- Steps done: {info['steps_done']} of {cfg['steps']}; training time {info['wall_minutes']} wall minutes,
+  {info['cpu_minutes']} CPU minutes, torch threads {cfg['threads']}, on a shared 2-core CPU machine.
+- Final training loss (mean of the last 50 steps): {info['loss_curve'][-1][1]:.4f}
+
+## Held-out accuracy
+Exact match, greedy, on `task.instances(d, n={n}, seed=1234, split="test")` per task and difficulty (fewer than
+{n} where the split holds fewer distinct instances). Where the input space is under 100 instances the "held-out"
+set is also in training (see above).
+
+{accuracy_table(cells)}
+{notes}"""
+    path = Path(folder) / "README.md"
+    path.write_text(text)
+    return path

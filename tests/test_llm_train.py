@@ -1,0 +1,152 @@
+"""The embedded model's tokenizer, save/load path, training loop, resumption and data hygiene, on tiny models."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from bench.tasks import TASKS, get_task
+from llm import train as train_mod
+from llm.data import build_mix, parse_task_weights, sample_examples, sample_train_text
+from llm.model import ModelConfig, build_model
+from llm.tokenizer import CHARS, build_tokenizer, save_tokenizer
+from llm.train import TrainConfig, chunked_loss, train
+
+TINY = ModelConfig(hidden=32, layers=2, heads=2, mlp=64, max_positions=160)
+
+
+def tiny(seed=0):
+    torch.manual_seed(seed)
+    tok = build_tokenizer()
+    return build_model(TINY, tok), tok
+
+
+def test_tokenizer_round_trips_every_printable_char_and_newline():
+    tok = build_tokenizer()
+    text = "".join(CHARS)
+    ids = tok(text)["input_ids"]
+    assert ids[0] == tok.bos_token_id and len(ids) == len(text) + 1  # one token per character
+    assert tok.unk_token_id not in ids
+    assert tok.decode(ids, skip_special_tokens=True) == text  # no spaces inserted between characters
+    assert tok.decode(tok("a\nb c")["input_ids"], skip_special_tokens=True) == "a\nb c"
+    assert tok("\t")["input_ids"][1] == tok.unk_token_id
+
+
+def test_save_and_from_pretrained_give_identical_logits(tmp_path):
+    model, tok = tiny()
+    model.save_pretrained(tmp_path)
+    save_tokenizer(tok, tmp_path)
+    assert json.loads((tmp_path / "tokenizer_config.json").read_text())["tokenizer_class"] == "PreTrainedTokenizerFast"
+    assert (tmp_path / "model.safetensors").exists()
+    model2 = AutoModelForCausalLM.from_pretrained(tmp_path)
+    tok2 = AutoTokenizer.from_pretrained(tmp_path)
+    enc = tok2(["12^2=", "count words: the cat ="], return_tensors="pt", padding=True)
+    assert enc["input_ids"].tolist() == tok(["12^2=", "count words: the cat ="], padding=True)["input_ids"]
+    with torch.no_grad():
+        assert torch.equal(model(**enc).logits, model2(**enc).logits)
+    assert model2.generation_config.eos_token_id == tok.convert_tokens_to_ids("\n")
+
+
+def test_training_loss_goes_down():
+    model, tok = tiny()
+    probe = sample_examples(random.Random(99), build_mix({"square": 1.0, **{t: 0 for t in TASKS if t != "square"}}), 32)
+    with torch.no_grad():
+        before = chunked_loss(model, tok, [probe]).item()
+    cfg = TrainConfig(steps=40, batch=16, lr=1e-2, warmup=5, mix={"square": 1.0, **{t: 0 for t in TASKS if t != "square"}})
+    train(model, tok, cfg, None, log=lambda m: None)
+    with torch.no_grad():
+        after = chunked_loss(model, tok, [probe]).item()
+    assert after < 0.8 * before
+
+
+def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    cfg = TrainConfig(steps=6, batch=8, warmup=2, ckpt_every=3, seed=7)
+    straight, tok = tiny(seed=1)
+    train(straight, tok, cfg, tmp_path / "a.pt", log=lambda m: None)
+
+    real_save = train_mod.save_checkpoint
+
+    def save_then_die(path, *a, **k):
+        real_save(path, *a, **k)
+        raise KeyboardInterrupt  # killed right after the step-3 checkpoint
+
+    monkeypatch.setattr(train_mod, "save_checkpoint", save_then_die)
+    first, _ = tiny(seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        train(first, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
+    assert torch.load(tmp_path / "b.pt", weights_only=False)["state"]["step"] == 3
+    monkeypatch.setattr(train_mod, "save_checkpoint", real_save)
+    resumed, _ = tiny(seed=1)
+    state = train(resumed, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
+    assert state.step == 6
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(a, b), name
+    # A different seed is a different run: the weights must differ, or the comparison above proves nothing.
+    other, _ = tiny(seed=1)
+    train(other, tok, TrainConfig(steps=6, batch=8, warmup=2, seed=8), None, log=lambda m: None)
+    assert not torch.equal(other.model.layers[0].mlp.up_proj.weight, straight.model.layers[0].mlp.up_proj.weight)
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    model, tok = tiny()
+    train(model, tok, TrainConfig(steps=2, batch=4, warmup=1), tmp_path / "s.pt", log=lambda m: None)
+    with pytest.raises(ValueError, match="lr"):
+        train(model, tok, TrainConfig(steps=4, batch=4, warmup=1, lr=1e-4), tmp_path / "s.pt", log=lambda m: None)
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_training_data_never_holds_a_held_out_instance(name):
+    task = get_task(name)
+    rng = random.Random(0)
+    for d in task.difficulties:
+        held_out = {task.prompt(i.text) for i in task.instances(d, n=300, seed=1234, split="test")}
+        small = task.space_size(d) < 100  # belongs to both splits by the contract
+        for _ in range(300):
+            text = sample_train_text(rng, task, d)
+            assert task.in_split(text, d, "train")
+            assert small or task.prompt(text) not in held_out
+
+
+def test_examples_are_prompt_answer_newline_in_the_harness_format():
+    rng = random.Random(3)
+    for prompt, answer in sample_examples(rng, build_mix(), 200):
+        assert answer.endswith("\n") and "\n" not in prompt
+        assert prompt.endswith("=")
+
+
+def test_mix_spec_errors_name_the_problem():
+    assert parse_task_weights("square=2")["square"] == 2.0
+    with pytest.raises(ValueError, match="nope"):
+        parse_task_weights("nope=1")
+    with pytest.raises(ValueError, match="empty"):
+        build_mix({t: 0 for t in TASKS})
+
+
+def test_cli_init_fine_tunes_an_existing_folder(tmp_path):
+    from bench.cli import main
+
+    model, tok = tiny(seed=2)
+    start = tmp_path / "start"
+    model.save_pretrained(start)
+    save_tokenizer(tok, start)
+    out, exported = tmp_path / "run", tmp_path / "exported"
+    rc = main(["train", "--init", str(start), "--steps", "3", "--batch", "4", "--warmup", "1",
+               "--out", str(out), "--export", str(exported)])
+    assert rc == 0
+    tuned = AutoModelForCausalLM.from_pretrained(exported)
+    assert tuned.config.hidden_size == 32  # the --init model, not a fresh default one
+    assert not torch.equal(tuned.model.embed_tokens.weight, model.model.embed_tokens.weight)
+    info = json.loads((exported / "training.json").read_text())
+    assert info["steps_done"] == 3 and info["init"] == str(start)
+    AutoTokenizer.from_pretrained(exported)
+
+
+def test_cli_rejects_bad_options(capsys):
+    from bench.cli import main
+
+    assert main(["train", "--steps", "0"]) == 2
+    assert "--steps" in capsys.readouterr().err
+    assert main(["train", "--minutes", "-1"]) == 2
