@@ -42,14 +42,14 @@ CALL, RET, JR, LINK = spec.OP_CALL, spec.OP_RET, spec.OP_JR, spec.LINK_REG
 S_HALTED, S_FUEL, S_DIV0, S_OOB, S_BADPC = (int(s) for s in (Status.HALTED, Status.OUT_OF_FUEL, Status.DIV_ZERO,
                                                                Status.MEM_OOB, Status.BAD_PC))
 U64 = np.uint64
+ONE, TWO, THREE, FOUR = U64(1), U64(2), U64(3), U64(4)
 
 
 @dataclass(frozen=True)
 class Prepared:
     """A program laid out for the compiled loop (made once per Program and cached on it)."""
 
-    ops: np.ndarray  # (n + 1,) opcodes, FALL_OFF at n
-    code: np.ndarray  # (n + 1, 4) the instruction words, a zero row at n
+    code: np.ndarray  # (4 * (n + 1),) the instruction words flattened, then [FALL_OFF, 0, 0, 0] at index n
     runlen: np.ndarray  # (n + 1,) instructions from pc through the next control instruction (or the end)
 
 
@@ -60,12 +60,11 @@ def prepare(program: Program) -> Prepared:
     n = len(program.code)
     code = np.zeros((n + 1, spec.INSTR_WIDTH), np.int64)
     code[:n] = program.code
-    ops = code[:, 0].copy()
-    ops[n] = FALL_OFF
+    code[n, 0] = FALL_OFF
     runlen = np.zeros(n + 1, np.int64)
     for pc in range(n - 1, -1, -1):
-        runlen[pc] = 1 if int(ops[pc]) in BLOCK_ENDS else 1 + runlen[pc + 1]
-    prepared = Prepared(ops, code, runlen)
+        runlen[pc] = 1 if int(code[pc, 0]) in BLOCK_ENDS else 1 + runlen[pc + 1]
+    prepared = Prepared(code.reshape(-1), runlen)
     program._jit_prepared = prepared  # Program's arrays are read-only, so this can never go stale
     return prepared
 
@@ -108,10 +107,12 @@ def _sar(x, s):
 
 
 @njit(cache=True)
-def _execute(ops, code, runlen, mem, size, regs, fuel):
-    """Run in place on mem[:size] and regs; return (status, pc, steps)."""
+def _execute(code, runlen, mem, size, regs, fuel):
+    """Run in place on mem[:size] and regs; return (status, pc, steps). pc is unsigned: no negative-index fixups."""
+    code = code.copy()  # private: FUEL_OUT may be patched in (copied once here: reassigning in the loop costs)
     usize = U64(size)
-    pc = 0
+    n = U64(len(runlen) - 1)
+    pc = U64(0)
     steps = 0
     while True:
         # Entering a straight-line block: the only fuel check.
@@ -119,14 +120,14 @@ def _execute(ops, code, runlen, mem, size, regs, fuel):
         block_steps = steps
         left = fuel - steps
         if left < runlen[pc]:
-            ops = ops.copy()
-            ops[pc + left] = FUEL_OUT
+            code[(pc + U64(left)) * FOUR] = FUEL_OUT
         steps += runlen[pc]
         while True:
-            op = ops[pc]
-            a = code[pc, 1]
-            b = code[pc, 2]
-            c = code[pc, 3]
+            k = pc * FOUR
+            op = code[k]
+            a = code[k + ONE]
+            b = code[k + TWO]
+            c = code[k + THREE]
             if op == ADDI:
                 regs[a & 15] = _wrap(U64(regs[b & 15]) + U64(c))
             elif op == ADD:
@@ -135,13 +136,13 @@ def _execute(ops, code, runlen, mem, size, regs, fuel):
                 base = regs[b & 15]
                 addr = U64(base) + U64(c)
                 if addr >= usize or (base & c) < 0:  # two negatives can wrap into range; exactly, they are < 0
-                    return S_OOB, pc, block_steps + (pc - block_pc)
+                    return S_OOB, np.int64(pc), block_steps + np.int64(pc - block_pc)
                 regs[a & 15] = mem[addr]
             elif op == ST:
                 base = regs[b & 15]
                 addr = U64(base) + U64(c)
-                if addr >= usize or (base & c) < 0:  # two negatives can wrap into range; exactly, they are < 0
-                    return S_OOB, pc, block_steps + (pc - block_pc)
+                if addr >= usize or (base & c) < 0:
+                    return S_OOB, np.int64(pc), block_steps + np.int64(pc - block_pc)
                 mem[addr] = regs[a & 15]
             elif op == LI:
                 regs[a & 15] = b
@@ -151,11 +152,16 @@ def _execute(ops, code, runlen, mem, size, regs, fuel):
                 regs[a & 15] = _wrap(U64(regs[b & 15]) - U64(regs[c & 15]))
             elif op == MUL:
                 regs[a & 15] = _wrap(U64(regs[b & 15]) * U64(regs[c & 15]))
-            elif op == DIV or op == MOD:
+            elif op == DIV:
                 d = regs[c & 15]
                 if d == 0:
-                    return S_DIV0, pc, block_steps + (pc - block_pc)
-                regs[a & 15] = _div(regs[b & 15], d) if op == DIV else _mod(regs[b & 15], d)
+                    return S_DIV0, np.int64(pc), block_steps + np.int64(pc - block_pc)
+                regs[a & 15] = _div(regs[b & 15], d)
+            elif op == MOD:
+                d = regs[c & 15]
+                if d == 0:
+                    return S_DIV0, np.int64(pc), block_steps + np.int64(pc - block_pc)
+                regs[a & 15] = _mod(regs[b & 15], d)
             elif op == AND:
                 regs[a & 15] = regs[b & 15] & regs[c & 15]
             elif op == OR:
@@ -172,10 +178,14 @@ def _execute(ops, code, runlen, mem, size, regs, fuel):
                 regs[a & 15] = _wrap(U64(regs[b & 15]) - U64(c))
             elif op == MULI:
                 regs[a & 15] = _wrap(U64(regs[b & 15]) * U64(c))
-            elif op == DIVI or op == MODI:
+            elif op == DIVI:
                 if c == 0:
-                    return S_DIV0, pc, block_steps + (pc - block_pc)
-                regs[a & 15] = _div(regs[b & 15], c) if op == DIVI else _mod(regs[b & 15], c)
+                    return S_DIV0, np.int64(pc), block_steps + np.int64(pc - block_pc)
+                regs[a & 15] = _div(regs[b & 15], c)
+            elif op == MODI:
+                if c == 0:
+                    return S_DIV0, np.int64(pc), block_steps + np.int64(pc - block_pc)
+                regs[a & 15] = _mod(regs[b & 15], c)
             elif op == ANDI:
                 regs[a & 15] = regs[b & 15] & c
             elif op == ORI:
@@ -194,55 +204,61 @@ def _execute(ops, code, runlen, mem, size, regs, fuel):
                 regs[a & 15] = 1 if regs[b & 15] < c else 0
             # ---- control: each ends the block ----
             elif op == BNEI:
-                pc = c if regs[a & 15] != b else pc + 1
+                pc = U64(c) if regs[a & 15] != b else pc + ONE
                 break
             elif op == BEQI:
-                pc = c if regs[a & 15] == b else pc + 1
+                pc = U64(c) if regs[a & 15] == b else pc + ONE
                 break
             elif op == BLTI:
-                pc = c if regs[a & 15] < b else pc + 1
+                pc = U64(c) if regs[a & 15] < b else pc + ONE
                 break
             elif op == BGEI:
-                pc = c if regs[a & 15] >= b else pc + 1
+                pc = U64(c) if regs[a & 15] >= b else pc + ONE
                 break
             elif op == BNE:
-                pc = c if regs[a & 15] != regs[b & 15] else pc + 1
+                pc = U64(c) if regs[a & 15] != regs[b & 15] else pc + ONE
                 break
             elif op == BEQ:
-                pc = c if regs[a & 15] == regs[b & 15] else pc + 1
+                pc = U64(c) if regs[a & 15] == regs[b & 15] else pc + ONE
                 break
             elif op == BLT:
-                pc = c if regs[a & 15] < regs[b & 15] else pc + 1
+                pc = U64(c) if regs[a & 15] < regs[b & 15] else pc + ONE
                 break
             elif op == BGE:
-                pc = c if regs[a & 15] >= regs[b & 15] else pc + 1
+                pc = U64(c) if regs[a & 15] >= regs[b & 15] else pc + ONE
                 break
             elif op == JMP:
-                pc = a
+                pc = U64(a)
                 break
             elif op == CALL:
-                regs[LINK] = pc + 1
-                pc = a
+                regs[LINK] = np.int64(pc + ONE)
+                pc = U64(a)
                 break
-            elif op == RET or op == JR:
-                target = regs[LINK] if op == RET else regs[a & 15]
-                if U64(target) >= U64(len(runlen) - 1):
-                    return S_BADPC, pc, block_steps + (pc - block_pc)
+            elif op == RET:
+                target = U64(regs[LINK])
+                if target >= n:
+                    return S_BADPC, np.int64(pc), block_steps + np.int64(pc - block_pc)
+                pc = target
+                break
+            elif op == JR:
+                target = U64(regs[a & 15])
+                if target >= n:
+                    return S_BADPC, np.int64(pc), block_steps + np.int64(pc - block_pc)
                 pc = target
                 break
             elif op == HALT:
-                return S_HALTED, pc, block_steps + (pc - block_pc) + 1
+                return S_HALTED, np.int64(pc), block_steps + np.int64(pc - block_pc) + 1
             elif op == FUEL_OUT:
-                return S_FUEL, pc, block_steps + (pc - block_pc)
+                return S_FUEL, np.int64(pc), block_steps + np.int64(pc - block_pc)
             else:  # FALL_OFF: ran past the last instruction
-                return S_BADPC, pc, block_steps + (pc - block_pc)
-            pc += 1
+                return S_BADPC, np.int64(pc), block_steps + np.int64(pc - block_pc)
+            pc += ONE
 
 
 @njit(cache=True, parallel=True)
-def _execute_batch(ops, code, runlen, mem, sizes, regs, fuel, status, pcs, steps):
+def _execute_batch(code, runlen, mem, sizes, regs, fuel, status, pcs, steps):
     for i in prange(mem.shape[0]):
-        s, p, k = _execute(ops, code, runlen, mem[i], sizes[i], regs[i], fuel)
+        s, p, k = _execute(code, runlen, mem[i], sizes[i], regs[i], fuel)
         status[i] = s
         pcs[i] = p
         steps[i] = k
@@ -250,7 +266,7 @@ def _execute_batch(ops, code, runlen, mem, sizes, regs, fuel, status, pcs, steps
 
 def execute(prep: Prepared, mem: np.ndarray, regs: np.ndarray, fuel: int) -> tuple[int, int, int]:
     """One run, in place on mem and regs (int64, C-contiguous, writable)."""
-    return _execute(prep.ops, prep.code, prep.runlen, mem, len(mem), regs, fuel)
+    return _execute(prep.code, prep.runlen, mem, len(mem), regs, fuel)
 
 
 def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int):
@@ -258,7 +274,7 @@ def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.n
     b = len(mem)
     status, pcs, steps = np.zeros(b, np.int64), np.zeros(b, np.int64), np.zeros(b, np.int64)
     if b:
-        _execute_batch(prep.ops, prep.code, prep.runlen, mem, sizes, regs, fuel, status, pcs, steps)
+        _execute_batch(prep.code, prep.runlen, mem, sizes, regs, fuel, status, pcs, steps)
     return status, pcs, steps
 
 
