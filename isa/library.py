@@ -241,7 +241,7 @@ def _budget(symbols: tuple[str, ...], formula: Callable[..., int]):
 BINDINGS: dict[str, Binding] = {
     "square": Binding(f"x*x of an integer of up to {SQUARE_MAX_DIGITS} digits, schoolbook on digits",
                       _lay_square, lambda p, i, r: _read_digits(r.mem, p),
-                      _budget(("n",), lambda n: 9 * n * n + 60 * n + 100)),
+                      _budget(("n",), lambda n: 12 * n * n + 60 * n + 100)),
     "square_mul": Binding(f"x*x with one MUL instruction, |x| <= {SQUARE_MUL_MAX}",
                           _lay_square_mul, lambda p, i, r: int(r.mem[p.symbols["out"]]), lambda p, mem: 100),
     "add": Binding(f"a + b of non-negative integers of up to {ADD_MAX_DIGITS} digits",
@@ -253,7 +253,7 @@ BINDINGS: dict[str, Binding] = {
                    _budget(("na", "nb"), lambda na, nb: 50 * max(na, nb) + 100)),
     "mul": Binding(f"a * b of non-negative integers of up to {MUL_MAX_DIGITS} digits, schoolbook on digits",
                    _lay_binary("mul", MUL_MAX_DIGITS, operator.add), lambda p, i, r: _read_digits(r.mem, p),
-                   _budget(("na", "nb"), lambda na, nb: 9 * na * nb + 30 * (na + nb) + 100)),
+                   _budget(("na", "nb"), lambda na, nb: 12 * na * nb + 40 * (na + nb) + 100)),
     "expr": Binding(f"the value of an expression text of + - * ( ) and integers, up to {EXPR_MAX_CHARS} characters",
                     _lay_expr, _read_expr, _budget(("len",), lambda n: 60 * n + 100)),
     "wordfreq": Binding(f"every word with its count in order of first appearance, up to {WORDFREQ_MAX_BYTES} bytes",

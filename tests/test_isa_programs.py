@@ -1,4 +1,4 @@
-"""The program library: every .s file's golden expectations, and every program against plain Python on seeded random
+"""The program library: every .s file's golden expectations (read by test_isa_golden's runner), and every program against plain Python on seeded random
 inputs across sizes (compiled tier, batched and single; a few on the reference tier), plus the input errors."""
 from __future__ import annotations
 
@@ -10,56 +10,34 @@ import numpy as np
 import pytest
 
 from isa import library as L
-from isa.asm import assemble_file
+from isa.asm import assemble, assemble_file
+from isa.disasm import disassemble
 from isa.machine import run
 from isa.spec import Status
+from test_isa_golden import check, expectations  # the core's golden-runner: `; run:` / `; expect:` lines
 
 PROGRAMS = sorted(Path(L.PROGRAM_DIR).glob("*.s"))
-EXPECT = re.compile(r";\s*expect:\s*(?:status\s+(\w+)|steps\s+(\d+)|r(\d+)\s*=\s*(-?\d+)|mem\[(\d+)\]\s*=\s*(-?\d+))\s*$")
-RUN = re.compile(r";\s*run:\s*(.*)$")
-
-
-def golden(path: Path) -> tuple[dict, list[tuple[str, object, object]]]:
-    """The `; run:` parameters and the `; expect:` checks of a .s file; an unreadable expect line fails the test."""
-    params, checks = {}, []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if m := RUN.match(line.strip()):
-            params = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
-        elif "expect:" in line:
-            m = EXPECT.match(line.strip())
-            assert m, f"{path.name}:{number}: unreadable expectation {line!r}"
-            status, steps, reg, rval, addr, mval = m.groups()
-            if status:
-                checks.append(("status", None, Status[status]))
-            elif steps:
-                checks.append(("steps", None, int(steps)))
-            elif reg:
-                checks.append(("reg", int(reg), int(rval)))
-            else:
-                checks.append(("mem", int(addr), int(mval)))
-    return params, checks
 
 
 def test_every_program_has_a_binding_and_a_golden_case():
     assert {p.stem for p in PROGRAMS} == set(L.PROGRAMS)
     for path in PROGRAMS:
-        _, checks = golden(path)
-        assert ("status", None, Status.HALTED) in checks, path.name
+        _, checks = expectations(path.read_text())
+        assert ("status", 0, Status.HALTED) in checks, path.name
         assert any(kind in ("mem", "reg") for kind, _, _ in checks), path.name
 
 
 @pytest.mark.parametrize("backend", ["ref", "jit"])
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
 def test_golden(path, backend):
-    params, checks = golden(path)
-    r = run(assemble_file(path), params.get("mem"), fuel=params.get("fuel", 1_000_000), backend=backend)
-    for kind, where, want in checks:
-        got = {"status": r.status, "steps": r.steps, "reg": None, "mem": None}[kind]
-        if kind == "reg":
-            got = int(r.regs[where])
-        elif kind == "mem":
-            got = int(r.mem[where])
-        assert got == want, f"{path.name}: {kind} {where}: got {got}, expected {want} ({r.trap_message or 'halted'})"
+    params, checks = expectations(path.read_text())
+    check(run(assemble_file(path), backend=backend, **params), checks)
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
+def test_disassembly_round_trips(path):
+    program = assemble_file(path)
+    assert assemble(disassemble(program), "<disassembly>") == program
 
 
 # --- agreement with plain Python ------------------------------------------------------------------------------------
@@ -224,3 +202,21 @@ def test_a_trapping_run_raises_program_trap_error():
 def test_word_rule_is_the_shared_one():
     assert "maximal run of ASCII letters" in L.WORD_RULE
     assert L.words("Hello, WORLD! café x2y") == ["hello", "world", "caf", "x", "y"]
+
+
+@pytest.mark.parametrize("name, inp", [
+    ("sub", (10**500 - 1, 10**500 - 1)),  # full-length compare, all-zero result to trim
+    ("sub", (10**500, 1)),  # a borrow through every digit
+    ("add", (10**500 - 1, 1)),  # a carry through every digit
+    ("mul", (10**60 - 1, 10**60 - 1)),
+    ("expr", "(" * 300 + "1" + ")" * 300),
+    ("expr", " * ".join(["1"] * 300)),
+    ("expr", "1 - 1 * (1 + 1) - " * 100 + "0"),
+    ("wordfreq", " ".join(f"{a}{b}" for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz")),
+    ("wordfreq", "x" * 5000 + " " + "X" * 5000),
+])
+def test_worst_cases_halt_within_the_default_budget(name, inp):
+    run = L.solve(name, inp)  # solve's default budget: a trap here would raise ProgramTrapError
+    assert run.status == "HALTED"
+    prog, memory = L.prepare(name, inp)
+    assert run.steps * 1.4 < L.BINDINGS[name].fuel(prog, memory)  # with room to spare
