@@ -66,7 +66,7 @@ def make_optimizer(model, cfg: TrainConfig) -> torch.optim.AdamW:
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), foreach=True)  # one kernel per group
 
 
 def chunked_loss(model, tokenizer, chunks) -> torch.Tensor:
@@ -74,7 +74,7 @@ def chunked_loss(model, tokenizer, chunks) -> torch.Tensor:
     total, count = 0.0, 0
     for chunk in chunks:
         ids, labels = encode_examples(tokenizer, chunk)
-        logits = model(input_ids=ids).logits[:, :-1]
+        logits = model(input_ids=ids, use_cache=False).logits[:, :-1]
         target = labels[:, 1:]
         total = total + F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1),
                                         ignore_index=IGNORE, reduction="sum")
