@@ -41,7 +41,8 @@ def row_of(bench: dict) -> dict | None:
         "accuracy_lo": lo, "accuracy_hi": hi, "partial": x.get("partial", float("nan")),
         # One round answers all n at once, so each answer's share of a round is the only per-answer time there is.
         "latency_median_s": per("median"), "latency_q1_s": per("q1"), "latency_q3_s": per("q3"),
-        "latency_iqr_s": per("iqr"), "time_per_answer_s": per("median"), "throughput_per_s": n / stats["median"],
+        "latency_iqr_s": per("iqr"), "time_per_answer_s": per("median"),
+        "per_answer_iqr_s": per("iqr"), "throughput_per_s": n / stats["median"],
         "instructions_per_answer": x.get("instructions_per_answer", float("nan")),
         "prompt_tokens_per_answer": x.get("prompt_tokens_per_answer", float("nan")),
         "generated_tokens_per_answer": x.get("generated_tokens_per_answer", float("nan")),

@@ -14,13 +14,14 @@ from pathlib import Path
 RECORDS_FILE = "records.jsonl"
 
 
-def record_key(instance_id: str, backend: str, variant: str) -> str:
-    """What makes a sample "already done": the instance, the side, and exactly what answered it.
+def record_key(instance_id: str, task_version: str, split: str, backend: str, variant: str) -> str:
+    """What makes a sample "already done": the instance (and its task's version and split), the side, and exactly
+    what answered it.
 
     `variant` is the model's identity (id + content hash/revision + dtype + device) for the LLM side, so another model
     never reuses these records; for the ISA and reference sides it names the solver.
     """
-    return f"{instance_id}|{backend}|{variant}"
+    return f"{instance_id}|v{task_version}|{split}|{backend}|{variant}"
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Tables from a summary: a wide comparison (one row per task x difficulty, ISA beside LLM) in text, Markdown, LaTeX.
 
 Accuracy is shown with its Wilson 95 % interval as +/- distances (asymmetric near 0 and 100 %); times are medians of
-the time per answer with +/- half the interquartile range of the per-answer latency.
+the batched time per answer with +/- half the interquartile range of the per-answer times (batch time / batch size).
 """
 from __future__ import annotations
 
@@ -34,14 +34,16 @@ def fmt_accuracy(row, latex: bool = False) -> str:
     acc, lo, hi = row["accuracy"] * 100, row["accuracy_lo"] * 100, row["accuracy_hi"] * 100
     if pd.isna(lo):
         return f"{acc:.1f}"
+    up, down = max(0.0, hi - acc), max(0.0, acc - lo)  # no "-0.0" from rounding at 0 % and 100 %
     if latex:
-        return f"${acc:.1f}^{{+{hi - acc:.1f}}}_{{-{acc - lo:.1f}}}$"
-    return f"{acc:.1f} +{hi - acc:.1f}/−{acc - lo:.1f}"
+        return f"${acc:.1f}^{{+{up:.1f}}}_{{-{down:.1f}}}$"
+    return f"{acc:.1f} +{up:.1f}/−{down:.1f}"
 
 
 def fmt_latency(row, latex: bool = False) -> str:
     t = row["time_per_answer_s"]
-    half_iqr = row["latency_iqr_s"] / 2 if not pd.isna(row["latency_iqr_s"]) else math.nan
+    spread = row.get("per_answer_iqr_s", math.nan)
+    half_iqr = spread / 2 if not pd.isna(spread) and spread > 0 else math.nan  # one batch: no spread to show
     if pd.isna(t):
         return "–"
     text = fmt_time(t) + ("" if pd.isna(half_iqr) else f" ± {fmt_time(half_iqr)}")
@@ -84,7 +86,7 @@ def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench result
     rule = "|" + "|".join("---:" if c != "task" else "---" for c in df.columns) + "|"
     body = ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
     notes = (f"Accuracy: exact-match %, with the Wilson 95 % interval as +/−. Time/answer: batched wall time ÷ answers "
-             f"(set-up and warm-up excluded) ± half the interquartile range of per-answer latency. "
+             f"(set-up and warm-up excluded) ± half the interquartile range over batches. "
              f"FLOPs ≈ 2 × non-embedding parameters × tokens processed.")
     return "\n".join([f"# {title}", "", header, rule, *body, "", notes, "", f"Hardware: {hardware}", ""])
 

@@ -56,13 +56,13 @@ def plan(cfg: RunConfig) -> list[Group]:
     return groups
 
 
-def make_record(side: Side, group: Group, inst: Instance, row: dict) -> dict:
+def make_record(side: Side, group: Group, inst: Instance, row: dict, split: str) -> dict:
     task = group.task
     reference = task.reference(inst.text)
     score = task.score(row.get("answer"), reference)
     batch_size = row.get("batch_size") or 1
     rec = {
-        "key": records.record_key(inst.id, side.name, side.variant),
+        "key": records.record_key(inst.id, task.version, split, side.name, side.variant), "split": split,
         "task": task.name, "task_version": task.version, "axis": task.axis,
         "difficulty": inst.difficulty, "index": inst.index, "seed": inst.seed, "instance": inst.text,
         "backend": side.name, "variant": side.variant,
@@ -97,7 +97,8 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     work = []
     for side in sides:
         for g in groups:
-            pending = [i for i in g.instances if records.record_key(i.id, side.name, side.variant) not in done]
+            pending = [i for i in g.instances
+                       if records.record_key(i.id, g.task.version, cfg.split, side.name, side.variant) not in done]
             result.skipped += len(g.instances) - len(pending)
             if pending:
                 work.append((side, g, pending))
@@ -112,7 +113,7 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
                     for start in range(0, len(pending), side.chunk_size):
                         chunk = pending[start:start + side.chunk_size]
                         rows = side.answer(g.task, chunk)
-                        recs = [make_record(side, g, inst, row) for inst, row in zip(chunk, rows)]
+                        recs = [make_record(side, g, inst, row, cfg.split) for inst, row in zip(chunk, rows)]
                         writer.write(recs)
                         result.done += len(recs)
                         bar.update(len(recs))

@@ -13,9 +13,11 @@ import pandas as pd
 
 from bench.stats import quartiles, wilson
 
+OK_STATUSES = ("ok", "halted")  # the ISA's machine reports HALTED for a normal finish
 COLUMNS = [
     "task", "axis", "difficulty", "backend", "variant", "n", "correct", "accuracy", "accuracy_lo", "accuracy_hi",
     "partial", "latency_median_s", "latency_q1_s", "latency_q3_s", "latency_iqr_s", "time_per_answer_s",
+    "per_answer_iqr_s",
     "throughput_per_s", "instructions_per_answer", "prompt_tokens_per_answer", "generated_tokens_per_answer",
     "flops_per_answer", "unparsed", "errors", "time_ratio_llm_isa", "flops_per_instruction",
 ]
@@ -33,6 +35,7 @@ def summarise_group(recs: list[dict]) -> dict:
     lo, hi = wilson(correct, n)
     q1, med, q3 = quartiles([r.get("latency_s") for r in recs])
     total = sum(r.get("per_answer_s") or 0.0 for r in recs)
+    pa_q1, _, pa_q3 = quartiles([r.get("per_answer_s") for r in recs])
     return {
         "task": first["task"], "axis": first.get("axis", ""), "difficulty": first["difficulty"],
         "backend": first["backend"], "variant": first.get("variant", ""),
@@ -40,6 +43,7 @@ def summarise_group(recs: list[dict]) -> dict:
         "partial": mean_of(recs, "partial"),
         "latency_median_s": med, "latency_q1_s": q1, "latency_q3_s": q3, "latency_iqr_s": q3 - q1,
         "time_per_answer_s": total / n if total else math.nan,
+        "per_answer_iqr_s": pa_q3 - pa_q1,
         "throughput_per_s": n / total if total else math.nan,
         "instructions_per_answer": mean_of(recs, "steps"),
         "prompt_tokens_per_answer": mean_of(recs, "prompt_tokens"),
@@ -47,7 +51,7 @@ def summarise_group(recs: list[dict]) -> dict:
         "flops_per_answer": mean_of(recs, "flops"),
         # The LLM replied but not in the answer's form: kept apart from wrong answers to tell the two failures apart.
         "unparsed": sum(r.get("answer") is None for r in recs),
-        "errors": sum(bool(r.get("error")) or r.get("status") not in (None, "ok") for r in recs),
+        "errors": sum(bool(r.get("error")) or str(r.get("status", "ok")).lower() not in OK_STATUSES for r in recs),
     }
 
 

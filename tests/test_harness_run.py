@@ -1,0 +1,187 @@
+"""The runner's bookkeeping with scripted LLM replies (no torch work): scoring, garbage, interruption and resume."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import records
+from bench.runner import RunConfig, plan, run
+from bench.sides import SideOptions
+from bench.summary import summarise
+from bench.tasks import get_task, task_names
+from llm.runner import Completion
+
+
+class ScriptedBackend:
+    """Stands in for llm.runner's backend: replies come from `reply(prompt)`; every generate call is logged."""
+
+    def __init__(self, reply, digest: str = "scripted-1"):
+        self.reply = reply
+        self.info = {"model": "scripted", "path": None, "content_hash": digest, "dtype": "float32", "device": "cpu",
+                     "n_params": 1000, "n_params_non_embedding": 600}
+        self.calls: list[tuple[list[str], int]] = []
+
+    def generate(self, prompts, max_new_tokens, stop=("\n",)):
+        self.calls.append((list(prompts), max_new_tokens))
+        return [Completion(self.reply(p), len(p), 4, 0.02, len(prompts)) for p in prompts]
+
+    def answered(self) -> list[str]:
+        """Prompts of answering calls; warm-up calls ask for 2 tokens, every task's budget is larger."""
+        return [p for prompts, budget in self.calls if budget != 2 for p in prompts]
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    def install(reply, digest="scripted-1"):
+        backend = ScriptedBackend(reply, digest)
+        monkeypatch.setattr("llm.runner.load_backend", lambda model=None, **kw: backend)
+        return backend
+    return install
+
+
+def config(tmp_path, **kw) -> RunConfig:
+    base = dict(out=tmp_path / "run", tasks=["square", "add"], backends=["llm"], difficulties=[1, 2], n=5,
+                side=SideOptions(batch_size=2), progress=False)
+    base.update(kw)
+    return RunConfig(**base)
+
+
+def load(cfg) -> list[dict]:
+    return records.load(cfg.out / records.RECORDS_FILE).records
+
+
+def test_reference_backend_scores_every_task_perfectly(tmp_path):
+    cfg = RunConfig(out=tmp_path / "ref", tasks=task_names(), backends=["reference"], n=3,
+                    progress=False)
+    result = run(cfg)
+    assert not result.failures
+    summary = summarise(load(cfg))
+    expected_groups = sum(len(get_task(t).difficulties) for t in cfg.tasks)
+    assert len(summary) == expected_groups
+    assert (summary["accuracy"] == 1.0).all() and (summary["partial"] == 1.0).all()
+    assert (summary["errors"] == 0).all() and (summary["unparsed"] == 0).all()
+
+
+def test_both_sides_get_identical_instances(tmp_path, scripted):
+    scripted(lambda p: "0")
+    cfg = config(tmp_path, backends=["reference", "llm"])
+    run(cfg)
+    by_side: dict[str, set] = {}
+    for r in load(cfg):
+        by_side.setdefault(r["backend"], set()).add((r["task"], r["difficulty"], r["index"], r["instance"]))
+    assert by_side["reference"] == by_side["llm"] and len(by_side["llm"]) == 20
+    # ...and the same seed gives the same plan again; another seed does not.
+    assert [g.instances for g in plan(cfg)] == [g.instances for g in plan(cfg)]
+    assert [g.instances for g in plan(config(tmp_path, seed=1))] != [g.instances for g in plan(cfg)]
+
+
+def test_garbage_llm_output_is_wrong_and_kept_raw(tmp_path, scripted):
+    scripted(lambda p: "banana split!")
+    cfg = config(tmp_path)
+    run(cfg)
+    recs = load(cfg)
+    assert len(recs) == 20
+    for r in recs:
+        assert r["raw"] == "banana split!" and r["answer"] is None
+        assert r["exact"] is False and r["partial"] == 0.0
+    summary = summarise(recs)
+    assert (summary["accuracy"] == 0).all() and (summary["unparsed"] == summary["n"]).all()
+
+
+def test_wrong_number_gets_partial_credit_and_flops_estimate(tmp_path, scripted):
+    # "x^2=" -> a number off in its last digit: parsed, wrong, partly right.
+    def reply(prompt):
+        task = get_task("square") if "^2" in prompt else get_task("add")
+        text = prompt.rstrip("=").replace("^2", "").replace("+", " + ")
+        right = task.reference(text)
+        return right[:-1] + str((int(right[-1]) + 1) % 10)
+
+    scripted(reply)
+    cfg = config(tmp_path, difficulties=[2])
+    run(cfg)
+    recs = load(cfg)
+    assert all(r["answer"] is not None and not r["exact"] and 0 < r["partial"] < 1 for r in recs)
+    # FLOPs per answer = 2 x non-embedding params x (prompt + generated tokens).
+    assert all(r["flops"] == 2 * 600 * (r["prompt_tokens"] + r["generated_tokens"]) for r in recs)
+
+
+def test_interrupted_run_resumes_without_losing_or_redoing_anything(tmp_path, scripted):
+    backend = scripted(lambda p: "7")
+    cfg = config(tmp_path)
+    chunks = []
+
+    def stop_after_two_chunks(recs):
+        chunks.append(len(recs))
+        if len(chunks) == 2:
+            raise KeyboardInterrupt
+
+    first = run(cfg, on_records=stop_after_two_chunks)
+    assert first.interrupted and first.done == 4
+    assert len(load(cfg)) == 4
+    assert len(backend.answered()) == 4
+
+    backend.calls.clear()
+    second = run(cfg)
+    assert not second.interrupted and second.skipped == 4 and second.done == 16
+    assert len(backend.answered()) == 16  # nothing already on disk was asked again
+    keys = [r["key"] for r in load(cfg)]
+    assert len(keys) == len(set(keys)) == 20
+
+    backend.calls.clear()
+    third = run(cfg)
+    assert third.done == 0 and third.skipped == 20 and backend.answered() == []
+
+
+def test_killed_mid_write_redoes_only_the_torn_sample(tmp_path, scripted, capsys):
+    backend = scripted(lambda p: "7")
+    cfg = config(tmp_path)
+    run(cfg)
+    path = cfg.out / records.RECORDS_FILE
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])  # the last record loses its end
+    backend.calls.clear()
+    result = run(cfg)
+    assert "truncated last line" in capsys.readouterr().err
+    assert result.done == 1 and result.skipped == 19 and len(backend.answered()) == 1
+    loaded = records.load(path)
+    assert len(loaded.records) == 20 and not loaded.bad_lines
+
+
+def test_another_model_does_not_reuse_records(tmp_path, scripted):
+    scripted(lambda p: "1", digest="model-a")
+    cfg = config(tmp_path)
+    run(cfg)
+    other = scripted(lambda p: "2", digest="model-b")
+    result = run(cfg)
+    assert result.skipped == 0 and result.done == 20 and len(other.answered()) == 20
+    variants = {r["variant"] for r in load(cfg)}
+    assert len(variants) == 2 and all("@model-" in v for v in variants)
+    summary = summarise(load(cfg))
+    assert len(summary) == 2 * 4  # each model keeps its own rows
+
+
+def test_unavailable_model_is_reported_and_other_sides_still_run(tmp_path, monkeypatch):
+    from llm.runner import ModelNotFoundError
+
+    def missing(model=None, **kw):
+        raise ModelNotFoundError("no model in /nowhere")
+
+    monkeypatch.setattr("llm.runner.load_backend", missing)
+    cfg = config(tmp_path, backends=["reference", "llm"])
+    result = run(cfg)
+    assert any("llm" in f and "no model in /nowhere" in f for f in result.failures)
+    assert {r["backend"] for r in load(cfg)} == {"reference"}
+
+
+def test_records_hold_what_the_summary_and_a_reader_need(tmp_path, scripted):
+    scripted(lambda p: "4")
+    cfg = config(tmp_path, tasks=["square"], difficulties=[1], n=3)
+    run(cfg)
+    r = load(cfg)[0]
+    for field in ("key", "task", "task_version", "difficulty", "index", "seed", "split", "instance", "backend",
+                  "variant", "reference", "raw", "answer", "exact", "partial", "prompt_tokens", "generated_tokens",
+                  "flops", "latency_s", "batch_s", "batch_size", "per_answer_s", "error"):
+        assert field in r, field
+    assert r["per_answer_s"] == pytest.approx(r["batch_s"] / r["batch_size"])
+    json.dumps(r)  # plain JSON
