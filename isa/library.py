@@ -99,15 +99,25 @@ def from_digits(digits) -> int:
     return _integer((d[::-1] + ord("0")).astype(np.uint8).tobytes().decode() or "0")
 
 
+def _show(x) -> str:
+    """A short repr for messages, also of ints past Python's 4300-digit str() limit."""
+    if isinstance(x, int) and x.bit_length() > 300:
+        return f"<{'-' if x < 0 else ''}int of about {int(x.bit_length() * 0.30103) + 1} digits>"
+    if isinstance(x, (tuple, list)):
+        return "(" + ", ".join(map(_show, x)) + ")"
+    text = repr(x)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
 def _digits_of(name: str, x, what: str, max_digits: int) -> np.ndarray:
     if isinstance(x, bool):
         raise LibraryInputError(f"{name}: {what} must be an integer, got {x!r}")
     try:
         x = operator.index(x)
     except TypeError:
-        raise LibraryInputError(f"{name}: {what} must be an integer, got {type(x).__name__} {x!r}") from None
+        raise LibraryInputError(f"{name}: {what} must be an integer, got {type(x).__name__} {_show(x)}") from None
     if x < 0:
-        raise LibraryInputError(f"{name}: {what} must be non-negative, got {x}")
+        raise LibraryInputError(f"{name}: {what} must be non-negative, got {_show(x)}")
     if x.bit_length() > 3.33 * max_digits + 4:  # surely past the limit: don't spend quadratic time converting it
         raise LibraryInputError(f"{name}: {what} has about {int(x.bit_length() * 0.30103)} digits; "
                                 f"the limit is {max_digits}")
@@ -119,7 +129,7 @@ def _digits_of(name: str, x, what: str, max_digits: int) -> np.ndarray:
 
 def _pair(name: str, inp, max_digits: int) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(inp, (tuple, list)) or len(inp) != 2:
-        raise LibraryInputError(f"{name}: the input must be a pair (a, b) of non-negative integers, got {inp!r}")
+        raise LibraryInputError(f"{name}: the input must be a pair (a, b) of non-negative integers, got {_show(inp)}")
     return _digits_of(name, inp[0], "a", max_digits), _digits_of(name, inp[1], "b", max_digits)
 
 
@@ -149,9 +159,10 @@ def _lay_square(p: Program, inp) -> np.ndarray:
 
 def _lay_square_mul(p: Program, inp) -> np.ndarray:
     if isinstance(inp, bool) or not isinstance(inp, (int, np.integer)):
-        raise LibraryInputError(f"square_mul: x must be an integer, got {inp!r}")
+        raise LibraryInputError(f"square_mul: x must be an integer, got {_show(inp)}")
     if abs(int(inp)) > SQUARE_MUL_MAX:
-        raise LibraryInputError(f"square_mul: |x| must be at most {SQUARE_MUL_MAX} so that x*x fits int64, got {inp}")
+        raise LibraryInputError(f"square_mul: |x| must be at most {SQUARE_MUL_MAX} so that x*x fits int64, "
+                                f"got {_show(int(inp))}")
     return _memory(p, len(p.data), {"x": int(inp)})
 
 
@@ -171,7 +182,7 @@ def _read_sub(p: Program, inp, r: RunResult) -> int:
 
 def _expr_text(inp) -> str:
     if not isinstance(inp, str):
-        raise LibraryInputError(f"expr: the input must be a str, got {type(inp).__name__} {inp!r}")
+        raise LibraryInputError(f"expr: the input must be a str, got {type(inp).__name__} {_show(inp)}")
     if len(inp) > EXPR_MAX_CHARS:
         raise LibraryInputError(f"expr: the text has {len(inp)} characters; the limit is {EXPR_MAX_CHARS}")
     return inp
@@ -190,7 +201,7 @@ def _read_expr(p: Program, inp, r: RunResult) -> int:
         what = EXPR_ERRORS.get(code, f"error code {code}").format(char=char)
         if code == 5 and not inp.strip():
             what = "the expression is empty"
-        raise LibraryInputError(f"expr: {what} at position {pos} (column {pos + 1}) in {inp!r}")
+        raise LibraryInputError(f"expr: {what} at position {pos} (column {pos + 1}) in {_show(inp)}")
     return int(r.mem[p.symbols["value"]])
 
 
@@ -228,14 +239,9 @@ def _read_wordfreq(p: Program, inp, r: RunResult) -> list[tuple[str, int]]:
     return out
 
 
-def _words_at(*symbols: str):
-    """The memory's header words by symbol: the sizes a step budget is computed from."""
-    return lambda p, mem: [int(mem[p.symbols[s]]) for s in symbols]
-
-
 def _budget(symbols: tuple[str, ...], formula: Callable[..., int]):
-    sizes = _words_at(*symbols)
-    return lambda p, mem: formula(*sizes(p, mem))
+    """A step budget from the sizes the laid memory holds at `symbols` (n, na, nb, len)."""
+    return lambda p, mem: formula(*(int(mem[p.symbols[s]]) for s in symbols))
 
 
 BINDINGS: dict[str, Binding] = {
@@ -286,9 +292,8 @@ def decode(name: str, inp, result: RunResult):
 
 def _finish(name: str, inp, result: RunResult) -> ProgramRun:
     if result.status != Status.HALTED:
-        shown = repr(inp) if len(repr(inp)) < 80 else repr(inp)[:77] + "..."
         raise ProgramTrapError(f"{name}: the run stopped with {result.trap_message} after {result.steps} steps "
-                               f"on input {shown}")
+                               f"on input {_show(inp)}")
     return ProgramRun(decode(name, inp, result), Status(result.status).name, int(result.steps), result)
 
 
@@ -303,9 +308,17 @@ def solve_many(name: str, inputs, *, fuel: int | None = None) -> list[ProgramRun
     inputs = list(inputs)
     if not inputs:
         return []
-    program = load(name)
-    memories = [_binding(name).lay(program, x) for x in inputs]
-    budget = max(_binding(name).fuel(program, m) for m in memories) if fuel is None else fuel
+    program, binding = load(name), _binding(name)
+    memories = [_at_index(i, binding.lay, program, x) for i, x in enumerate(inputs)]
+    budget = max(binding.fuel(program, m) for m in memories) if fuel is None else fuel
     batch = run_batch(program, memories, fuel=budget)
-    return [_finish(name, x, batch.row(i)) for i, x in enumerate(inputs)]
+    return [_at_index(i, _finish, name, x, batch.row(i)) for i, x in enumerate(inputs)]
+
+
+def _at_index(i: int, f, *args):
+    """f(*args), with a LibraryInputError saying which of the batch's inputs it is about."""
+    try:
+        return f(*args)
+    except LibraryInputError as e:
+        raise LibraryInputError(f"inputs[{i}]: {e}") from None
 

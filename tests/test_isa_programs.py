@@ -182,7 +182,7 @@ def test_inputs_past_the_limits_are_refused(name, inp, message):
 def test_malformed_expressions_name_the_position(text, message):
     with pytest.raises(L.LibraryInputError, match=re.escape(message)):
         L.solve("expr", text)
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError, match=re.escape("inputs[1]: expr: " + message)):
         L.solve_many("expr", ["1 + 1", text])
 
 
