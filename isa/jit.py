@@ -16,11 +16,29 @@ How it stays exact and fast (each point measured, or a pitfall hit, in the proto
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
-import numba
+
+def _import_numba_quickly() -> None:
+    """Numba's first (cached) load imports numba.np.arraymath, which imports scipy.linalg (a quarter of a second)
+    only to decide whether np.convolve/np.correlate may call BLAS. We use neither, so hide scipy.linalg for that one
+    import: a fresh process then starts in well under a second. A later `import scipy.linalg` works as usual."""
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # makes `import scipy.linalg...` raise ImportError, which numba handles
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get("scipy.linalg", 0) is None:
+            del sys.modules["scipy.linalg"]
+
+
+_import_numba_quickly()
+
+import numba  # noqa: E402
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange  # noqa: E402
 
 from isa import spec
 from isa.program import Program

@@ -127,3 +127,95 @@ def wrap64(x: int) -> int:
     """Python int -> the int64 it wraps to (the reference interpreter's one arithmetic rule)."""
     x &= (1 << 64) - 1
     return x - (1 << 64) if x >> 63 else x
+
+
+# ---- the generated reference (isa/ISA.md) -------------------------------------------------------------------------
+
+SYNTAX = """\
+```
+; comment to end of line (also '#')
+.equ WIDTH, 10          ; named constant (usable wherever an immediate is)
+.data                   ; data section: words laid into memory from address 0 in order
+table:  .word 1, -2, 0x10, 'a'     ; initial words; a label here names a memory address
+buf:    .zero 16        ; 16 zeroed words
+.text                   ; code section (the default at the start of a file); execution starts at the first instruction
+loop:   addi r1, r1, -1 ; mnemonics and register names are case-insensitive; labels are case-sensitive
+        ld   r2, [r3 + 4]        ; also [r3], [r3 - 2], [r3 + WIDTH]
+        st   r2, [r3]
+        li   r4, buf    ; a data label as an immediate = its address
+        bnei r1, 0, loop
+        call func       ; lr = return address
+        halt
+func:   ret
+```
+
+- Immediates: decimal, hex (`0x..`), binary (`0b..`), negative (`-5`, `-0x10`), character literals (`'a'`, `' '`,
+  `'\\n'`, `'\\t'`, `'\\r'`, `'\\0'`, `'\\\\'`, `'\\''`), `.equ` names and labels (a code label is its instruction
+  index, a data label its address), each optionally negated with `-`. Values must fit int64; hex and binary up to
+  `0xFFFFFFFFFFFFFFFF` are read as the two's-complement bit pattern (`0xFFFFFFFFFFFFFFFF` is -1).
+- Jump targets (`L` operands) must be code labels. Memory offsets and `.zero` counts may not be code labels;
+  `.word` may hold them (a jump table for `jr`). `.equ` and `.zero` values may only use symbols defined above them.
+- A label may stand alone on its line or precede an instruction or directive; several may share a line. Labels,
+  constants and register names (`r0`..`r15`, `lr`) share one namespace: no symbol may be defined twice or be named
+  like a register.
+- `.data` and `.text` may alternate; each section continues where it left off. Data starts at memory address 0.
+- `program.symbols` maps every label and constant to its value, so Python code can find where to put inputs.
+- Every error is an `AsmError` reading `FILE:LINE:COL: error: PROBLEM: got 'TOKEN', expected WHAT`.
+"""
+
+RUNNING = """\
+- `isa.machine.run(program, mem_size=None, *, memory=None, fuel=100_000_000, backend="jit", regs=None)` runs once on
+  the Numba tier (`"jit"`) or the plain-Python reference (`"ref"`); both give the same status, pc, steps, registers
+  and memory for every program. `run_batch(program, memories, fuel=..., regs=None)` runs one program over many
+  memories in one compiled call, rows in parallel; a ragged list of memories is zero-padded in the result, but each
+  row runs with its own size.
+- `isabench asm FILE.s` prints the disassembly; `--run` runs it and prints the status (with the trap name, pc and
+  source line), the steps and the non-zero registers; `--trace` prints the first `--trace-limit` executed
+  instructions (reference tier) with the registers they read. `--fuel N`, `--mem N` and `--backend` set the run.
+  Exit status: 0 halted (or disassembled), 1 the run trapped, 2 the file is missing or does not assemble (the
+  located error goes to stderr).
+"""
+
+
+def render_reference() -> str:
+    """The text of isa/ISA.md, generated from this module (tests assert the committed file equals it)."""
+    doc = __doc__.strip().split("\n", 1)[1].strip()  # the module docstring minus its title line
+    doc = doc.replace("Machine model\n-------------", "## Machine model")
+    out = ["# The isabench instruction set", "",
+           "Generated from `isa/spec.py` by `python -m isa.spec`; do not edit by hand.", "", doc, "",
+           "## Statuses", "", "| code | status | meaning |", "|---:|---|---|"]
+    meanings = {Status.HALTED: "HALT executed: success", Status.OUT_OF_FUEL: "the step limit given for the run",
+                Status.DIV_ZERO: "DIV, MOD, DIVI or MODI by zero", Status.MEM_OOB: "a load or store outside [0, mem_size)",
+                Status.BAD_PC: "ran past the last instruction, or JR/RET to an address outside the program"}
+    out += [f"| {int(s)} | `{s.name}` | {meanings[s]} |" for s in Status]
+    out += ["", "## Instructions", "",
+            "Operand kinds: `rd`, `ra`, `rb` registers; `imm` an immediate; `L` a code label; `[rb + off]` a memory "
+            "operand (base register and offset). Encoding: `[opcode, a, b, c]`, operands in order, unused words 0.",
+            "", "| opcode | assembly | semantics | group |", "|---:|---|---|---|"]
+    for op in OPS:
+        out.append(f"| {op.code} | `{_example(op)}` | {op.semantics.replace('|', chr(92) + '|')} | {op.group} |")
+    out += ["", "## Assembly language", "", SYNTAX, "## Running", "", RUNNING]
+    return "\n".join(out)
+
+
+def _example(op: Op) -> str:
+    names = {"r": iter(["rd", "ra", "rb"]) if op.semantics.startswith("rd =") else iter(["ra", "rb"])}
+    parts = []
+    for kind in op.operands:
+        if kind == "r":
+            parts.append(next(names["r"]))
+        elif kind == "i":
+            parts.append("imm")
+        elif kind == "l":
+            parts.append("L")
+        else:
+            parts.append("[rb + off]")
+    return f"{op.name} {', '.join(parts)}" if parts else op.name
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    target = Path(__file__).with_name("ISA.md")
+    target.write_text(render_reference())
+    print(f"wrote {target}")
