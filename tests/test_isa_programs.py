@@ -173,7 +173,7 @@ def test_inputs_past_the_limits_are_refused(name, inp, message):
     ("2 ÷ 3", "character '÷' is not allowed"),
     ("1 + 2)", "')' without a matching '(' at position 5"),
     ("(1 + (2)", "'(' is never closed at position 0"),
-    ("1 +", "ends where a number or '(' is expected at position 3"),
+    ("1 +", "the expression ends where a number or '(' is expected at position 3"),
     ("-3", "unexpected '-' at position 0"),
     ("4 (5)", "unexpected '(' at position 2"),
     ("4 * * 5", "unexpected '*' at position 4"),

@@ -24,7 +24,8 @@
 ; Slots of the open-addressing table (linear probing) hold entry addresses; the home slot is the code's Fibonacci
 ; hash, the top log2(cap) bits of code * 0x9E3779B97F4A7C15. A new word appends an entry (that is what keeps the
 ; order of first appearance) and overwrites its bytes with letter numbers, for the comparisons and the output.
-; About 10 instructions a byte on English-like text (isa/baselines.make_text: 9.8 at 100 KB). Limit (isa/library.py): 2_000_000 bytes.
+; About 10 instructions a byte on English-like text (isa/baselines.make_text: 9.8 at 100 KB).
+; Limit (isa/library.py): 2_000_000 bytes.
 ;
 ; Registers in the loop: r0 = 0, r2 -> the current byte, r3 = word length, r4 = entry, r5 = next free entry,
 ; r7/r8 = table start/end, r9 = 64 - log2(cap), r11 = the byte's letter number (0 separator, -1 end),
