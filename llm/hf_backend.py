@@ -79,22 +79,25 @@ class HFBackend:
             input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
             max_new_tokens=max_new_tokens, do_sample=False, num_beams=1, pad_token_id=self.pad_id,
             eos_token_id=self.eos_ids, stopping_criteria=criteria, temperature=None, top_p=None, top_k=None)
-        new_tokens = out[:, width:].tolist()
-        texts = [self.finish(ids, list(stops)) for ids in new_tokens]
+        finished = self.finish(out[:, width:].tolist(), list(stops))
         synchronize(self.device)
         latency = time.perf_counter() - started
-        return [Completion(text, len(row), generated, latency, len(rows)) for row, (text, generated) in zip(rows, texts)]
+        return [Completion(text, len(row), generated, latency, len(rows)) for row, (text, generated) in zip(rows, finished)]
 
-    def finish(self, ids: list[int], stops: list[str]) -> tuple[str, int]:
-        """(text cut before the first stop, tokens generated through the stop / EOS / limit) for one row."""
+    def finish(self, rows: list[list[int]], stops: list[str]) -> list[tuple[str, int]]:
+        """Per row: (text cut before the first stop, tokens generated through the stop / EOS / limit)."""
         # Only EOS or a stop finishes a row; the pads generate() writes after that are never reached, so a pad the
         # model itself produced mid-text counts as generated (and decodes to nothing).
-        end = next((k for k, t in enumerate(ids) if t in self.eos_ids), len(ids))
-        text = self.tokenizer.decode(ids[:end], skip_special_tokens=True)
-        cut = first_stop(text, stops)
-        if cut >= 0:
-            return text[:cut], tokens_through_stop(self.tokenizer, ids[:end], stops)
-        return text, min(end + 1, len(ids))
+        ends = [next((k for k, t in enumerate(ids) if t in self.eos_ids), len(ids)) for ids in rows]
+        texts = self.tokenizer.batch_decode([ids[:end] for ids, end in zip(rows, ends)], skip_special_tokens=True)
+        finished = []
+        for ids, end, text in zip(rows, ends, texts):
+            cut = first_stop(text, stops)
+            if cut >= 0:
+                finished.append((text[:cut], tokens_through_stop(self.tokenizer, ids[:end], stops)))
+            else:
+                finished.append((text, min(end + 1, len(ids))))
+        return finished
 
 
 def eos_token_ids(model, tokenizer) -> list[int]:

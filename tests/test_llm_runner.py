@@ -99,9 +99,8 @@ def test_batch_ends_early_once_every_row_stopped(backend, full, monkeypatch):
 def test_finish_stops_at_eos_and_counts_it(backend):
     tok = backend.tokenizer
     ids = tok("ab", add_special_tokens=False)["input_ids"] + [tok.eos_token_id] + [backend.pad_id] * 3
-    assert backend.finish(ids, ["\n"]) == ("ab", 3)
     newline = tok("a\nb", add_special_tokens=False)["input_ids"]
-    assert backend.finish(newline + [tok.eos_token_id], ["\n"]) == ("a", 2)
+    assert backend.finish([ids, newline + [tok.eos_token_id]], ["\n"]) == [("ab", 3), ("a", 2)]
 
 
 def test_stop_token_ids_are_the_tokens_containing_a_stop(backend):
