@@ -1,5 +1,6 @@
-"""The program library: every .s file's golden expectations (read by test_isa_golden's runner), and every program against plain Python on seeded random
-inputs across sizes (compiled tier, batched and single; a few on the reference tier), plus the input errors."""
+"""The program library: every .s file's golden expectations (read by test_isa_golden's runner), every program against
+plain Python on seeded random inputs across sizes (compiled tier, batched and single; a few on the reference tier),
+worst cases within the step budgets, and the input errors."""
 from __future__ import annotations
 
 import random
