@@ -120,6 +120,10 @@ def max_positions(config) -> int | None:
     return None
 
 
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+
+
 def load_hf_backend(model: str, *, device="auto", dtype="auto", batch_size=32, threads=None, chat=False,
                     trust_remote_code=False) -> HFBackend:
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -141,14 +145,17 @@ def load_hf_backend(model: str, *, device="auto", dtype="auto", batch_size=32, t
         raise ChatTemplateMissingError(f"chat=True but the tokenizer of {model!r} has no chat template; "
                                        "run without chat (plain completion prompts) or use a chat model")
     safetensors = has_safetensors(source.local_dir) if source.local_dir else None
-    lm = AutoModelForCausalLM.from_pretrained(source.load, dtype=torch_dtype, use_safetensors=safetensors, **common)
+    # transformers >= 4.56 calls it `dtype`; older releases silently ignore that name and load float32.
+    dtype_key = "dtype" if version_tuple(transformers.__version__) >= (4, 56) else "torch_dtype"
+    lm = AutoModelForCausalLM.from_pretrained(source.load, use_safetensors=safetensors, **{dtype_key: torch_dtype},
+                                              **common)
     lm.to(torch_device).eval()
     total, non_embedding = count_parameters(lm)
     info = {
         "backend": "transformers", "model": str(model), "path": str(source.local_dir) if source.local_dir else None,
         "hub_id": source.hub_id, "revision": source.revision,
         "content_hash": content_hash(source.local_dir) if source.local_dir else None,
-        "model_type": lm.config.model_type, "dtype": str(torch_dtype).removeprefix("torch."),
+        "model_type": lm.config.model_type, "dtype": str(next(lm.parameters()).dtype).removeprefix("torch."),
         "device": str(torch_device), "torch_threads": torch.get_num_threads(), "n_params": total,
         "n_params_non_embedding": non_embedding, "batch_size": batch_size, "chat": chat,
         "trust_remote_code": trust_remote_code, "stop_method": "token-id set + tail decode",

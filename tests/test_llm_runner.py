@@ -234,6 +234,23 @@ def test_missing_or_empty_folders(tmp_path, no_hub):
         load_backend(str(tmp_path))
 
 
+def test_cached_hub_snapshot_loads_offline_with_its_revision(monkeypatch, tmp_path, model_dir, no_hub):
+    import shutil
+
+    import huggingface_hub.constants
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--isabench-test--tiny"
+    shutil.copytree(model_dir, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    b = load_backend("isabench-test/tiny", threads=1)
+    assert (b.info["hub_id"], b.info["revision"]) == ("isabench-test/tiny", commit)
+    assert b.generate(["1+1="], max_new_tokens=2, stop=[])[0].generated_tokens in (1, 2)
+
+
 def test_untrained_default_model_says_how_to_train(monkeypatch, tmp_path):
     monkeypatch.setattr(llm, "DEFAULT_MODEL_DIR", tmp_path / "default_model")
     with pytest.raises(ModelNotFoundError, match="isabench train"):
