@@ -80,6 +80,22 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     return Path("results") / "_".join(parts)
 
 
+def canonical_argv(args) -> list[str]:
+    """The parsed options as a command line, defaults spelled out: what reruns this exactly, however it was typed."""
+    out = ["run"]
+    for name, value in sorted(vars(args).items()):
+        if name.startswith("_") or name == "command" or value is None or value is False:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            out.append(flag)
+        elif isinstance(value, list):
+            out += [flag, ",".join(map(str, value))]
+        else:
+            out += [flag, str(value)]
+    return out
+
+
 def terminate_as_interrupt(signum, frame):
     raise KeyboardInterrupt  # `kill` then ends like Ctrl-C: finished samples are on disk and the summary is written
 
@@ -98,7 +114,7 @@ def main(args) -> int:
     for b in args.backends:
         if b not in BACKENDS:
             raise SystemExit(f"isabench run: unknown backend {b!r}; choose from {', '.join(BACKENDS)}")
-    out = args.out or default_out(args, tasks, all_tasks)
+    out = args.out = args.out or default_out(args, tasks, all_tasks)
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
                     seed=args.seed, split=args.split, progress=not args.quiet,
                     side=SideOptions(model=args.model, device=args.device, dtype=args.dtype,
@@ -110,7 +126,8 @@ def main(args) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
-    run_folder.write_meta(out, run_metadata(cfg, result, sys.argv[1:], run_folder.read_meta(out)))
+    argv = canonical_argv(args)
+    run_folder.write_meta(out, run_metadata(cfg, result, argv, run_folder.read_meta(out)))
     for failure in result.failures:
         print(f"error: {failure}", file=sys.stderr)
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from importlib import metadata
@@ -122,7 +123,7 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
     from bench.tasks import get_task
 
     invocation = {
-        "argv": list(argv), "started_at": result.started_at, "finished_at": result.finished_at,
+        "argv": list(argv), "process_argv": list(sys.argv), "started_at": result.started_at, "finished_at": result.finished_at,
         "samples_done": result.done, "samples_skipped": result.skipped, "interrupted": result.interrupted,
         "failures": result.failures, "setup_s": result.setup,
     }
@@ -132,7 +133,7 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
         sides[name] = {"info": info, "setup_s": result.setup.get(name, {})}
     o = cfg.side
     return {
-        "command": " ".join(["isabench", *argv]),
+        "command": shlex.join(["isabench", *argv]),
         "seed": cfg.seed, "n": cfg.n, "split": cfg.split,
         "difficulties": cfg.difficulties,
         "tasks": {name: {"version": get_task(name).version, "axis": get_task(name).axis,

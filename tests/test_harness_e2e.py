@@ -1,0 +1,176 @@
+"""End to end through the `isabench` CLI on a tiny random model built here: run -> records -> summary -> report ->
+plots, metadata, regeneration from records alone, another model in the same folder, benchmark JSON -> tables."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from bench import cli, records
+from bench.cmd_run import default_out, levels
+from tiny_model import make_tiny_model
+
+TASKS = ["square", "wordfreq"]
+DIFFS = [1, 2]
+N = 4
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_tiny_model(tmp_path_factory.mktemp("tiny"), seed=0)
+
+
+def isa_available() -> bool:
+    try:
+        from isa import library  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+BACKENDS = ["isa", "llm", "reference"] if isa_available() else ["llm", "reference"]
+
+
+def run_cli(*argv: str) -> int:
+    return cli.main([str(a) for a in argv])
+
+
+@pytest.fixture(scope="module")
+def finished(tiny, tmp_path_factory):
+    """One CLI run, shared by the tests below (the model load dominates a test's time)."""
+    out = tmp_path_factory.mktemp("runs") / "run"
+    code = run_cli("run", "--tasks", ",".join(TASKS), "--backends", ",".join(BACKENDS), "--model", tiny,
+                   "--device", "cpu", "--threads", "1", "--n", N, "--difficulties", "1,2", "--out", out, "--quiet")
+    return code, out
+
+
+def test_run_writes_records_summary_tables_and_plots(finished, capsys):
+    code, out = finished
+    assert code == 0
+    recs = records.load(out / records.RECORDS_FILE).records
+    assert len(recs) == len(TASKS) * len(DIFFS) * N * len(BACKENDS)
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == len(TASKS) * len(DIFFS) * len(BACKENDS)
+    assert set(summary["backend"]) == set(BACKENDS) and (summary["n"] == N).all()
+    ref = summary[summary["backend"] == "reference"]
+    assert (ref["accuracy"] == 1).all()
+    if "isa" in BACKENDS:
+        isa = summary[summary["backend"] == "isa"]
+        assert (isa["accuracy"] == 1).all() and (isa["instructions_per_answer"] > 0).all()
+    llm = summary[summary["backend"] == "llm"]
+    assert (llm["flops_per_answer"] > 0).all() and (llm["time_per_answer_s"] > 0).all()
+    assert (llm["accuracy_lo"] <= llm["accuracy"]).all() and (llm["accuracy"] <= llm["accuracy_hi"]).all()
+    if "isa" in BACKENDS:
+        assert llm["time_ratio_llm_isa"].notna().all()
+    md = (out / "report.md").read_text()
+    for task in TASKS:
+        for d in DIFFS:
+            assert f"| {task} | {d} | {N} |" in md
+    assert "Hardware: CPU:" in md
+    tex = (out / "report.tex").read_text()
+    assert r"\begin{tabular}" in tex and tex.count(r"\\") >= 1 + len(TASKS) * len(DIFFS)
+    for name in ("accuracy", "time", "cost", "time_ratio"):
+        for fmt in ("png", "svg"):
+            assert (out / "plots" / f"{name}.{fmt}").stat().st_size > 1000
+
+
+def test_metadata_makes_the_run_citable(finished):
+    _, out = finished
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["seed"] == 0 and meta["n"] == N
+    assert meta["command"].startswith("isabench run")
+    assert meta["tasks"]["square"]["version"] and meta["tasks"]["wordfreq"]["difficulties"] == DIFFS
+    info = meta["sides"]["llm"]["info"]
+    assert info["content_hash"] and info["dtype"] == "float32" and info["device"] == "cpu"
+    assert info["n_params_non_embedding"] > 0
+    assert meta["machine"]["cpu"] and "gpu" in meta["machine"]
+    assert meta["packages"]["torch"] and meta["packages"]["transformers"] and "numba" in meta["packages"]
+    assert "commit" in meta["git"] and "dirty" in meta["git"]
+    assert meta["threads"]["torch_threads"] == 1
+    setup = meta["invocations"][-1]["setup_s"]
+    assert setup["llm"]["start"] > 0 and any(k.startswith("warm-up") for k in setup["llm"])
+
+
+def test_report_and_plot_regenerate_from_records_alone(finished, tmp_path, capsys):
+    _, out = finished
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(out / records.RECORDS_FILE, copy / records.RECORDS_FILE)  # no meta, no summary, no plots
+    assert run_cli("report", copy) == 0
+    printed = capsys.readouterr().out
+    assert "square" in printed and "hardware not recorded" in printed
+    regenerated = pd.read_csv(copy / "summary.csv")
+    original = pd.read_csv(out / "summary.csv")
+    pd.testing.assert_frame_equal(regenerated, original)
+    assert run_cli("plot", copy) == 0
+    assert (copy / "plots" / "accuracy.png").exists() and (copy / "plots" / "time.svg").exists()
+
+
+def test_rerun_resumes_and_another_model_gets_its_own_records(finished, tmp_path, capsys):
+    _, out = finished
+    folder = tmp_path / "resume"
+    shutil.copytree(out, folder)
+    before = len(records.load(folder / records.RECORDS_FILE).records)
+    other = make_tiny_model(tmp_path / "other", seed=1)
+    common = ["--tasks", ",".join(TASKS), "--difficulties", "1,2", "--n", N, "--device", "cpu", "--threads", "1",
+              "--out", folder, "--quiet", "--no-plots", "--backends", "llm"]
+    assert run_cli("run", "--model", other, *common) == 0
+    assert f"{len(TASKS) * len(DIFFS) * N} answered, 0 already on disk" in capsys.readouterr().out
+    recs = records.load(folder / records.RECORDS_FILE).records
+    assert len(recs) == before + len(TASKS) * len(DIFFS) * N
+    assert len({r["variant"] for r in recs if r["backend"] == "llm"}) == 2
+
+
+def test_benchmark_json_becomes_tables_and_plots(tmp_path, capsys):
+    def bench(backend, d, correct, median, **extra):
+        return {"name": f"test_{backend}[square-{d}]", "stats": {"median": median, "q1": median * 0.9,
+                                                                  "q3": median * 1.2, "iqr": median * 0.3},
+                "extra_info": {"task": "square", "axis": "digits", "difficulty": d, "backend": backend, "n": 32,
+                               "correct": correct, "partial": correct / 32, **extra}}
+
+    data = {"machine_info": {"cpu": {"brand_raw": "Test CPU", "count": 2}, "gpu": None,
+                             "packages": {"torch": "9.9"}},
+            "commit_info": {"id": "abcdef1234", "dirty": False},
+            "benchmarks": [bench("isa", 1, 32, 0.001, instructions_per_answer=50),
+                           bench("llm", 1, 16, 0.5, flops_per_answer=2e6, variant="m@x/float32/cpu"),
+                           bench("isa", 2, 32, 0.002, instructions_per_answer=100),
+                           {"name": "unrelated", "stats": {"median": 1.0}, "extra_info": {}}]}
+    path = tmp_path / "0001_bench.json"
+    path.write_text(json.dumps(data))
+    assert run_cli("report", path) == 0
+    out = tmp_path / "0001_bench-report"
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 3
+    llm = summary[summary["backend"] == "llm"].iloc[0]
+    assert llm["accuracy"] == 0.5 and llm["time_per_answer_s"] == pytest.approx(0.5 / 32)
+    assert llm["time_ratio_llm_isa"] == pytest.approx(500)
+    assert "Test CPU" in (out / "report.md").read_text()
+    assert (out / "plots" / "accuracy.png").exists()
+    assert run_cli("report", "--from-benchmark", path, "--out", tmp_path / "again", "--format", "latex") == 0
+    assert r"\begin{tabular}" in capsys.readouterr().out
+
+
+def test_bad_input_gets_a_clear_error(tmp_path, capsys):
+    with pytest.raises(KeyError, match="unknown task 'sqaure'"):
+        run_cli("run", "--tasks", "sqaure", "--backends", "reference", "--out", tmp_path / "x")
+    with pytest.raises(SystemExit):
+        run_cli("run", "--difficulties", "3-1")
+    assert "low-high ascending" in capsys.readouterr().err
+    assert run_cli("report", tmp_path / "missing") == 2
+    assert "no run folder" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"benchmarks": [{"name": "x", "stats": {}}]}))
+    with pytest.raises(ValueError, match="extra_info"):
+        run_cli("report", bad)
+
+
+def test_default_folder_name_is_stable_so_reruns_resume():
+    class Args:
+        model, backends, n, seed, difficulties, split = None, ["isa", "llm"], 20, 0, None, "test"
+
+    a = default_out(Args, ["square", "add"], ["square", "add", "sub"])
+    assert a == default_out(Args, ["square", "add"], ["square", "add", "sub"])
+    assert str(a) == "results/default-model_square+add_isa+llm_n20_s0"
+    assert levels("1-3,5") == [1, 2, 3, 5]
