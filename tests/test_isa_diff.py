@@ -154,3 +154,15 @@ def test_invalid_fields_are_rejected_at_load(broken):
 def test_malformed_arrays_are_rejected(code, message):
     with pytest.raises(ProgramError, match=message):
         load_program(code)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(max_len=20))
+def test_disassembly_round_trips_random_programs(program):
+    from isa.asm import assemble
+    from isa.disasm import disassemble
+
+    again = assemble(disassemble(program))
+    assert again == program
+    np.testing.assert_array_equal(again.code, program.code)
+    np.testing.assert_array_equal(again.data, program.data)
