@@ -6,7 +6,7 @@ import time
 import torch
 
 from llm.devices import resolve_device, resolve_dtype, synchronize
-from llm.locate import content_hash, has_safetensors, resolve_model
+from llm.locate import ModelSource, content_hash, has_safetensors, resolve_model
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
 from llm.runner import Completion, count_parameters
 
@@ -124,7 +124,7 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
 
 
-def load_hf_backend(model: str, *, device="auto", dtype="auto", batch_size=32, threads=None, chat=False,
+def load_hf_backend(model: str, source: ModelSource | None = None, *, device="auto", dtype="auto", batch_size=32, threads=None, chat=False,
                     trust_remote_code=False) -> HFBackend:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     import transformers
@@ -137,7 +137,7 @@ def load_hf_backend(model: str, *, device="auto", dtype="auto", batch_size=32, t
         torch.set_num_threads(threads)
     torch_device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
-    source = resolve_model(str(model))
+    source = source or resolve_model(str(model))
     common = dict(revision=source.revision, local_files_only=source.local_files_only,
                   trust_remote_code=trust_remote_code)
     tokenizer = AutoTokenizer.from_pretrained(source.load, **common)

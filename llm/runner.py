@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import llm
-from llm.locate import ModelNotFoundError  # noqa: F401  (re-exported: callers catch it from here)
+from llm.locate import ModelNotFoundError, resolve_model
 
 
 @dataclass
@@ -55,6 +55,7 @@ def load_backend(model: str | None = None, *, device="auto", dtype="auto", batch
             raise ModelNotFoundError(f"the embedded default model in {llm.DEFAULT_MODEL_DIR} is not trained yet: "
                                      "run `isabench train` first, or pass a model folder with `--model PATH`")
         model = str(llm.DEFAULT_MODEL_DIR)
+    source = resolve_model(str(model))  # before importing torch: a missing model fails in well under a second
     from llm.hf_backend import load_hf_backend
-    return load_hf_backend(str(model), device=device, dtype=dtype, batch_size=batch_size, threads=threads, chat=chat,
+    return load_hf_backend(str(model), source, device=device, dtype=dtype, batch_size=batch_size, threads=threads, chat=chat,
                            trust_remote_code=trust_remote_code)

@@ -19,8 +19,8 @@ from llm.stopping import first_stop
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 
-class ServedError(RuntimeError):
-    """The server refused the request, or could not be reached after the retries."""
+class ServedError(OSError):
+    """The server refused the request, or could not be reached after the retries (an OSError, like urllib's)."""
 
 
 def api_key() -> str | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 import torch
@@ -213,6 +214,19 @@ def test_offline_missing_hub_id_fails_at_once_with_advice(monkeypatch, no_hub):
     message = str(err.value)
     for part in ("not found", "not a local folder", "no network/hub", "--model PATH", "omit --model"):
         assert part in message
+
+
+def test_missing_model_fails_before_torch_is_imported():
+    """Failing fast, structurally: the lookup runs before the multi-second torch/transformers import."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom llm.runner import ModelNotFoundError, load_backend\n"
+            "try:\n    load_backend('isabench-made-up/no-such-model-7f3a')\nexcept ModelNotFoundError:\n"
+            "    print('torch' in sys.modules, 'transformers' in sys.modules)\n")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout.split() == ["False", "False"], out.stderr[-2000:]
 
 
 def test_unreachable_hub_is_the_same_clear_error(monkeypatch):
