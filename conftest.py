@@ -27,8 +27,12 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     opt = config.option
     # Save every benchmarked run unless the user chose otherwise with the plugin's own flags.
-    if hasattr(opt, "benchmark_autosave") and not getattr(opt, "benchmark_save", None):
-        opt.benchmark_autosave = True
+    if hasattr(opt, "benchmark_autosave") and not getattr(opt, "benchmark_save", None) and not opt.benchmark_autosave:
+        # The plugin's own autosave value is a tag (commit_time[_uncommited-changes]) naming the file; `True` would
+        # name every file NNNN_True.json.
+        from pytest_benchmark.utils import get_tag
+
+        opt.benchmark_autosave = get_tag()
     if hasattr(opt, "benchmark_storage") and str(getattr(opt, "benchmark_storage", "")).endswith(".benchmarks"):
         opt.benchmark_storage = f"file://{RESULTS}"
 
@@ -40,3 +44,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "benchmark" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow"):
             item.add_marker(skip)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    """Add what a speed figure depends on beyond pytest-benchmark's CPU line: GPU, framework versions, threads."""
+    from bench.meta import gpu_info, package_versions, thread_settings
+
+    versions = package_versions()
+    machine_info["gpu"] = gpu_info(with_gpu=True)
+    machine_info["packages"] = versions
+    for name in ("torch", "transformers", "numba"):
+        machine_info[f"{name}_version"] = versions.get(name)
+    machine_info["threads"] = thread_settings()

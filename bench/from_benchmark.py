@@ -55,13 +55,15 @@ def meta_of(data: dict) -> dict:
     """Map pytest-benchmark's machine and commit info onto the run metadata fields the hardware line reads."""
     mi, ci = data.get("machine_info") or {}, data.get("commit_info") or {}
     cpu = mi.get("cpu") or {}
+    llm_info = next((b["extra_info"]["model_info"] for b in data.get("benchmarks", [])
+                     if (b.get("extra_info") or {}).get("model_info")), None)
     return {
         "machine": {"cpu": cpu.get("brand_raw") or mi.get("processor") or "?", "gpu": mi.get("gpu"),
                     "python": mi.get("python_version")},
         "threads": {"cpu_count": cpu.get("count"), **(mi.get("threads") or {})},
         "packages": mi.get("packages") or {},
         "git": {"commit": ci.get("id"), "dirty": ci.get("dirty")},
-        "sides": {"llm": {"info": mi.get("llm")}} if mi.get("llm") else {},
+        "sides": {"llm": {"info": llm_info}} if llm_info else {},
         "source": "pytest-benchmark", "datetime": data.get("datetime"),
     }
 
