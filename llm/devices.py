@@ -35,7 +35,8 @@ def resolve_device(device: str = "auto") -> torch.device:
         return torch.device("cpu")
     if kind == "cuda":
         if not torch.cuda.is_available():
-            build = "a CPU-only torch build" if torch.version.cuda is None else f"torch built for CUDA {torch.version.cuda}"
+            cuda = torch.version.cuda
+            build = "a CPU-only torch build" if cuda is None else f"torch built for CUDA {cuda}"
             raise DeviceUnavailableError(
                 f"device {device!r} requested but CUDA is not available here ({build}, torch {torch.__version__}); "
                 "use --device cpu or --device auto")
@@ -46,12 +47,13 @@ def resolve_device(device: str = "auto") -> torch.device:
                     f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
         return torch.device(name)
     if kind == "mps" and not mps_available():
-        raise DeviceUnavailableError(f"device {device!r} requested but Apple MPS is not available here; use --device cpu")
+        raise DeviceUnavailableError(f"device {device!r} requested but Apple MPS is not available here; "
+                                     "use --device cpu")
     return torch.device(name)
 
 
 def resolve_dtype(dtype: str | torch.dtype = "auto", device: torch.device | str = "cpu") -> torch.dtype:
-    """'auto': bf16 on CUDA when supported, else fp16 there; fp32 on CPU and MPS (half precision is slow or lossy there)."""
+    """'auto': bf16 on CUDA when supported, else fp16; fp32 on CPU and MPS (half precision is slow or lossy there)."""
     if isinstance(dtype, torch.dtype):
         return dtype
     name = (dtype or "auto").strip().lower()

@@ -57,7 +57,8 @@ class HFBackend:
         if self.max_positions and longest + max_new_tokens > self.max_positions:
             raise ValueError(f"a prompt of {longest} tokens + max_new_tokens={max_new_tokens} exceeds the model's "
                              f"{self.max_positions} positions")
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))  # similar lengths share a batch: less padding
+        # Similar lengths share a batch: less padding to compute through.
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         results: list[Completion | None] = [None] * len(encoded)
         for start in range(0, len(order), self.batch_size):
             batch = order[start:start + self.batch_size]
@@ -82,7 +83,8 @@ class HFBackend:
         finished = self.finish(out[:, width:].tolist(), list(stops))
         synchronize(self.device)
         latency = time.perf_counter() - started
-        return [Completion(text, len(row), generated, latency, len(rows)) for row, (text, generated) in zip(rows, finished)]
+        return [Completion(text, len(row), generated, latency, len(rows))
+                for row, (text, generated) in zip(rows, finished)]
 
     def finish(self, rows: list[list[int]], stops: list[str]) -> list[tuple[str, int]]:
         """Per row: (text cut before the first stop, tokens generated through the stop / EOS / limit)."""
@@ -124,8 +126,8 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
 
 
-def load_hf_backend(model: str, source: ModelSource | None = None, *, device="auto", dtype="auto", batch_size=32, threads=None, chat=False,
-                    trust_remote_code=False) -> HFBackend:
+def load_hf_backend(model: str, source: ModelSource | None = None, *, device="auto", dtype="auto", batch_size=32,
+                    threads=None, chat=False, trust_remote_code=False) -> HFBackend:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     import transformers
 

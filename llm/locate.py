@@ -50,7 +50,7 @@ def check_model_dir(path: Path, name: str) -> None:
     if path.is_file():
         raise ModelNotFoundError(not_found_message(name, f"{path} is a file, expected a model folder"))
     if not (path / "config.json").is_file():
-        raise ModelNotFoundError(not_found_message(name, f"folder {path} has no config.json (not a transformers model)"))
+        raise ModelNotFoundError(not_found_message(name, f"folder {path} has no config.json (not a model folder)"))
 
 
 def resolve_model(name: str) -> ModelSource:
@@ -68,7 +68,8 @@ def resolve_model(name: str) -> ModelSource:
         check_model_dir(snapshot, name)
         return ModelSource(str(snapshot), snapshot, name, snapshot.name, True)
     except HFValidationError as err:
-        raise ModelNotFoundError(not_found_message(name, f"it is neither a folder nor a valid hub id ({err})")) from None
+        why = f"it is neither a folder nor a valid hub id ({err})"
+        raise ModelNotFoundError(not_found_message(name, why)) from None
     except (LocalEntryNotFoundError, FileNotFoundError, ModelNotFoundError):
         pass
     if is_offline():

@@ -57,5 +57,5 @@ def load_backend(model: str | None = None, *, device="auto", dtype="auto", batch
         model = str(llm.DEFAULT_MODEL_DIR)
     source = resolve_model(str(model))  # before importing torch: a missing model fails in well under a second
     from llm.hf_backend import load_hf_backend
-    return load_hf_backend(str(model), source, device=device, dtype=dtype, batch_size=batch_size, threads=threads, chat=chat,
-                           trust_remote_code=trust_remote_code)
+    return load_hf_backend(str(model), source, device=device, dtype=dtype, batch_size=batch_size, threads=threads,
+                           chat=chat, trust_remote_code=trust_remote_code)

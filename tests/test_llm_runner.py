@@ -105,7 +105,8 @@ def test_finish_stops_at_eos_and_counts_it(backend):
 
 
 def test_stop_token_ids_are_the_tokens_containing_a_stop(backend):
-    assert token_ids_containing(backend.tokenizer, ["\n"]) == backend.tokenizer("\n", add_special_tokens=False)["input_ids"]
+    newline = backend.tokenizer("\n", add_special_tokens=False)["input_ids"]
+    assert token_ids_containing(backend.tokenizer, ["\n"]) == newline
 
 
 def test_info_records_the_run(model_dir, backend):

@@ -44,8 +44,8 @@ def make_tiny_model(path, *, arch: str = "llama", chat_template: bool = False, s
     path = Path(path)
     tokenizer = build_char_tokenizer()
     # A wide initialisation: at the usual 0.02 a random gpt2 repeats one character, hiding order or batching bugs.
-    ids = dict(initializer_range=0.3, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-               eos_token_id=tokenizer.eos_token_id)
+    ids = dict(initializer_range=0.3, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
+               bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     if arch == "llama":
         config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                              num_key_value_heads=4, max_position_embeddings=256, **ids)
