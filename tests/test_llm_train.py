@@ -150,3 +150,14 @@ def test_cli_rejects_bad_options(capsys):
     assert main(["train", "--steps", "0"]) == 2
     assert "--steps" in capsys.readouterr().err
     assert main(["train", "--minutes", "-1"]) == 2
+
+
+def test_lr_warms_up_then_decays_to_its_floor():
+    from llm.train import lr_at
+
+    cfg = TrainConfig(steps=1000, lr=3e-3, warmup=100, min_lr_frac=0.4)
+    assert lr_at(0, cfg) == pytest.approx(3e-5)
+    assert lr_at(99, cfg) == pytest.approx(3e-3)
+    assert lr_at(550, cfg) == pytest.approx(0.5 * (3e-3 + 1.2e-3))
+    assert lr_at(1000, cfg) == pytest.approx(1.2e-3)
+    assert all(lr_at(s, cfg) >= lr_at(s + 1, cfg) for s in range(100, 1000))
