@@ -149,8 +149,14 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
     safetensors = has_safetensors(source.local_dir) if source.local_dir else None
     # transformers >= 4.56 calls it `dtype`; older releases silently ignore that name and load float32.
     dtype_key = "dtype" if version_tuple(transformers.__version__) >= (4, 56) else "torch_dtype"
-    lm = AutoModelForCausalLM.from_pretrained(source.load, use_safetensors=safetensors, **{dtype_key: torch_dtype},
-                                              **common)
+    bars = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()  # a per-tensor loading bar is noise in a CLI answer
+    try:
+        lm = AutoModelForCausalLM.from_pretrained(source.load, use_safetensors=safetensors,
+                                                  **{dtype_key: torch_dtype}, **common)
+    finally:
+        if bars:
+            transformers.utils.logging.enable_progress_bar()
     lm.to(torch_device).eval()
     total, non_embedding = count_parameters(lm)
     info = {
