@@ -30,8 +30,15 @@ def mix_table(mix: dict | None) -> str:
     return "\n".join(rows)
 
 
+def shared_spaces(cells: list[Cell]) -> str:
+    from bench.tasks import get_task
+
+    small = [f"{c.task} {c.difficulty}" for c in cells if get_task(c.task).space_size(c.difficulty) < 100]
+    return ", ".join(small) if small else "none"
+
+
 def write_card(folder: Path, info: dict, cells: list[Cell], notes: str = "") -> Path:
-    cfg = info["config"]
+    cfg, arch = info["config"], info["architecture"]
     n = max(c.n for c in cells)
     text = f"""# isabench default model
 
@@ -45,8 +52,10 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
 ```
 
 ## Architecture
-- Llama config: hidden 128, 4 layers, 4 heads, MLP 512, RoPE, tied input/output embeddings, vocabulary
-  {info.get('vocab', 'printable ASCII + newline + 4 specials')}; **{info['parameters']:,} parameters**, fp32 safetensors.
+- {arch['model_type']}: hidden {arch['hidden_size']}, {arch['num_hidden_layers']} layers, {arch['num_attention_heads']} heads,
+  MLP {arch['intermediate_size']}, {arch['max_position_embeddings']} positions (RoPE), tied embeddings:
+  {arch['tie_word_embeddings']}, vocabulary {arch['vocab_size']} (printable ASCII, newline, 4 specials);
+  **{info['parameters']:,} parameters**, fp32 safetensors.
 - Tokenizer: one token per character (WordLevel over printable ASCII and "\\n", `[BOS]` prepended, unknown
   characters -> `[UNK]`); `generation_config.json` is greedy and stops at "\\n".
 
@@ -54,8 +63,8 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
 - Command: `{info.get('command') or 'isabench train'}`
 - Data: `prompt + answer + "\\n"` in exactly the harness's prompt format, drawn from `bench.tasks` generators; only
   instances with `task.in_split(text, d, "train")`, so held-out instances are never seen, except where an input
-  space is under 100 instances (1- and 2-digit squares, 1-digit products of the small spaces) and belongs to both
-  splits by the task contract. Loss on the answer and its newline only.
+  space is under 100 instances and belongs to both splits by the task contract: {shared_spaces(cells)}.
+  Loss on the answer and its newline only.
 - Mix (relative sampling weights per task and difficulty):
 
 {mix_table(cfg.get('mix'))}
@@ -69,8 +78,8 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
 
 ## Held-out accuracy
 Exact match, greedy, on `task.instances(d, n={n}, seed=1234, split="test")` per task and difficulty (fewer than
-{n} where the split holds fewer distinct instances). Where the input space is under 100 instances the "held-out"
-set is also in training (see above).
+{n} where the split holds fewer distinct instances). Held-out sets that are also training data because their input
+space is under 100 instances: {shared_spaces(cells)}.
 
 {accuracy_table(cells)}
 {notes}"""

@@ -14,6 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 RUNS = Path(__file__).parent / ".train_runs"  # git-ignored
+ARCH_KEYS = ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+             "vocab_size", "max_position_embeddings", "tie_word_embeddings")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,6 +48,8 @@ def config_from(args):
     for name in ("steps", "batch", "threads", "ckpt_every"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.card and (args.export is None or not args.eval):
+        raise ValueError("--card writes the model card into the --export folder from --eval's scores: give all three")
     for name in ("minutes", "cpu_minutes"):
         value = getattr(args, name)
         if value is not None and value <= 0:
@@ -125,6 +129,7 @@ def main(args) -> int:
         "command": "isabench train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"] else None,
         "init": args.init,
         "parameters": count_parameters(model),
+        "architecture": {k: getattr(model.config, k, None) for k in ARCH_KEYS},
         "config": asdict(cfg),
         "steps_done": state.step,
         "finished": state.step >= cfg.steps,

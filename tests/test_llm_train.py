@@ -150,6 +150,8 @@ def test_cli_rejects_bad_options(capsys):
     assert main(["train", "--steps", "0"]) == 2
     assert "--steps" in capsys.readouterr().err
     assert main(["train", "--minutes", "-1"]) == 2
+    assert main(["train", "--card"]) == 2
+    assert "--card" in capsys.readouterr().err
 
 
 def test_lr_warms_up_then_decays_to_its_floor():
@@ -161,3 +163,23 @@ def test_lr_warms_up_then_decays_to_its_floor():
     assert lr_at(550, cfg) == pytest.approx(0.5 * (3e-3 + 1.2e-3))
     assert lr_at(1000, cfg) == pytest.approx(1.2e-3)
     assert all(lr_at(s, cfg) >= lr_at(s + 1, cfg) for s in range(100, 1000))
+
+
+def test_cli_trains_a_fresh_model_exports_it_and_writes_its_card(tmp_path):
+    from bench.cli import main
+
+    out, exported = tmp_path / "run", tmp_path / "model"
+    argv = ["train", "--steps", "2", "--batch", "4", "--warmup", "1", "--out", str(out),
+            "--export", str(exported), "--eval", "2", "--card"]
+    assert main(argv) == 0
+    card = (exported / "README.md").read_text()
+    for name in TASKS:
+        assert f"| {name} |" in card
+    info = json.loads((exported / "training.json").read_text())
+    assert f"{info['parameters']:,} parameters" in card and info["architecture"]["hidden_size"] == 128
+    assert len(info["heldout"]) == sum(len(t.difficulties) for t in TASKS.values())
+    # Rerunning the finished command resumes at its last step: nothing more is trained.
+    before = (out / "state.pt").stat().st_mtime_ns
+    assert main(argv[:-3]) == 0
+    assert json.loads((out / "training.json").read_text())["steps_done"] == 2
+    assert (out / "state.pt").stat().st_mtime_ns == before
