@@ -38,14 +38,14 @@ def solve(task, text: str, args: argparse.Namespace) -> dict:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bench.tasks import TaskInputError, get_task
+    from bench.tasks import get_task
 
     try:
         task = get_task(args.task)
         task.parse(args.input)
         record = {"task": task.name, "input": args.input, "backend": args.backend, **solve(task, args.input, args)}
-    except (KeyError, TaskInputError) as e:
-        print(f"isabench solve: {e.args[0] if e.args else e}", file=sys.stderr)
+    except (KeyError, ValueError, OSError) as e:  # unknown task, bad input, missing model or device, server down
+        print(f"isabench solve: {e.args[0] if e.args and isinstance(e, KeyError) else e}", file=sys.stderr)
         return 2
     if args.json:
         record["correct"] = record["answer"] == task.reference(args.input)
