@@ -21,7 +21,7 @@ import pytest
 
 from isa import baselines, library
 from isa.asm import assemble
-from isa.machine import run
+from isa.machine import run, run_batch
 from isa.program import Program
 
 ROUNDS = 7  # best of: the least disturbed round on a shared machine
@@ -187,3 +187,40 @@ def test_bench_wordfreq(benchmark):
     assert library.decode("wordfreq", text, run(program, memory=memory)) == library.word_counts(text)
     assert fig.speedup_vs_ref >= 70, fig
     assert fig.slowdown_vs_native <= 12, fig
+
+
+BATCH = 2000  # inputs in the batched benchmark
+BATCH_DIGITS = 30
+
+
+def test_bench_batch_square(benchmark):
+    """One program over many inputs: run_batch (one compiled call, rows over the cores) against a loop of run()."""
+    from isa import jit
+
+    xs = [baselines.make_number(BATCH_DIGITS, seed=s) for s in range(BATCH)]
+    program = library.load("square")
+    memories = np.stack([library.prepare("square", x)[1] for x in xs])  # same digits count: same size
+
+    def batched():
+        return run_batch(program, memories)
+
+    def one_by_one():
+        return [run(program, memory=m) for m in memories]
+
+    batch_wall, batch_cpu, out = best(batched, rounds=5)
+    loop_wall, loop_cpu, singles = best(one_by_one, rounds=3)
+    assert out.ok.all()
+    for i in (0, BATCH // 2, BATCH - 1):
+        assert library.decode("square", xs[i], out.row(i)) == xs[i] * xs[i]
+        np.testing.assert_array_equal(out.row(i).mem, singles[i].mem)
+    steps = int(out.steps.sum())
+    benchmark.pedantic(batched, rounds=5, warmup_rounds=1)
+    benchmark.extra_info.update({
+        "inputs": BATCH, "digits": BATCH_DIGITS, "threads": jit.threads(), "instructions": steps,
+        "batch_wall_s": batch_wall, "loop_wall_s": loop_wall, "batch_speedup_wall": loop_wall / batch_wall,
+        "batch_minstr_per_s_wall": steps / batch_wall / 1e6, "us_per_input_batch": batch_wall / BATCH * 1e6,
+        "us_per_input_loop": loop_wall / BATCH * 1e6,
+    })
+    print(f"\nrun_batch: {BATCH} squares of {BATCH_DIGITS} digits, {steps:,} instructions: "
+          f"{batch_wall * 1e3:.1f} ms batched ({jit.threads()} threads) vs {loop_wall * 1e3:.1f} ms one by one")
+    assert batch_wall < loop_wall, (batch_wall, loop_wall)
