@@ -55,6 +55,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default="auto", help="LLM dtype: auto, float32, bfloat16, float16 (default: auto)")
     p.add_argument("--batch-size", type=positive, default=32, help="LLM prompts per generate call (default: 32)")
     p.add_argument("--threads", type=positive, default=None, help="torch CPU threads for the LLM (default: torch's)")
+    p.add_argument("--isa-threads", type=positive, default=None,
+                   help="numba threads for the ISA's batched solve (default: numba's, i.e. all cores)")
     p.add_argument("--chat", action="store_true", help="wrap prompts in the model's chat template")
     p.add_argument("--n", type=positive, default=DEFAULT_N, help=f"instances per task x difficulty ({DEFAULT_N})")
     p.add_argument("--difficulties", type=levels, default=None,
@@ -118,7 +120,8 @@ def main(args) -> int:
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
                     seed=args.seed, split=args.split, progress=not args.quiet,
                     side=SideOptions(model=args.model, device=args.device, dtype=args.dtype,
-                                     batch_size=args.batch_size, threads=args.threads, chat=args.chat))
+                                     batch_size=args.batch_size, threads=args.threads, chat=args.chat,
+                                     isa_threads=args.isa_threads))
     print(f"isabench run -> {out}", file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, terminate_as_interrupt)
     try:

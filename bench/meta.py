@@ -141,7 +141,7 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
                   for name in cfg.tasks},
         "backends": cfg.backends,
         "options": {"model": o.model, "device": o.device, "dtype": o.dtype, "batch_size": o.batch_size,
-                    "threads": o.threads, "chat": o.chat},
+                    "threads": o.threads, "chat": o.chat, "isa_threads": o.isa_threads},
         "sides": sides,
         "machine": machine(),
         "threads": thread_settings(),

@@ -20,10 +20,14 @@ STYLES = ["-", "--", ":", "-."]
 FORMATS = ("png", "svg")
 
 
+def tasks_of(summary: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(summary["task"]))  # the summary's order: the task registry's
+
+
 def series(summary: pd.DataFrame):
     """(task, backend, variant, label, color, linestyle, rows sorted by difficulty) for every line to draw."""
     llm_variants = sorted(summary[summary["backend"] == "llm"]["variant"].unique())
-    for task in sorted(summary["task"].unique()):
+    for task in tasks_of(summary):
         for (backend, variant), rows in summary[summary["task"] == task].groupby(["backend", "variant"], sort=False):
             label = NAMES.get(backend, backend)
             style = "-"
@@ -37,13 +41,13 @@ def series(summary: pd.DataFrame):
 
 
 PANEL_W, PANEL_H = 4.6, 3.4  # inches per task panel
-TOP_IN, LEGEND_ROW_IN = 0.9, 0.3  # title + hardware note above; one legend row below
+TOP_IN, LEGEND_ROW_IN = 0.75, 0.3  # title + hardware note above; one legend row below
 
 
 def panels(tasks: list[str], title: str):
     cols = min(3, len(tasks))
     rows = math.ceil(len(tasks) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PANEL_W * max(cols, 2), PANEL_H * rows + TOP_IN + 0.7),
+    fig, axes = plt.subplots(rows, cols, figsize=(PANEL_W * max(cols, 2), PANEL_H * rows + TOP_IN + 0.5),
                              squeeze=False)
     for ax in axes.flat[len(tasks):]:
         ax.set_visible(False)
@@ -85,7 +89,7 @@ def finish(fig, axes: dict, summary: pd.DataFrame, ylabel: str, out: Path, name:
 
 
 def plot_accuracy(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
-    fig, axes = panels(sorted(summary["task"].unique()), "Exact-match accuracy vs difficulty (shaded: Wilson 95 % CI)")
+    fig, axes = panels(tasks_of(summary), "Exact-match accuracy vs difficulty (shaded: Wilson 95 % CI)")
     for task, backend, label, color, style, rows in series(summary):
         ax = axes[task]
         ax.plot(rows["difficulty"], rows["accuracy"] * 100, style, marker="o", color=color, label=label)
@@ -96,7 +100,7 @@ def plot_accuracy(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path
 
 
 def plot_time(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
-    fig, axes = panels(sorted(summary["task"].unique()),
+    fig, axes = panels(tasks_of(summary),
                        "Time per answer vs difficulty (log scale; set-up and warm-up excluded)")
     for task, backend, label, color, style, rows in series(summary):
         ax = axes[task]
@@ -112,7 +116,7 @@ def plot_time(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
 
 def plot_cost(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
     """Work per answer: ISA instructions executed vs LLM floating-point operations (both per answer, log scale)."""
-    fig, axes = panels(sorted(summary["task"].unique()),
+    fig, axes = panels(tasks_of(summary),
                        "Work per answer vs difficulty: ISA instructions executed vs LLM FLOPs (log scale)")
     for task, backend, label, color, style, rows in series(summary):
         column = {"isa": "instructions_per_answer", "llm": "flops_per_answer"}.get(backend)
@@ -125,7 +129,7 @@ def plot_cost(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
 
 
 def plot_ratio(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
-    fig, axes = panels(sorted(summary["task"].unique()),
+    fig, axes = panels(tasks_of(summary),
                        "How many times slower the LLM is than the ISA, per answer (log scale; 1 = equal)")
     for task, backend, label, color, style, rows in series(summary):
         if backend != "llm" or rows["time_ratio_llm_isa"].isna().all():

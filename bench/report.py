@@ -58,7 +58,7 @@ def wide(summary: pd.DataFrame, latex: bool = False) -> pd.DataFrame:
     """Task x difficulty rows; per side: n, accuracy, partial, time per answer, work per answer; then LLM/ISA ratios."""
     many = summary[summary["backend"] == "llm"]["variant"].nunique() > 1
     rows = []
-    for (task, d), grp in summary.groupby(["task", "difficulty"], sort=True):
+    for (task, d), grp in summary.groupby(["task", "difficulty"], sort=False):  # the summary's order
         ns = list(dict.fromkeys(int(n) for n in grp["n"]))  # usually one n for all sides; else "20/13"
         row = {"task": task, "difficulty": int(d), "n": "/".join(map(str, ns))}
         for _, r in grp.iterrows():

@@ -28,6 +28,7 @@ class SideOptions:
     batch_size: int = 32  # LLM prompts per generate() call; the ISA solves a whole group in one call
     threads: int | None = None  # torch threads for the LLM side; None leaves torch's default
     chat: bool = False  # wrap prompts in the model's chat template (hub instruction models)
+    isa_threads: int | None = None  # numba threads for solve_isa_many's parallel rows; None leaves numba's default
 
 
 class Side:
@@ -97,6 +98,11 @@ class IsaSide(Side):
             from isa import library
         except ImportError as e:
             raise SideUnavailable(f"the ISA backend needs isa.library, which cannot be imported: {e}") from e
+        if self.options.isa_threads:
+            # Parallel rows need every thread scheduled at once: on a shared, busy machine fewer threads can be faster.
+            import numba
+
+            numba.set_num_threads(min(self.options.isa_threads, numba.config.NUMBA_NUM_THREADS))
         self.variant = f"isa@{isa_source_hash()}"
         self.info = {"solver": "isa.library", "variant": self.variant, "numba_threads": numba_threads()}
 

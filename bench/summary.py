@@ -65,10 +65,17 @@ def summarise(records: list[dict]) -> pd.DataFrame:
 
 def frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=COLUMNS)
-    order = {"isa": 0, "llm": 1, "reference": 2}
-    df["_order"] = df["backend"].map(order).fillna(3)
-    df = df.sort_values(["task", "difficulty", "_order", "variant"], kind="stable").drop(columns="_order")
+    df["_side"] = df["backend"].map({"isa": 0, "llm": 1, "reference": 2}).fillna(3)
+    df["_task"] = df["task"].map(task_order())  # the registry's order (square, add, ...), unknown tasks last
+    df = df.sort_values(["_task", "task", "difficulty", "_side", "variant"], kind="stable", na_position="last")
+    df = df.drop(columns=["_side", "_task"])
     return df.reset_index(drop=True)
+
+
+def task_order() -> dict[str, int]:
+    from bench.tasks import task_names
+
+    return {name: i for i, name in enumerate(task_names())}
 
 
 def add_ratios(df: pd.DataFrame) -> pd.DataFrame:
