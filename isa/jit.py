@@ -83,7 +83,7 @@ def prepare(program: Program) -> Prepared:
     for pc in range(n - 1, -1, -1):
         runlen[pc] = 1 if int(code[pc, 0]) in BLOCK_ENDS else 1 + runlen[pc + 1]
     prepared = Prepared(code.reshape(-1), runlen)
-    program._jit_prepared = prepared  # Program's arrays are read-only, so this can never go stale
+    object.__setattr__(program, "_jit_prepared", prepared)  # Program is frozen, its arrays read-only: never stale
     return prepared
 
 

@@ -74,6 +74,8 @@ def run(program: Program, mem_size: int | None = None, *, memory=None, fuel: int
             raise ValueError(f"mem_size {mem_size} disagrees with len(memory) {len(memory)}; give one of them")
         mem = _words(memory, "memory", ndim=1)
     else:
+        if mem_size is not None and int(mem_size) < 0:
+            raise ValueError(f"mem_size must be >= 0, got {mem_size}")
         mem = program.initial_memory(mem_size)
     r = _regs(regs)
     fuel = _fuel(fuel)

@@ -17,7 +17,7 @@ class ProgramError(ValueError):
     """A program that cannot be loaded: the message names the instruction index and the problem."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class Program:
     code: np.ndarray  # int64 (n, 4): [opcode, a, b, c] per instruction
     data: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # memory image from address 0
@@ -26,13 +26,16 @@ class Program:
     name: str = "<program>"
 
     def __post_init__(self) -> None:
-        self.code = _as_code(self.code)
-        self.data = _as_words(self.data, "data")
-        validate(self.code)
-        if self.lines and len(self.lines) != len(self.code):
-            raise ProgramError(f"{self.name}: {len(self.lines)} line numbers for {len(self.code)} instructions")
-        self.code.flags.writeable = False  # the JIT caches nothing per array, but callers must not patch a
-        self.data.flags.writeable = False  # validated program behind the validator's back
+        # Frozen, with read-only arrays: the interpreters trust validated code (the JIT indexes by label fields
+        # without bounds checks and caches its layout on the Program), so it must not change after validation.
+        code, data = _as_code(self.code), _as_words(self.data, "data")
+        validate(code)
+        if self.lines and len(self.lines) != len(code):
+            raise ProgramError(f"{self.name}: {len(self.lines)} line numbers for {len(code)} instructions")
+        code.flags.writeable = False
+        data.flags.writeable = False
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "data", data)
 
     def __len__(self) -> int:
         return len(self.code)

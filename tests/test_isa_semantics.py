@@ -140,3 +140,13 @@ def test_memory_defaults_and_errors():
         run(program, memory=np.zeros((2, 2), np.int64))
     with pytest.raises(TypeError, match="Program"):
         run(np.zeros((1, 4), np.int64))
+
+
+def test_a_loaded_program_cannot_be_changed():
+    program = assemble("li r1, 1\nhalt")
+    with pytest.raises(ValueError):
+        program.code[0, 0] = 99  # read-only array
+    with pytest.raises(AttributeError):
+        program.code = np.zeros((1, 4), np.int64)  # frozen: code could otherwise bypass validation
+    with pytest.raises(ValueError, match="mem_size must be >= 0"):
+        run(program, -1)
