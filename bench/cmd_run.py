@@ -131,8 +131,6 @@ def main(args) -> int:
     # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
     argv = canonical_argv(args)
     run_folder.write_meta(out, run_metadata(cfg, result, argv, run_folder.read_meta(out)))
-    for failure in result.failures:
-        print(f"error: {failure}", file=sys.stderr)
     try:
         summary = run_folder.load_summary(out)
     except FileNotFoundError:
@@ -152,6 +150,8 @@ def main(args) -> int:
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
     print(f"results in {out}/ (records.jsonl, summary.csv, meta.json, report.md, report.tex"
           + (", plots/" if not args.no_plots else "") + ")")
+    for failure in result.failures:  # last, so they are not scrolled away by the table
+        print(f"error: {failure}", file=sys.stderr)
     if result.interrupted:
         print("interrupted: rerun the same command to finish the remaining samples", file=sys.stderr)
         return 130

@@ -30,6 +30,10 @@ def fmt_big(x: float) -> str:
     return f"{x:.3g}"
 
 
+def fmt_ratio(x: float) -> str:
+    return f"{x:,.0f}×" if x >= 100 else f"{x:.3g}×"  # "1,170×", not "1.17e+03×"
+
+
 def fmt_accuracy(row, latex: bool = False) -> str:
     acc, lo, hi = row["accuracy"] * 100, row["accuracy_lo"] * 100, row["accuracy_hi"] * 100
     if pd.isna(lo):
@@ -71,7 +75,7 @@ def wide(summary: pd.DataFrame, latex: bool = False) -> pd.DataFrame:
             if r["backend"] == "llm":
                 row[f"{side} FLOPs/answer"] = fmt_big(r["flops_per_answer"])
                 if not pd.isna(r["time_ratio_llm_isa"]):
-                    row[f"{side} time ÷ isa"] = f"{r['time_ratio_llm_isa']:.3g}×"
+                    row[f"{side} time ÷ isa"] = fmt_ratio(r["time_ratio_llm_isa"])
         rows.append(row)
     return pd.DataFrame(rows).fillna("–")
 
