@@ -183,7 +183,7 @@ class _Assembler:
     def data_words(self, line: Line) -> list[int]:
         toks, number = line.tokens, line.number
         if toks[0].text.lower() == ".zero":
-            return [0] * self.symbols_free_value(number, toks)
+            return [0] * self.immediate(number, toks, 1, allow_code=False, early=True)[0]  # checked in pass 1
         words, i = [], 1
         while True:
             value, i = self.immediate(number, toks, i, allow_code=True)  # code labels allowed: jump tables for jr
@@ -193,9 +193,6 @@ class _Assembler:
             if toks[i].text != ",":
                 raise self.error(number, toks[i], "bad .word list", "',' or end of line")
             i += 1
-
-    def symbols_free_value(self, number: int, toks: list[Token]) -> int:
-        return self.immediate(number, toks, 1, allow_code=False, early=True)[0]
 
     # ---- instructions --------------------------------------------------------------------------------------------
     def encode(self, line: Line) -> list[int]:
