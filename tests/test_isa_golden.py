@@ -76,3 +76,12 @@ def test_trap_message_names_the_trap_the_pc_and_the_line():
     result = run(assemble_file(CASES[[p.stem for p in CASES].index("trap_div_zero")]))
     assert result.trap_message == "DIV_ZERO at pc 2 (line 7)"
     assert not result.ok
+
+
+LIBRARY = sorted((Path(__file__).parents[1] / "isa" / "programs").glob("*.s"))
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
+def test_library_programs_round_trip(path):
+    program = assemble_file(path)
+    assert assemble(disassemble(program), "<disassembly>") == program
