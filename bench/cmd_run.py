@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.sides import BACKENDS, SideOptions
 
-DEFAULT_N = 20  # per task x difficulty: the default suite then takes a few minutes on 2 CPU cores (see report)
+DEFAULT_N = 32  # per task x difficulty: one LLM batch each; the default suite takes a few minutes on 2 CPU cores
 
 
 def comma_list(text: str) -> list[str]:

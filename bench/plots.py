@@ -148,7 +148,10 @@ def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Pat
         raise ValueError("nothing to plot: the summary has no rows (no records yet?)")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for plot in (plot_accuracy, plot_time, plot_cost, plot_ratio):
-        paths += plot(summary, out, note)
+    paths = plot_accuracy(summary, out, note) + plot_time(summary, out, note)
+    # Work and ratio figures need the sides that define them; an ISA-only or reference-only run has no ratio.
+    if summary[["instructions_per_answer", "flops_per_answer"]].notna().any().any():
+        paths += plot_cost(summary, out, note)
+    if summary["time_ratio_llm_isa"].notna().any():
+        paths += plot_ratio(summary, out, note)
     return paths

@@ -185,3 +185,15 @@ def test_records_hold_what_the_summary_and_a_reader_need(tmp_path, scripted):
         assert field in r, field
     assert r["per_answer_s"] == pytest.approx(r["batch_s"] / r["batch_size"])
     json.dumps(r)  # plain JSON
+
+
+def test_reference_only_run_plots_accuracy_and_time_but_no_ratio(tmp_path):
+    from bench.plots import plot_all
+
+    cfg = config(tmp_path, backends=["reference"], tasks=["square"], n=3)
+    run(cfg)
+    paths = plot_all(summarise(load(cfg)), tmp_path / "plots")
+    assert sorted(p.name for p in paths) == ["accuracy.png", "accuracy.svg", "time.png", "time.svg"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    with pytest.raises(ValueError, match="nothing to plot"):
+        plot_all(summarise([]), tmp_path / "empty")
