@@ -123,7 +123,8 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
     from bench.tasks import get_task
 
     invocation = {
-        "argv": list(argv), "process_argv": list(sys.argv), "started_at": result.started_at, "finished_at": result.finished_at,
+        "argv": list(argv), "process_argv": list(sys.argv),
+        "started_at": result.started_at, "finished_at": result.finished_at,
         "samples_done": result.done, "samples_skipped": result.skipped, "interrupted": result.interrupted,
         "failures": result.failures, "setup_s": result.setup,
     }

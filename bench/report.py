@@ -89,9 +89,10 @@ def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench result
     header = "| " + " | ".join(df.columns) + " |"
     rule = "|" + "|".join("---:" if c != "task" else "---" for c in df.columns) + "|"
     body = ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    notes = (f"Accuracy: exact-match %, with the Wilson 95 % interval as +/−. Time/answer: batched wall time ÷ answers "
-             f"(set-up and warm-up excluded) ± half the interquartile range over batches. "
-             f"FLOPs ≈ 2 × non-embedding parameters × tokens processed.")
+    notes = ("Accuracy: exact-match %, with the Wilson 95 % interval as +/−. "
+             "Time/answer: batched wall time ÷ answers (set-up and warm-up excluded) ± half the interquartile range "
+             "over batches. "
+             "FLOPs ≈ 2 × non-embedding parameters × tokens processed.")
     return "\n".join([f"# {title}", "", header, rule, *body, "", notes, "", f"Hardware: {hardware}", ""])
 
 

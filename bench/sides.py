@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bench.tasks import STOP, Instance, Task
 
