@@ -174,3 +174,35 @@ def test_default_folder_name_is_stable_so_reruns_resume():
     assert a == default_out(Args, ["square", "add"], ["square", "add", "sub"])
     assert str(a) == "results/default-model_square+add_isa+llm_n20_s0"
     assert levels("1-3,5") == [1, 2, 3, 5]
+
+
+def test_kill_leaves_finished_samples_and_a_summary_of_them(tiny, tmp_path):
+    """SIGTERM mid-run (as `kill` sends): exit 130, every flushed record readable, summary and meta describe them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "bench.cli", "run", "--backends", "llm", "--model", str(tiny), "--device", "cpu",
+           "--threads", "1", "--n", "100", "--batch-size", "2", "--out", str(out), "--quiet", "--no-plots"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    path = out / records.RECORDS_FILE
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if path.exists() and path.read_bytes().count(b"\n") >= 4:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: rerun the same command" in stderr
+    loaded = records.load(path)
+    assert len(loaded.records) >= 4 and not loaded.bad_lines
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["n"].sum() == len(loaded.records)
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["invocations"][-1]["interrupted"] is True
+    assert meta["invocations"][-1]["samples_done"] == len(loaded.records)
