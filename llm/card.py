@@ -18,15 +18,10 @@ def accuracy_table(cells: list[Cell]) -> str:
     return "\n".join(lines)
 
 
-def mix_table(mix: dict | None) -> str:
-    from llm.data import DEFAULT_MIX
-
-    scale = mix or {}
+def mix_table(table: dict[str, dict]) -> str:
     rows = ["| task | weight per difficulty |", "|---|---|"]
-    for task, levels in DEFAULT_MIX.items():
-        s = scale.get(task, 1.0)
-        if s > 0:
-            rows.append(f"| {task} | " + ", ".join(f"{d}: {s * w:g}" for d, w in levels.items()) + " |")
+    for task, levels in table.items():
+        rows.append(f"| {task} | " + ", ".join(f"{d}: {w:g}" for d, w in levels.items()) + " |")
     return "\n".join(rows)
 
 
@@ -67,7 +62,7 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
   Loss on the answer and its newline only.
 - Mix (relative sampling weights per task and difficulty):
 
-{mix_table(cfg.get('mix'))}
+{mix_table(info['mix'])}
 
 - Optimizer: AdamW (betas {cfg['beta1']}, {cfg['beta2']}; weight decay {cfg['weight_decay']} on matrices), peak lr
   {cfg['lr']}, {cfg['warmup']} warm-up steps, cosine decay to {cfg['min_lr_frac']:.0%} of peak over {cfg['steps']}
@@ -86,3 +81,23 @@ space is under 100 instances: {shared_spaces(cells)}.
     path = Path(folder) / "README.md"
     path.write_text(text)
     return path
+
+
+def curve_section(rows: list[dict], n: int) -> str:
+    """Accuracy at mid-run checkpoints: rows of {"step", "cpu_min", "wall_min", "loss", "acc": {"square2": ...}}."""
+    if not rows:
+        return ""
+    keys = list(rows[0]["acc"])
+    lines = [
+        "",
+        "## Learning curve",
+        f"Exact-match accuracy (%) of this run's checkpoints on the same held-out sets, n={n} per cell (fewer where",
+        "the split is smaller), measured while it trained with `llm.evaluate.model_from_run`.",
+        "",
+        "| step | CPU min | wall min | loss | " + " | ".join(keys) + " |",
+        "|---" * (4 + len(keys)) + "|",
+    ]
+    for r in rows:
+        accs = " | ".join(f"{100 * r['acc'][k]:.0f}" for k in keys)
+        lines.append(f"| {r['step']} | {r['cpu_min']} | {r['wall_min']} | {r['loss']:.3f} | {accs} |")
+    return "\n".join(lines) + "\n"

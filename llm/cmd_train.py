@@ -114,6 +114,7 @@ def main(args) -> int:
     except ValueError as e:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
+    from llm.data import build_mix, mix_table
     from llm.model import count_parameters
     from llm.train import train
 
@@ -131,6 +132,7 @@ def main(args) -> int:
         "parameters": count_parameters(model),
         "architecture": {k: getattr(model.config, k, None) for k in ARCH_KEYS},
         "config": asdict(cfg),
+        "mix": mix_table(build_mix(cfg.mix)),
         "steps_done": state.step,
         "finished": state.step >= cfg.steps,
         "wall_minutes": round(state.elapsed_s / 60, 2),

@@ -55,6 +55,14 @@ def build_mix(task_weights: dict[str, float] | None = None, table: dict[str, dic
     return Mix(pairs, weights, tasks)
 
 
+def mix_table(mix: Mix) -> dict[str, dict[int, float]]:
+    """The weights a run samples with, per task and difficulty, for its record and model card."""
+    table: dict[str, dict[int, float]] = {}
+    for (name, d), w in zip(mix.pairs, mix.weights):
+        table.setdefault(name, {})[d] = w
+    return table
+
+
 def parse_task_weights(spec: str | None) -> dict[str, float] | None:
     """'square=2,wordfreq=3' -> {'square': 2.0, 'wordfreq': 3.0}; tasks not named keep weight 1."""
     if not spec:

@@ -183,3 +183,23 @@ def test_cli_trains_a_fresh_model_exports_it_and_writes_its_card(tmp_path):
     assert main(argv[:-3]) == 0
     assert json.loads((out / "training.json").read_text())["steps_done"] == 2
     assert (out / "state.pt").stat().st_mtime_ns == before
+
+
+def test_the_shipped_default_model_loads_and_answers_what_its_card_claims():
+    from pathlib import Path
+
+    from llm.evaluate import generate
+
+    folder = Path(__file__).parent.parent / "llm" / "default_model"
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    tok = AutoTokenizer.from_pretrained(folder)
+    info = json.loads((folder / "training.json").read_text())
+    assert info["parameters"] == sum(p.numel() for p in model.parameters())
+    assert (folder / "model.safetensors").stat().st_size < 10 * 2**20
+    card = (folder / "README.md").read_text()
+    for cell in info["heldout"]:
+        assert f"{cell['difficulty']}: **{100 * cell['correct'] / cell['n']:.1f} %** ({cell['n']})" in card
+    # 1-digit squares are in every split; the card reports them at 100 %, so every one must come out right.
+    square = get_task("square")
+    texts = [str(i) for i in range(10)]
+    assert generate(model, tok, [square.prompt(t) for t in texts], 4) == [square.reference(t) for t in texts]
