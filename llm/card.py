@@ -25,6 +25,13 @@ def mix_table(table: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
+def arch_line(arch: dict) -> str:
+    tied = "tied" if arch.get("tie_word_embeddings") else "untied"
+    return (f"{arch['model_type']}: hidden {arch['hidden_size']}, {arch['num_hidden_layers']} layers, "
+            f"{arch['num_attention_heads']} heads, MLP {arch['intermediate_size']}, "
+            f"{arch['max_position_embeddings']} positions, {tied} embeddings, vocabulary {arch['vocab_size']}")
+
+
 def shared_spaces(cells: list[Cell]) -> str:
     from bench.tasks import get_task
 
@@ -47,10 +54,7 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
 ```
 
 ## Architecture
-- {arch['model_type']}: hidden {arch['hidden_size']}, {arch['num_hidden_layers']} layers, {arch['num_attention_heads']} heads,
-  MLP {arch['intermediate_size']}, {arch['max_position_embeddings']} positions (RoPE), tied embeddings:
-  {arch['tie_word_embeddings']}, vocabulary {arch['vocab_size']} (printable ASCII, newline, 4 specials);
-  **{info['parameters']:,} parameters**, fp32 safetensors.
+- {arch_line(arch)}; **{info['parameters']:,} parameters**, fp32 safetensors.
 - Tokenizer: one token per character (WordLevel over printable ASCII and "\\n", `[BOS]` prepended, unknown
   characters -> `[UNK]`); `generation_config.json` is greedy and stops at "\\n".
 
@@ -64,11 +68,12 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
 
 {mix_table(info['mix'])}
 
-- Optimizer: AdamW (betas {cfg['beta1']}, {cfg['beta2']}; weight decay {cfg['weight_decay']} on matrices), peak lr
-  {cfg['lr']}, {cfg['warmup']} warm-up steps, cosine decay to {cfg['min_lr_frac']:.0%} of peak over {cfg['steps']}
-  steps, gradient clip {cfg['clip']}, batch {cfg['batch']}, seed {cfg['seed']}.
+- Optimizer: AdamW (betas {cfg['beta1']}, {cfg['beta2']}; weight decay {cfg['weight_decay']} on matrices),
+  peak lr {cfg['lr']}, {cfg['warmup']} warm-up steps, cosine decay to {cfg['min_lr_frac']:.0%} of peak over
+  {cfg['steps']} steps, gradient clip {cfg['clip']}, batch {cfg['batch']}, seed {cfg['seed']}.
 - Steps done: {info['steps_done']} of {cfg['steps']}; training time {info['wall_minutes']} wall minutes,
-  {info['cpu_minutes']} CPU minutes, torch threads {cfg['threads']}, on a shared 2-core CPU machine.
+  {info['cpu_minutes']} CPU minutes (process CPU time), torch threads {cfg['threads']}, on a shared 2-core CPU
+  machine.
 - Final training loss (mean of the last 50 steps): {info['loss_curve'][-1][1]:.4f}
 
 ## Held-out accuracy
