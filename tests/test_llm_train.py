@@ -125,10 +125,21 @@ def test_mix_spec_errors_name_the_problem():
         build_mix({t: 0 for t in TASKS})
 
 
-def test_cli_init_fine_tunes_an_existing_folder(tmp_path):
+def tiny_gpt2(seed=0):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(seed)
+    tok = build_tokenizer()
+    cfg = GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=2, n_head=2, n_positions=160,
+                     bos_token_id=tok.bos_token_id, eos_token_id=tok.convert_tokens_to_ids("\n"))
+    return GPT2LMHeadModel(cfg), tok
+
+
+@pytest.mark.parametrize("make", [tiny, tiny_gpt2], ids=["llama", "gpt2"])
+def test_cli_init_fine_tunes_an_existing_folder(tmp_path, make):
     from bench.cli import main
 
-    model, tok = tiny(seed=2)
+    model, tok = make(seed=2)
     start = tmp_path / "start"
     model.save_pretrained(start)
     save_tokenizer(tok, start)
@@ -137,8 +148,8 @@ def test_cli_init_fine_tunes_an_existing_folder(tmp_path):
                "--out", str(out), "--export", str(exported)])
     assert rc == 0
     tuned = AutoModelForCausalLM.from_pretrained(exported)
-    assert tuned.config.hidden_size == 32  # the --init model, not a fresh default one
-    assert not torch.equal(tuned.model.embed_tokens.weight, model.model.embed_tokens.weight)
+    assert tuned.config.hidden_size == 32 and type(tuned) is type(model)  # the --init model, not a fresh one
+    assert not torch.equal(tuned.get_input_embeddings().weight, model.get_input_embeddings().weight)
     info = json.loads((exported / "training.json").read_text())
     assert info["steps_done"] == 3 and info["init"] == str(start)
     AutoTokenizer.from_pretrained(exported)
