@@ -11,7 +11,11 @@ from pathlib import Path
 
 from bench.sides import BACKENDS, SideOptions
 
-DEFAULT_N = 32  # per task x difficulty: one LLM batch each; the default suite takes a few minutes on 2 CPU cores
+DEFAULT_N = 1000  # per task x difficulty (Wilson CI within ±3 points; small levels hold fewer): ~65 s on 2 busy cores
+# One thread per side by default: on small models and short programs threads buy nothing but barrier stalls (measured:
+# the n=100 suite took 81-306 s with torch's 2 threads while another process held a core, 18 s with 1), and one core
+# each makes the comparison per core. --threads / --isa-threads N use more.
+DEFAULT_THREADS = 1
 
 
 def comma_list(text: str) -> list[str]:
@@ -54,9 +58,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="LLM device: auto, cpu, cuda, cuda:N, mps (default: auto)")
     p.add_argument("--dtype", default="auto", help="LLM dtype: auto, float32, bfloat16, float16 (default: auto)")
     p.add_argument("--batch-size", type=positive, default=32, help="LLM prompts per generate call (default: 32)")
-    p.add_argument("--threads", type=positive, default=None, help="torch CPU threads for the LLM (default: torch's)")
-    p.add_argument("--isa-threads", type=positive, default=None,
-                   help="numba threads for the ISA's batched solve (default: numba's, i.e. all cores)")
+    p.add_argument("--threads", type=positive, default=DEFAULT_THREADS,
+                   help=f"torch CPU threads for the LLM (default: {DEFAULT_THREADS})")
+    p.add_argument("--isa-threads", type=positive, default=DEFAULT_THREADS,
+                   help=f"numba threads for the ISA's batched solve (default: {DEFAULT_THREADS})")
     p.add_argument("--chat", action="store_true", help="wrap prompts in the model's chat template")
     p.add_argument("--n", type=positive, default=DEFAULT_N, help=f"instances per task x difficulty ({DEFAULT_N})")
     p.add_argument("--difficulties", type=levels, default=None,
