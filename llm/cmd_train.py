@@ -150,6 +150,7 @@ def main(args) -> int:
 
         cells = evaluate(model, tokenizer, {n: t.difficulties for n, t in TASKS.items()}, n=args.eval)
         info["heldout"] = [asdict(c) for c in cells]
+        (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
         print(accuracy_table(cells))
     if args.export is not None:
         export(model, tokenizer, args.export, info)
