@@ -18,6 +18,9 @@ from bench.tasks import STOP, TASKS, get_task
 N = 32  # instances per task x difficulty: one batch on both sides
 SEED = 0
 MODEL = Path(os.environ.get("ISABENCH_BENCH_MODEL", llm.DEFAULT_MODEL_DIR))
+# One thread per side, as `isabench run` defaults to: with 2 threads on a shared 2-core box, barrier stalls made the
+# LLM ~100x slower per answer (120 ms vs 1.2 ms) and the batched ISA ~10x.
+THREADS = int(os.environ.get("ISABENCH_BENCH_THREADS", "1"))
 CASES = [(name, d) for name, task in TASKS.items() for d in task.difficulties]
 IDS = [f"{name}-d{d}" for name, d in CASES]
 
@@ -40,6 +43,9 @@ def isa_ready():
         from isa import library  # noqa: F401
     except ImportError as e:
         pytest.skip(f"isa.library is not importable: {e}")
+    import numba
+
+    numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +54,7 @@ def backend():
         pytest.skip(f"no trained model in {MODEL}: run `isabench train` first (or set ISABENCH_BENCH_MODEL)")
     from llm.runner import load_backend
 
-    return load_backend(str(MODEL), device="auto", batch_size=N)
+    return load_backend(str(MODEL), device="auto", batch_size=N, threads=THREADS)
 
 
 @pytest.mark.parametrize("name, d", CASES, ids=IDS)
