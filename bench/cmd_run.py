@@ -63,6 +63,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isa-threads", type=positive, default=DEFAULT_THREADS,
                    help=f"numba threads for the ISA's batched solve (default: {DEFAULT_THREADS})")
     p.add_argument("--chat", action="store_true", help="wrap prompts in the model's chat template")
+    p.add_argument("--served-url", default=None,
+                   help="LLM: an OpenAI-compatible server's base URL (vLLM, TGI, SGLang, llama.cpp, transformers "
+                        "serve); --model is then the name it serves; key from ISABENCH_API_KEY or OPENAI_API_KEY")
+    p.add_argument("--concurrency", type=positive, default=8, help="LLM: requests in flight to a served model (8)")
     p.add_argument("--n", type=positive, default=DEFAULT_N, help=f"instances per task x difficulty ({DEFAULT_N})")
     p.add_argument("--difficulties", type=levels, default=None,
                    help="levels for every chosen task, e.g. 1,2,3 or 1-5 (default: each task's own)")
@@ -77,6 +81,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     """A name made of the settings, not the time: rerunning the same command finds and resumes the same folder."""
     model = "default-model" if args.model is None else Path(args.model.rstrip("/")).name.replace("/", "_")
+    if getattr(args, "served_url", None):
+        model = "served-" + (Path(args.model.rstrip("/")).name if args.model else "model")
     which = "all" if tasks == all_tasks else "+".join(tasks)
     parts = [model if "llm" in args.backends else "no-llm", which, "+".join(args.backends), f"n{args.n}",
              f"s{args.seed}"]
@@ -126,7 +132,8 @@ def main(args) -> int:
                     seed=args.seed, split=args.split, progress=not args.quiet,
                     side=SideOptions(model=args.model, device=args.device, dtype=args.dtype,
                                      batch_size=args.batch_size, threads=args.threads, chat=args.chat,
-                                     isa_threads=args.isa_threads))
+                                     isa_threads=args.isa_threads, served_url=args.served_url,
+                                     concurrency=args.concurrency))
     print(f"isabench run -> {out}", file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, terminate_as_interrupt)
     try:

@@ -15,8 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="LLM: hub id or local folder (default: the embedded model)")
     parser.add_argument("--device", default="auto", help="LLM: auto|cpu|cuda|mps (default: auto)")
     parser.add_argument("--dtype", default="auto", help="LLM: auto|float32|bfloat16|float16 (default: auto)")
-    parser.add_argument("--threads", type=int, default=None, help="LLM: torch CPU threads (default: torch's)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="LLM: torch CPU threads (default: 1; more threads stall on a busy small machine)")
     parser.add_argument("--chat", action="store_true", help="LLM: apply the tokenizer's chat template")
+    parser.add_argument("--served-url", default=None,
+                        help="LLM: an OpenAI-compatible server's base URL; --model is then the name it serves")
     parser.add_argument("--json", action="store_true", help="print a JSON record with steps/status or raw text/tokens")
 
 
@@ -29,7 +32,7 @@ def solve(task, text: str, args: argparse.Namespace) -> dict:
     from llm.runner import load_backend
 
     backend = load_backend(args.model, device=args.device, dtype=args.dtype, threads=args.threads,
-                           chat=args.chat, batch_size=1)
+                           chat=args.chat, batch_size=1, served_url=args.served_url)
     [c] = backend.generate([task.prompt(text)], max_new_tokens=task.max_new_tokens(text), stop=["\n"])
     answer = task.parse_reply(c.text)
     return {"answer": answer, "raw_text": c.text, "prompt": task.prompt(text), "prompt_tokens": c.prompt_tokens,

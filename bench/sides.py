@@ -29,6 +29,8 @@ class SideOptions:
     threads: int | None = None  # torch threads for the LLM side; None leaves torch's default
     chat: bool = False  # wrap prompts in the model's chat template (hub instruction models)
     isa_threads: int | None = None  # numba threads for solve_isa_many's parallel rows; None leaves numba's default
+    served_url: str | None = None  # an OpenAI-compatible server (vLLM, TGI, SGLang, llama.cpp, transformers serve)
+    concurrency: int = 8  # requests in flight to that server
 
 
 class Side:
@@ -150,7 +152,8 @@ class LlmSide(Side):
         o = self.options
         try:
             self.backend = load_backend(model=o.model, device=o.device, dtype=o.dtype, batch_size=o.batch_size,
-                                        threads=o.threads, chat=o.chat)
+                                        threads=o.threads, chat=o.chat, served_url=o.served_url,
+                                        concurrency=o.concurrency)
         except (ValueError, OSError) as e:  # model not found, device or dtype unavailable, no chat template
             which = o.model or "the embedded default model (llm/default_model/)"
             raise SideUnavailable(f"cannot load {which}: {e}") from e
@@ -165,7 +168,8 @@ class LlmSide(Side):
         prompts = [task.prompt(i.text) for i in instances]
         budget = max(task.max_new_tokens(i.text) for i in instances)
         completions = self.backend.generate(prompts, budget, stop=[STOP])
-        per_token = 2 * (self.info.get("n_params_non_embedding") or 0)
+        # A served model's size is unknown here (-1): then no FLOPs estimate rather than a wrong one.
+        per_token = 2 * max(0, self.info.get("n_params_non_embedding") or 0)
         rows = []
         for c in completions:
             known = c.prompt_tokens >= 0 and c.generated_tokens >= 0  # -1: a server that does not say

@@ -5,6 +5,7 @@ exponential back-off on what is worth retrying (connection errors, timeouts, 429
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -49,6 +50,8 @@ class ServedBackend:
             "concurrency": concurrency, "batch_size": concurrency, "device": "server", "dtype": "server",
             "n_params": -1, "n_params_non_embedding": -1, "api_key": "set" if api_key() else "none",
             "token_counts": "not yet known (from the server's usage when it reports it, else -1)",
+            # No weights to hash from here: the server and the model name it serves stand for the model's identity.
+            "revision": hashlib.sha256(f"{self.root} {self.model}".encode()).hexdigest()[:12],
         }
 
     def request(self, url: str, payload: dict | None = None) -> dict:

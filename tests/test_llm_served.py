@@ -197,3 +197,19 @@ def test_bad_urls_and_arguments():
         ServedBackend("127.0.0.1:8000", "m")
     with pytest.raises(ValueError, match="concurrency"):
         ServedBackend("http://127.0.0.1:1", "m", concurrency=0)
+
+
+def test_isabench_run_through_the_server(server, tmp_path):
+    """The harness drives a served model like a local one: same records, keyed by the server and model name."""
+    import json
+
+    from bench.cli import main
+
+    url, folder = server
+    out = tmp_path / "run"
+    assert main(["run", "--tasks", "add", "--difficulties", "1", "--n", "3", "--backends", "llm", "--served-url", url,
+                 "--model", str(folder), "--out", str(out), "--no-plots", "--quiet"]) == 0
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert len(records) == 3 and all(r["backend"] == "llm" for r in records)
+    assert all(r["variant"].startswith(f"{folder.name}@") for r in records)
+    assert all(r["generated_tokens"] > 0 and "raw" in r and r["flops"] is None for r in records)
