@@ -19,12 +19,12 @@ IGNORE = -100  # cross_entropy's ignore_index: prompt and padding positions carr
 # squares, short word counts: the model card's targets) over what it cannot (5-digit squares, 5-digit sums), yet
 # keeps every default difficulty present. Word counts are ~5x longer than sums, so they cost more than their weight.
 DEFAULT_MIX: dict[str, dict[int, float]] = {
-    "square": {1: 0.5, 2: 3.0, 3: 4.0, 4: 2.0, 5: 0.5},
+    "square": {1: 0.5, 2: 1.5, 3: 4.0, 4: 3.0, 5: 0.5},
     "add": {1: 0.5, 2: 1.0, 3: 1.0, 4: 0.75, 5: 0.5},
     "sub": {1: 0.5, 2: 1.0, 3: 1.0, 4: 0.75, 5: 0.5},
     "mul": {1: 0.5, 2: 1.5, 3: 0.5},
     "expr": {2: 1.0, 3: 1.0, 4: 1.0},
-    "wordfreq": {2: 2.5, 4: 3.0, 6: 2.0, 8: 1.5},
+    "wordfreq": {2: 1.5, 4: 3.0, 6: 2.0, 8: 1.5},
 }
 
 
