@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from llm.data import IGNORE, build_mix, encode_examples, sample_examples
+from llm.data import IGNORE, build_mix, encode_examples, mix_table, sample_examples
 
 
 @dataclass
@@ -82,8 +82,10 @@ def chunked_loss(model, tokenizer, chunks) -> torch.Tensor:
     return total / max(1, count)
 
 
-def save_checkpoint(path: Path, model, opt, rng: random.Random, cfg: TrainConfig, state: RunState) -> None:
+def save_checkpoint(path: Path, model, opt, rng: random.Random, cfg: TrainConfig, state: RunState,
+                    mix: dict) -> None:
     blob = {
+        "mix": mix,  # resolved weights: a changed DEFAULT_MIX must not resume silently
         "model": model.state_dict(),
         "optimizer": opt.state_dict(),
         "data_rng": rng.getstate(),
@@ -96,7 +98,10 @@ def save_checkpoint(path: Path, model, opt, rng: random.Random, cfg: TrainConfig
     os.replace(tmp, path)  # atomic: a kill mid-save leaves the previous checkpoint intact
 
 
-def check_resumable(saved: dict, cfg: TrainConfig) -> None:
+def check_resumable(saved: dict, cfg: TrainConfig, saved_mix: dict | None, mix: dict) -> None:
+    if saved_mix is not None and saved_mix != mix:
+        raise ValueError(f"cannot resume: the run folder was trained with another mix ({saved_mix}); "
+                         f"the code's mix is now {mix}")
     diff = [k for k, v in asdict(cfg).items() if k not in RESUME_FREE and saved.get(k) != v]
     if diff:
         pairs = ", ".join(f"{k}: saved {saved.get(k)!r} vs now {getattr(cfg, k)!r}" for k in diff)
@@ -110,11 +115,12 @@ def train(model, tokenizer, cfg: TrainConfig, ckpt: Path | None, log=print) -> R
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     mix = build_mix(cfg.mix)
+    table = mix_table(mix)
     opt = make_optimizer(model, cfg)
     state = RunState()
     if ckpt is not None and ckpt.exists():
         blob = torch.load(ckpt, weights_only=False)
-        check_resumable(blob["config"], cfg)
+        check_resumable(blob["config"], cfg, blob.get("mix"), table)
         model.load_state_dict(blob["model"])
         opt.load_state_dict(blob["optimizer"])
         rng.setstate(blob["data_rng"])
@@ -152,7 +158,7 @@ def train(model, tokenizer, cfg: TrainConfig, ckpt: Path | None, log=print) -> R
         out_of_time = (deadline is not None and now >= deadline) or (
             cfg.cpu_minutes is not None and state.cpu_s >= cfg.cpu_minutes * 60)
         if ckpt is not None and (state.step % cfg.ckpt_every == 0 or state.step == cfg.steps or out_of_time):
-            save_checkpoint(ckpt, model, opt, rng, cfg, state)
+            save_checkpoint(ckpt, model, opt, rng, cfg, state, table)
         if out_of_time:
             log(f"\ntime budget reached at step {state.step} of {cfg.steps}; "
                 f"rerun the same command to continue")

@@ -90,11 +90,16 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     assert not torch.equal(other.model.layers[0].mlp.up_proj.weight, straight.model.layers[0].mlp.up_proj.weight)
 
 
-def test_resuming_with_other_settings_is_refused(tmp_path):
+def test_resuming_with_other_settings_is_refused(tmp_path, monkeypatch):
+    from llm.data import DEFAULT_MIX
+
     model, tok = tiny()
     train(model, tok, TrainConfig(steps=2, batch=4, warmup=1), tmp_path / "s.pt", log=lambda m: None)
     with pytest.raises(ValueError, match="lr"):
         train(model, tok, TrainConfig(steps=4, batch=4, warmup=1, lr=1e-4), tmp_path / "s.pt", log=lambda m: None)
+    monkeypatch.setitem(DEFAULT_MIX["square"], 3, 99.0)  # the code's default mix changed since the run began
+    with pytest.raises(ValueError, match="mix"):
+        train(model, tok, TrainConfig(steps=4, batch=4, warmup=1), tmp_path / "s.pt", log=lambda m: None)
 
 
 @pytest.mark.parametrize("name", list(TASKS))
