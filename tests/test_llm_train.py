@@ -52,10 +52,11 @@ def test_save_and_from_pretrained_give_identical_logits(tmp_path):
 
 def test_training_loss_goes_down():
     model, tok = tiny()
-    probe = sample_examples(random.Random(99), build_mix({"square": 1.0, **{t: 0 for t in TASKS if t != "square"}}), 32)
+    only_squares = {t: (1.0 if t == "square" else 0.0) for t in TASKS}
+    probe = sample_examples(random.Random(99), build_mix(only_squares), 32)
     with torch.no_grad():
         before = chunked_loss(model, tok, [probe]).item()
-    cfg = TrainConfig(steps=40, batch=16, lr=1e-2, warmup=5, mix={"square": 1.0, **{t: 0 for t in TASKS if t != "square"}})
+    cfg = TrainConfig(steps=40, batch=16, lr=1e-2, warmup=5, mix=only_squares)
     train(model, tok, cfg, None, log=lambda m: None)
     with torch.no_grad():
         after = chunked_loss(model, tok, [probe]).item()
