@@ -8,7 +8,7 @@ import torch
 from llm.devices import resolve_device, resolve_dtype, synchronize
 from llm.locate import ModelSource, content_hash, has_safetensors, resolve_model
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
-from llm.runner import Completion, count_parameters
+from llm.runner import Completion, check_request, count_parameters
 
 
 class ChatTemplateMissingError(ValueError):
@@ -45,10 +45,7 @@ class HFBackend:
 
     @torch.inference_mode()
     def generate(self, prompts: list[str], max_new_tokens: int, stop: list[str] = ("\n",)) -> list[Completion]:
-        if isinstance(prompts, str):
-            raise TypeError("prompts must be a list of strings, not one string")
-        if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-            raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+        check_request(prompts, max_new_tokens)
         if not prompts:
             return []
         stops = tuple(s for s in stop if s)

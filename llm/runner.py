@@ -42,6 +42,14 @@ def count_parameters(model) -> tuple[int, int]:
     return total, total - embedding
 
 
+def check_request(prompts: list[str], max_new_tokens: int) -> None:
+    """The interface's argument rules, the same for every backend."""
+    if isinstance(prompts, str):
+        raise TypeError("prompts must be a list of strings, not one string")
+    if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+
+
 def load_backend(model: str | None = None, *, device="auto", dtype="auto", batch_size=32, threads=None, chat=False,
                  trust_remote_code=False, served_url=None, served_model=None, concurrency=8,
                  timeout_s=120.0) -> Backend:

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from llm.runner import Completion
+from llm.runner import Completion, check_request
 from llm.stopping import first_stop
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -103,10 +103,7 @@ class ServedBackend:
                 int(usage.get("prompt_tokens", -1)), int(usage.get("completion_tokens", -1)))
 
     def generate(self, prompts: list[str], max_new_tokens: int, stop: list[str] = ("\n",)) -> list[Completion]:
-        if isinstance(prompts, str):
-            raise TypeError("prompts must be a list of strings, not one string")
-        if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-            raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+        check_request(prompts, max_new_tokens)
         if not prompts:
             return []
         stops = [s for s in stop if s]
