@@ -115,7 +115,7 @@ def main(args) -> int:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
     from llm.data import build_mix, mix_table
-    from llm.model import count_parameters
+    from llm.runner import count_parameters
     from llm.train import train
 
     out = run_folder(args)
@@ -129,7 +129,7 @@ def main(args) -> int:
     info = {
         "command": "isabench train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"] else None,
         "init": args.init,
-        "parameters": count_parameters(model),
+        "parameters": count_parameters(model)[0],
         "architecture": {k: getattr(model.config, k, None) for k in ARCH_KEYS},
         "config": asdict(cfg),
         "mix": mix_table(build_mix(cfg.mix)),

@@ -43,8 +43,3 @@ def set_generation_defaults(model, tokenizer: PreTrainedTokenizerFast) -> None:
     model.generation_config = GenerationConfig(
         do_sample=False, eos_token_id=newline, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id
     )
-
-
-def count_parameters(model) -> int:
-    # Tied embeddings are one tensor; parameters() already yields it once.
-    return sum(p.numel() for p in model.parameters())
