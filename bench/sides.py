@@ -204,7 +204,7 @@ def model_variant(info: dict) -> str:
     """A model's identity for record keys: id, content hash or revision, dtype and device (numbers differ by each)."""
     where = info.get("path") or info.get("model") or "model"
     ident = info.get("hub_id") or Path(str(where).rstrip("/")).name or str(where)
-    digest = next((str(info[k]) for k in ("content_hash", "hash", "sha256", "revision", "commit") if info.get(k)),
+    digest = next((str(info[k]) for k in ("content_hash", "revision") if info.get(k)),
                   None)
     if digest is None:
         raise SideUnavailable(f"the LLM backend's info has no content hash or revision to key records by: {info}")
