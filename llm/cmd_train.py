@@ -115,7 +115,7 @@ def main(args) -> int:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
     from llm.data import build_mix, mix_table
-    from llm.runner import count_parameters
+    from llm.interface import count_parameters
     from llm.train import train
 
     out = run_folder(args)

@@ -1,8 +1,8 @@
 """Training batches drawn from the harness's own task generators, training split only.
 
 Every example is `prompt + answer + "\n"` in exactly the format the benchmark asks for; the loss sees only the
-answer and its newline. Held-out instances (task.in_split(text, d, "test") and not "train") are rejected at the
-source, so the model never sees an input it is scored on unless the input space is too small to hold one out.
+answer and its newline. Held-out problems (task.in_split(text, "test")) are rejected at the source, and the split is
+decided on the canonical problem, so the model never sees a problem it is scored on under any task's name.
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def parse_task_weights(spec: str | None) -> dict[str, float] | None:
 def sample_train_text(rng: random.Random, task, difficulty: int) -> str:
     for _ in range(1000):
         text = task.generate(rng, difficulty)
-        if task.in_split(text, difficulty, "train"):
+        if task.in_split(text, "train"):
             return text
     raise RuntimeError(f"{task.name} difficulty {difficulty}: no training-split instance in 1000 draws")
 

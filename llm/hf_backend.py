@@ -8,7 +8,7 @@ import torch
 from llm.devices import resolve_device, resolve_dtype, synchronize
 from llm.locate import ModelSource, content_hash, has_safetensors, resolve_model
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
-from llm.runner import Completion, check_request, count_parameters
+from llm.interface import Completion, check_request, count_parameters
 
 
 class ChatTemplateMissingError(ValueError):

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from llm.runner import Completion, check_request
+from llm.interface import Completion, check_request
 from llm.stopping import first_stop
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}

@@ -1,21 +1,26 @@
-"""The task contract: registry, determinism, held-out split, reference answers, reply parsing and scoring."""
+"""The task contract: registry, determinism, the split on canonical problems, reference answers, prompt formats and
+shots, reply parsing and scoring."""
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
-from bench.tasks import TASKS, Score, TaskInputError, get_task, task_names
-from bench.tasks.expr import evaluate, render
+from bench.tasks import TASKS, PromptSpec, Score, TaskInputError, get_task, task_names
+from bench.tasks.expr import evaluate, normalise, render
+from isa.numtext import from_decimal, to_decimal
+
+GENERATED = [name for name, t in TASKS.items() if t.ground_truth == "reference"]
 
 
 def test_registry_lists_known_names_in_its_error():
-    assert task_names() == ["square", "add", "sub", "mul", "expr", "wordfreq"]
-    with pytest.raises(KeyError, match="known tasks: square, add, sub, mul, expr, wordfreq"):
+    assert task_names() == ["square", "add", "sub", "mul", "expr", "wordfreq", "sentiment"]
+    with pytest.raises(KeyError, match="known tasks: square, add, sub, mul, expr, wordfreq, sentiment"):
         get_task("cube")
 
 
-@pytest.mark.parametrize("name", list(TASKS))
+@pytest.mark.parametrize("name", GENERATED)
 def test_instances_are_deterministic_distinct_and_parseable(name):
     task = get_task(name)
     for d in task.difficulties:
@@ -26,31 +31,51 @@ def test_instances_are_deterministic_distinct_and_parseable(name):
         assert [i.index for i in a] == list(range(len(a)))
         for inst in a:
             task.parse(inst.text)
+            assert task.difficulty_of(inst.text) <= d
             assert task.prompt(inst.text).endswith("=")
             assert task.parse_reply(task.reference(inst.text) + "\nmore") == task.reference(inst.text)
 
 
-@pytest.mark.parametrize("name", list(TASKS))
+@pytest.mark.parametrize("name", GENERATED)
 def test_held_out_split_is_disjoint_from_training(name):
     task = get_task(name)
     for d in task.difficulties:
-        test = {i.text for i in task.instances(d, 100, seed=1, split="test")}
-        train = {i.text for i in task.instances(d, 300, seed=1, split="train")}
-        if task.space_size(d) < 100:  # tiny spaces belong to both splits, by design
-            assert test <= train | test and all(task.in_split(t, d, "train") for t in test)
-        else:
-            assert not test & train
-            assert all(not task.in_split(t, d, "train") for t in test)
+        test = {task.canonical(i.text) for i in task.instances(d, 100, seed=1, split="test")}
+        train = {task.canonical(i.text) for i in task.instances(d, 300, seed=1, split="train")}
+        assert test and not test & train
 
 
-def test_split_share_is_about_a_fifth():
-    task = get_task("square")
-    held = sum(task.in_split(str(x), 3, "test") for x in range(100, 1000))
+def test_the_same_problem_gets_the_same_split_under_every_task():
+    add, sub, mul, square, expr = (get_task(n) for n in ("add", "sub", "mul", "square", "expr"))
+    pairs = [(add, "3 + 6", expr, "3+6"), (sub, "7 - 2", expr, "7 - 2"), (mul, "4 * 9", expr, "(4 * 9)"),
+             (square, "12", mul, "12 * 12"), (expr, "(2 * 4) + 6", expr, "2*4+6")]
+    for a, text_a, b, text_b in pairs:
+        assert a.canonical(text_a) == b.canonical(text_b), (text_a, text_b)
+        assert a.in_split(text_a, "test") == b.in_split(text_b, "test")
+    assert expr.canonical("6 - (7 - 3)") == "6-(7-3)" != expr.canonical("6 - 7 - 3")
+
+
+def test_split_share_is_about_a_fifth_even_for_small_spaces():
+    square = get_task("square")
+    held = sum(square.in_split(str(x), "test") for x in range(100, 1000))
     assert 0.15 < held / 900 < 0.25
+    small = [i.text for i in square.instances(1, 50)]
+    assert 0 < len(small) < 10 and all(not square.in_split(t, "train") for t in small)
 
 
-def test_instances_stop_at_the_size_of_a_small_space():
-    assert sorted(int(i.text) for i in get_task("square").instances(1, 50)) == list(range(10))
+def test_a_huge_n_on_a_tiny_space_is_capped_at_once():
+    started = time.process_time()
+    assert len(get_task("square").instances(1, 10**8)) < 10
+    assert time.process_time() - started < 5  # a safety net against a hang, not a speed goal
+
+
+def test_operands_are_drawn_as_the_paper_draws_them():
+    add = get_task("add")
+    texts = [i.text for i in add.instances(2, 1000, seed=0)]
+    unequal = [t for t in texts if dict(add.facets_of(t))["operands"] == "unequal length"]
+    assert 0.12 < len(unequal) / len(texts) < 0.26  # P(one operand < 10) = 1 - 0.9^2 = 19 %
+    assert any(t.startswith("0 ") or t.endswith(" 0") for t in texts)
+    assert all(max(add.parse(t)) < 100 for t in texts)
 
 
 @pytest.mark.parametrize(
@@ -58,11 +83,17 @@ def test_instances_stop_at_the_size_of_a_small_space():
     [
         ("square", "12345", "152399025"),
         ("square", "0", "0"),
+        ("square", "What is 12 squared?", "144"),
         ("add", "98 + 45", "143"),
+        ("add", "What is 98 plus 45?", "143"),
+        ("add", "98 plus 45", "143"),
+        ("add", "Q: What is 98 plus 45?\n\nA:", "143"),
         ("sub", "3 - 98765", "-98762"),
-        ("sub", "5-5", "0"),
+        ("sub", "what is 5 minus 5?", "0"),
         ("mul", "99 * 99", "9801"),
+        ("mul", "What is 99 times 99?", "9801"),
         ("expr", "(6 + 7) * 3", "39"),
+        ("expr", "What is (6+7)*3?", "39"),
         ("expr", "6 - 7 - 3", "-4"),
         ("expr", "6 - (7 - 3)", "2"),
         ("expr", "2 + 3 * 4", "14"),
@@ -76,13 +107,31 @@ def test_reference_answers(name, text, answer):
     assert get_task(name).reference(text) == answer
 
 
-def test_expression_generator_matches_python_arithmetic():
+def test_numbers_past_pythons_str_limit():
+    square, add = get_task("square"), get_task("add")
+    x = from_decimal("7" * 5000)
+    assert square.reference("7" * 5000) == to_decimal(x * x)
+    assert add.reference(f"{'9' * 60000} + 1") == "1" + "0" * 60000
+    assert square.difficulty_of("7" * 5000) == 5000
+    assert len(square.instances(5000, 2)[0].text) == 5000
+
+
+def test_expression_generator_writes_the_papers_bracket_form():
     rng = random.Random(3)
-    for leaves in range(1, 7):
+    assert render(random.Random(0), 1).isdigit()
+    for leaves in range(2, 7):
         for _ in range(200):
             text = render(rng, leaves)
             assert sum(c.isdigit() for c in text) == leaves
+            assert text.count("(") == leaves - 2
             assert evaluate(text) == eval(text)  # noqa: S307 - digits, + - * and parentheses only
+            assert evaluate(normalise(text)) == evaluate(text)
+
+
+def test_deeply_nested_expressions_need_no_recursion():
+    text = "(" * 3000 + "7" + ")" * 3000
+    assert evaluate(text) == 7 and normalise(text) == "7"
+    assert get_task("expr").reference("*".join("9" * 21)) == str(9**21)
 
 
 @pytest.mark.parametrize(
@@ -90,13 +139,15 @@ def test_expression_generator_matches_python_arithmetic():
     [
         ("square", "-4", "non-negative integer"),
         ("square", "12a", "non-negative integer"),
-        ("add", "1 + -2", "two non-negative integers joined by '\\+'"),
-        ("mul", "3 x 4", "joined by '*'"),
+        ("add", "1 + -2", "two non-negative integers joined by '\\+' or 'plus'"),
+        ("mul", "3 x 4", "joined by '\\*' or 'times'"),
         ("expr", "2 + ", "expected a digit or '\\(' at column 4"),
         ("expr", "(2 + 3", "expected '\\)'"),
+        ("expr", "2 + 3)", "expected an operator at column 6"),
         ("expr", "2 / 3", "unexpected character '/' at column 3"),
         ("expr", "23", "expected an operator at column 2"),
         ("wordfreq", "two\nlines", "one line"),
+        ("sentiment", "   ", "empty"),
     ],
 )
 def test_bad_input_names_the_problem(name, text, message):
@@ -104,11 +155,42 @@ def test_bad_input_names_the_problem(name, text, message):
         get_task(name).parse(text)
 
 
+def test_prompt_formats_ask_the_way_the_paper_does():
+    add, expr, square = get_task("add"), get_task("expr"), get_task("square")
+    gpt3 = PromptSpec("gpt3")
+    assert add.prompt("98 + 45", gpt3) == "Q: What is 98 plus 45?\n\nA:"
+    assert get_task("sub").prompt("98 - 45", gpt3) == "Q: What is 98 minus 45?\n\nA:"
+    assert get_task("mul").prompt("98 * 45", gpt3) == "Q: What is 98 times 45?\n\nA:"
+    assert expr.prompt("(6 + 7) * 3", gpt3) == "Q: What is (6+7)*3?\n\nA:"
+    assert add.prompt("98 + 45") == "98+45=" and square.prompt("12") == "12^2="
+    with pytest.raises(ValueError, match="known formats: compact, gpt3"):
+        add.prompt("1 + 2", PromptSpec("chatty"))
+
+
+def test_shots_come_from_the_training_split_at_the_instances_level():
+    add = get_task("add")
+    inst = add.instances(3, 1, seed=0)[0]
+    shots = add.shots(inst, 4, seed=5)
+    assert shots == add.shots(inst, 4, seed=5) and shots != add.shots(inst, 4, seed=6)
+    assert len({t for t, _ in shots}) == 4
+    for text, answer in shots:
+        assert add.in_split(text, "train") and answer == add.reference(text)
+        assert add.difficulty_of(text) <= 3 and max(add.parse(text)) < 1000
+    prompt = add.prompt(inst, PromptSpec("gpt3", 4, seed=5))
+    blocks = prompt.split("\n\n")
+    assert len(blocks) == 2 * 5 and blocks[-1] == "A:"  # Q, A per shot, then the question
+    assert blocks[1] == f"A: {shots[0][1]}" and prompt.endswith(add.prompt(inst.text, PromptSpec("gpt3")))
+    compact = add.prompt(inst, PromptSpec("compact", 2, seed=5))
+    lines = compact.split("\n")
+    assert len(lines) == 3 and lines[0] == add.prompt(shots[0][0]) + shots[0][1] and lines[2] == add.prompt(inst.text)
+
+
 @pytest.mark.parametrize(
     "name, reply, parsed",
     [
         ("add", "143", "143"),
         ("add", " 1,430 \nnext", "1430"),
+        ("add", " 143.\n\nQ: What is", "143"),
         ("sub", "-007", "-7"),
         ("add", "the answer is 143", None),
         ("add", "", None),
@@ -117,6 +199,9 @@ def test_bad_input_names_the_problem(name, text, message):
         ("wordfreq", "the two", None),
         ("wordfreq", "", ""),
         ("wordfreq", "%%%garbage", None),
+        ("sentiment", " Positive.\n", "positive"),
+        ("sentiment", "negative", "negative"),
+        ("sentiment", "neutral", None),
     ],
 )
 def test_parse_reply(name, reply, parsed):

@@ -4,9 +4,11 @@ from __future__ import annotations
 from .arith import Add, Mul, Square, Sub
 from .base import STOP, Instance, IsaAnswer, Score, Task, TaskInputError
 from .expr import Expr
+from .prompts import FORMATS, PromptSpec
+from .sentiment import Sentiment
 from .wordfreq import WordFreq
 
-TASKS: dict[str, Task] = {t.name: t for t in (Square(), Add(), Sub(), Mul(), Expr(), WordFreq())}
+TASKS: dict[str, Task] = {t.name: t for t in (Square(), Add(), Sub(), Mul(), Expr(), WordFreq(), Sentiment())}
 
 
 def task_names() -> list[str]:
@@ -20,4 +22,5 @@ def get_task(name: str) -> Task:
         raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(TASKS)}") from None
 
 
-__all__ = ["STOP", "TASKS", "Instance", "IsaAnswer", "Score", "Task", "TaskInputError", "get_task", "task_names"]
+__all__ = ["FORMATS", "STOP", "TASKS", "Instance", "IsaAnswer", "PromptSpec", "Score", "Task", "TaskInputError",
+           "get_task", "task_names"]

@@ -1,12 +1,20 @@
-"""Integer arithmetic: squaring and the GPT-3 paper's two-operand tasks (Table 3.9: 2D+ ... 5D-, 2Dx)."""
+"""Integer arithmetic: squaring and the GPT-3 paper's two-operand tasks (Table 3.9: 2D+ ... 5D-, 2Dx).
+
+The two-operand tasks draw as the paper does: at difficulty n each operand is uniform in [0, 10^n), so operands of
+unequal length (`72 plus 5`) and zero occur. Squares keep an exact digit count (1-digit squares include 0).
+"""
 from __future__ import annotations
 
 import random
 import re
 
+from isa.numtext import digit_count, from_decimal, to_decimal
+
 from .base import Score, Task, TaskInputError, digit_accuracy, first_line
 
 NUMBER = re.compile(r"-?\d+")
+# "What is 98 plus 45?", "Q: What is 98 plus 45?", "98 plus 45" and "98 + 45" all read the same.
+QUESTION = re.compile(r"\s*(?:Q:\s*)?(?:what\s+is\s+)?(?P<body>.*?)\s*\??\s*(?:A:\s*)?", re.IGNORECASE | re.DOTALL)
 
 
 def random_number(rng: random.Random, digits: int) -> int:
@@ -20,14 +28,19 @@ def numbers_with(digits: int) -> int:
     return 10 if digits == 1 else 9 * 10 ** (digits - 1)
 
 
+def question_body(text: str) -> str:
+    """The problem inside the paper's wording, or the text itself."""
+    return QUESTION.fullmatch(text).group("body")
+
+
 class NumericAnswer(Task):
     """Shared reply parsing and scoring for tasks whose answer is one integer."""
 
     def parse_reply(self, reply: str) -> str | None:
-        line = first_line(reply).replace(",", "").replace(" ", "")
+        line = first_line(reply).replace(",", "").replace(" ", "").removesuffix(".")
         if not NUMBER.fullmatch(line):
             return None
-        return str(int(line))  # canonical: no leading zeros, no "-0"
+        return to_decimal(from_decimal(line))  # canonical: no leading zeros, no "-0"
 
     def score(self, predicted: str | None, reference: str) -> Score:
         if predicted is None:
@@ -36,85 +49,109 @@ class NumericAnswer(Task):
 
 
 class Square(NumericAnswer):
-    name, version, axis = "square", "1", "digits"
+    name, version, axis = "square", "2", "digits"
     difficulties = (1, 2, 3, 4, 5)
     program = "square"
     example = "12345"
+    FORMS = re.compile(r"(?P<x>\d+)\s*(?:\^\s*2|\*\*\s*2|squared)?", re.IGNORECASE)
 
     def parse(self, text: str) -> int:
-        s = text.strip()
-        if not s.isdigit() or not s.isascii():
-            raise TaskInputError(f"square: expected a non-negative integer such as {self.example!r}, got {text!r}")
-        return int(s)
+        m = self.FORMS.fullmatch(question_body(text)) if text.isascii() else None
+        if not m:
+            raise TaskInputError(f"square: expected a non-negative integer such as {self.example!r} "
+                                 f"(or 'What is 12345 squared?'), got {text!r}")
+        return from_decimal(m.group("x"))
 
     def generate(self, rng: random.Random, difficulty: int) -> str:
-        return str(random_number(rng, difficulty))
+        return to_decimal(random_number(rng, difficulty))
 
     def space_size(self, difficulty: int) -> int:
         return numbers_with(difficulty)
 
-    def reference(self, text: str) -> str:
-        return str(self.parse(text) ** 2)
+    def canonical(self, text: str) -> str:
+        x = self.parse(text)
+        x = to_decimal(x)
+        return f"{x}*{x}"  # the same problem as mul's "x * x"
 
-    def prompt(self, text: str) -> str:
-        return f"{self.parse(text)}^2="
+    def difficulty_of(self, text: str) -> int:
+        return digit_count(self.parse(text))
+
+    def reference(self, text: str) -> str:
+        return to_decimal(self.parse(text) ** 2)
+
+    def question(self, text: str, fmt: str) -> str:
+        x = to_decimal(self.parse(text))
+        return f"Q: What is {x} squared?\n\nA:" if fmt == "gpt3" else f"{x}^2="
 
     def max_new_tokens(self, text: str) -> int:
-        return 2 * len(str(self.parse(text))) + 2
+        return 2 * digit_count(self.parse(text)) + 3
 
 
 class BinaryOp(NumericAnswer):
-    """`a OP b` with non-negative operands; the difficulty is the digit count of each generated operand."""
+    """`a OP b` with non-negative operands; at difficulty n both operands are below 10^n."""
 
     symbol: str
+    word: str  # the paper's wording: plus, minus, times
     difficulties = (1, 2, 3, 4, 5)
+    axis = "operands below 10^n"
 
     def parse(self, text: str) -> tuple[int, int]:
-        m = re.fullmatch(rf"\s*(\d+)\s*{re.escape(self.symbol)}\s*(\d+)\s*", text)
-        if not m or not text.isascii():
+        ops = rf"(?:{re.escape(self.symbol)}|{self.word})"
+        m = re.fullmatch(rf"(\d+)\s*{ops}\s*(\d+)", question_body(text), re.IGNORECASE) if text.isascii() else None
+        if not m:
             raise TaskInputError(
-                f"{self.name}: expected two non-negative integers joined by '{self.symbol}', "
-                f"such as {self.example!r}, got {text!r}"
-            )
-        return int(m.group(1)), int(m.group(2))
+                f"{self.name}: expected two non-negative integers joined by '{self.symbol}' or '{self.word}', "
+                f"such as {self.example!r} or 'What is {self.example.replace(self.symbol, self.word)}?', got {text!r}")
+        return from_decimal(m.group(1)), from_decimal(m.group(2))
 
     def generate(self, rng: random.Random, difficulty: int) -> str:
-        return f"{random_number(rng, difficulty)} {self.symbol} {random_number(rng, difficulty)}"
+        a, b = rng.randrange(10**difficulty), rng.randrange(10**difficulty)
+        return f"{to_decimal(a)} {self.symbol} {to_decimal(b)}"
 
     def space_size(self, difficulty: int) -> int:
-        return numbers_with(difficulty) ** 2
+        return 10 ** (2 * difficulty)
+
+    def canonical(self, text: str) -> str:
+        a, b = map(to_decimal, self.parse(text))
+        return f"{a}{self.symbol}{b}"
+
+    def difficulty_of(self, text: str) -> int:
+        return max(map(digit_count, self.parse(text)))
+
+    def facets_of(self, text: str) -> tuple[tuple[str, str], ...]:
+        a, b = self.parse(text)
+        return (("operands", "equal length" if digit_count(a) == digit_count(b) else "unequal length"),)
 
     def apply(self, a: int, b: int) -> int:
         raise NotImplementedError
 
     def reference(self, text: str) -> str:
-        return str(self.apply(*self.parse(text)))
+        return to_decimal(self.apply(*self.parse(text)))
 
-    def prompt(self, text: str) -> str:
-        a, b = self.parse(text)
-        return f"{a}{self.symbol}{b}="
+    def question(self, text: str, fmt: str) -> str:
+        a, b = map(to_decimal, self.parse(text))
+        return f"Q: What is {a} {self.word} {b}?\n\nA:" if fmt == "gpt3" else f"{a}{self.symbol}{b}="
 
     def max_new_tokens(self, text: str) -> int:
-        a, b = self.parse(text)
-        return len(str(a)) + len(str(b)) + 3
+        return sum(map(digit_count, self.parse(text))) + 4
 
 
 class Add(BinaryOp):
-    name, version, axis, symbol, program, example = "add", "1", "digits", "+", "add", "98 + 45"
+    name, version, symbol, word, program, example = "add", "2", "+", "plus", "add", "98 + 45"
 
     def apply(self, a: int, b: int) -> int:
         return a + b
 
 
 class Sub(BinaryOp):
-    name, version, axis, symbol, program, example = "sub", "1", "digits", "-", "sub", "3 - 98765"
+    name, version, symbol, word, program, example = "sub", "2", "-", "minus", "sub", "3 - 98765"
 
     def apply(self, a: int, b: int) -> int:
         return a - b
 
 
 class Mul(BinaryOp):
-    name, version, axis, symbol, program, example = "mul", "1", "digits", "*", "mul", "99 * 99"
+    name, version, symbol, word, program, example = "mul", "2", "*", "times", "mul", "99 * 99"
     difficulties = (1, 2, 3)
 
     def apply(self, a: int, b: int) -> int:

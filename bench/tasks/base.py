@@ -1,7 +1,14 @@
 """The task contract both sides share.
 
-A task turns an instance (text as a person writes it: "98 + 45") into a reference answer, an ISA run, an LLM prompt and
-a scored reply. Answers are canonical strings ("143", "the 2 cat 2 saw 1"), so records stay plain JSON.
+A task turns an instance (text as a person writes it: "98 + 45") into a reference answer, an ISA run, an LLM prompt
+in a named format (with k solved examples before it, if asked) and a scored reply. Answers are canonical strings
+("143", "the 2 cat 2 saw 1", "positive"), so records stay plain JSON.
+
+Two kinds of ground truth (`Task.ground_truth`):
+- "reference": the answer is computed (arithmetic, counting); the register machine is exact by construction, and an
+  ISA answer that differs from the reference is a failure of the harness.
+- "labels": the answer is a person's label (sentiment); the register machine runs a program of rules and is scored
+  against the labels like the language model: its errors are results.
 """
 from __future__ import annotations
 
@@ -9,10 +16,12 @@ import hashlib
 import random
 from dataclasses import dataclass
 
+from .prompts import FORMATS, PromptSpec, check_format
+
 STOP = "\n"  # every answer ends at a newline; the LLM is stopped there
-TEST_PERCENT = 20  # share of each input space held out of training, chosen by a stable hash
-SMALL_SPACE = 100  # input spaces smaller than this cannot be split meaningfully: they belong to both splits
+TEST_PERCENT = 20  # share of each problem space held out of training, chosen by a stable hash of the problem
 SPLITS = ("test", "train")
+GROUND_TRUTHS = ("reference", "labels")
 
 
 class TaskInputError(ValueError):
@@ -26,6 +35,8 @@ class Instance:
     index: int
     seed: int
     text: str
+    label: str | None = None  # the person's label, for tasks whose ground truth is labels
+    facets: tuple[tuple[str, str], ...] = ()  # what else a report breaks results down by: (("site", "yelp"),)
 
     @property
     def id(self) -> str:
@@ -45,8 +56,14 @@ class IsaAnswer:
     steps: int
 
 
+def problem_hash(canonical: str) -> int:
+    """0..99 from the canonical problem: the same problem gets the same split whichever task poses it."""
+    digest = hashlib.sha256(f"isabench-split:{canonical}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100
+
+
 class Task:
-    """Subclasses set the class attributes and implement parse/generate/space_size/answer_of/isa_input/format_isa."""
+    """Subclasses set the class attributes and implement the per-task methods below."""
 
     name: str
     version: str
@@ -54,6 +71,10 @@ class Task:
     difficulties: tuple[int, ...]  # default levels of a run
     program: str  # the isa.library program that solves it
     example: str  # an instance text, for help messages
+    ground_truth: str = "reference"  # or "labels": see the module docstring
+    formats: tuple[str, ...] = ("compact", "gpt3")  # prompt formats the task can write (bench.tasks.prompts)
+    labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood
+    isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):
@@ -67,10 +88,20 @@ class Task:
         """How many distinct instances this difficulty has (an upper bound is fine when it is large)."""
         raise NotImplementedError
 
+    def canonical(self, text: str) -> str:
+        """The problem itself, written the same way by every task that can pose it ("3+6" for add's "3 + 6" and for
+        expr's "3+6"); the held-out split is decided on it."""
+        raise NotImplementedError
+
+    def difficulty_of(self, text: str) -> int:
+        """The level an instance text belongs to (for one instance given by hand)."""
+        raise NotImplementedError
+
     def reference(self, text: str) -> str:
         raise NotImplementedError
 
-    def prompt(self, text: str) -> str:
+    def question(self, text: str, fmt: str) -> str:
+        """The instance asked in prompt format `fmt`, up to where the answer starts."""
         raise NotImplementedError
 
     def parse_reply(self, reply: str) -> str | None:
@@ -82,6 +113,14 @@ class Task:
     def max_new_tokens(self, text: str) -> int:
         """A generous budget for the answer (characters for the embedded model) plus the stop."""
         raise NotImplementedError
+
+    def answer_prefix(self, fmt: str) -> str:
+        """What stands between a question and its answer in a solved example (and before a scored label)."""
+        return FORMATS[fmt].answer_prefix
+
+    def facets_of(self, text: str) -> tuple[tuple[str, str], ...]:
+        """Breakdowns a report shows besides the difficulty (e.g. operands of equal or unequal length)."""
+        return ()
 
     def isa_input(self, value):
         """Parsed value -> the input the isa.library program takes."""
@@ -96,46 +135,79 @@ class Task:
         if not isinstance(difficulty, int) or difficulty < 1:
             raise ValueError(f"{self.name}: difficulty ({self.axis}) must be a positive integer, got {difficulty!r}")
 
-    def in_split(self, text: str, difficulty: int, split: str) -> bool:
-        """Held-out ("test") or training ("train") membership, fixed by a hash of the prompt.
+    def answer_of(self, inst: Instance) -> str:
+        """What an instance is scored against: its label, or the computed reference."""
+        return inst.label if inst.label is not None else self.reference(inst.text)
 
-        Inputs spaces under SMALL_SPACE (e.g. the ten 1-digit squares) belong to both splits: holding some out would
-        ask the model for facts it can never have seen. Reports say which difficulties these are.
+    def in_split(self, text: str, split: str) -> bool:
+        """Held-out ("test") or training ("train") membership, fixed by a hash of the canonical problem.
+
+        Every problem belongs to exactly one split, small spaces included (the ten 1-digit squares too): a held-out
+        figure then never measures recall, and a problem held out under one task is never trained under another.
         """
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-        if self.space_size(difficulty) < SMALL_SPACE:
-            return True
-        digest = hashlib.sha256(f"{self.name}:{self.prompt(text)}".encode()).digest()
-        held_out = int.from_bytes(digest[:4], "big") % 100 < TEST_PERCENT
+        held_out = problem_hash(self.canonical(text)) < TEST_PERCENT
         return held_out if split == "test" else not held_out
+
+    def max_instances(self, difficulty: int, split: str) -> int:
+        """An upper bound on the distinct instances a split of a level holds: asking for more is capped here."""
+        share = TEST_PERCENT if split == "test" else 100 - TEST_PERCENT
+        size = self.space_size(difficulty)
+        return size if size >= 10**6 else size * share // 100 + max(10, size // 10)
 
     def instances(self, difficulty: int, n: int, seed: int = 0, split: str = "test") -> list[Instance]:
         """n distinct instances of the split, the same for the same (difficulty, n, seed, split).
 
-        Fewer than n come back when the split holds fewer distinct instances (e.g. 1-digit squares: 10).
+        Fewer than n come back when the split holds fewer distinct instances (e.g. 1-digit squares: about 2).
         """
         self.check_difficulty(difficulty)
         rng = random.Random(f"{self.name}:{difficulty}:{seed}:{split}")
         seen: set[str] = set()
         out: list[Instance] = []
-        attempts = 0
-        while len(out) < n and attempts < 50 * n + 1000:
+        attempts, want = 0, min(n, self.max_instances(difficulty, split))
+        while len(out) < want and attempts < 50 * want + 1000:
             attempts += 1
             text = self.generate(rng, difficulty)
-            if text in seen or not self.in_split(text, difficulty, split):
+            if text in seen or not self.in_split(text, split):
                 continue
             seen.add(text)
-            out.append(Instance(self.name, difficulty, len(out), seed, text))
+            out.append(Instance(self.name, difficulty, len(out), seed, text, facets=self.facets_of(text)))
         return out
 
-    def solve_isa(self, text: str, backend: str = "jit") -> IsaAnswer:
+    def shots(self, inst: Instance, k: int, seed: int) -> list[tuple[str, str]]:
+        """k solved examples (text, answer) from the training split, at the instance's level, drawn afresh for
+        each instance (as the GPT-3 paper does) and the same for the same seed."""
+        if k <= 0:
+            return []
+        rng = random.Random(f"{self.name}:shots:{seed}:{self.canonical(inst.text)}")
+        out, seen = [], {inst.text}
+        for _ in range(1000 * k):
+            text = self.generate(rng, inst.difficulty)
+            if text not in seen and self.in_split(text, "train"):
+                seen.add(text)
+                out.append((text, self.reference(text)))
+                if len(out) == k:
+                    return out
+        raise ValueError(f"{self.name} d{inst.difficulty}: fewer than {k} training examples to show")
+
+    def prompt(self, inst: Instance | str, spec: PromptSpec = PromptSpec()) -> str:
+        """The text the LLM continues: k solved examples, then the instance, in one format."""
+        check_format(self, spec.format)
+        if isinstance(inst, str):
+            inst = Instance(self.name, self.difficulty_of(inst) if spec.shots else 1, 0, spec.seed, inst)
+        fmt = FORMATS[spec.format]
+        prefix = self.answer_prefix(fmt.name)
+        solved = [self.question(t, fmt.name) + prefix + a for t, a in self.shots(inst, spec.shots, spec.seed)]
+        return fmt.separator.join([*solved, self.question(inst.text, fmt.name)])
+
+    def solve_isa(self, text: str, tier: str = "jit", variant: str = "") -> IsaAnswer:
         from isa import library  # numba loads only when the ISA side is used
 
-        run = library.solve(self.program, self.isa_input(self.parse(text)), backend=backend)
+        run = library.solve(self.program, self.isa_input(self.parse(text)), backend=tier)
         return IsaAnswer(self.format_isa(run.value), run.status, run.steps)
 
-    def solve_isa_many(self, texts: list[str]) -> list[IsaAnswer]:
+    def solve_isa_many(self, texts: list[str], tier: str = "jit", variant: str = "") -> list[IsaAnswer]:
         """All instances in one batched, compiled call."""
         from isa import library
 

@@ -1,89 +1,131 @@
-"""Compound expressions of single digits, e.g. `(6 + 7) * 3` (the GPT-3 paper's 1DC); difficulty = operand count."""
+"""Compound expressions of single digits, e.g. `(6 + 7) * 3` (the GPT-3 paper's 1DC); difficulty = operand count.
+
+The generator writes the paper's bracket form: left-nested, every inner operation in brackets, even where precedence
+would not need them (`(2 * 4) + 6`). Parsing and evaluation use explicit stacks, so deeply nested input is read in
+linear time and never hits Python's recursion limit.
+"""
 from __future__ import annotations
 
 import random
 import re
 
-from .arith import NumericAnswer
+from isa.numtext import to_decimal
+
+from .arith import NumericAnswer, question_body
 from .base import TaskInputError
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2}
 TOKEN = re.compile(r"\s*(?:(\d)|([-+*()]))")
+ATOM = 3  # the precedence of a digit or a bracketed group: never needs brackets
 
 
-def evaluate(text: str) -> int:
-    """Evaluate with the usual precedence (* before + -), left to right; errors name the position."""
-    tokens: list[tuple[int, str]] = []
+def tokens_of(text: str) -> list[tuple[int, str]]:
+    """(column, token) pairs, then (end, '')."""
+    out: list[tuple[int, str]] = []
     pos, end = 0, len(text.rstrip())
     while pos < end:
         m = TOKEN.match(text, pos)
         if not m:
             col = len(text) - len(text[pos:].lstrip())
-            raise TaskInputError(f"expr: unexpected character {text[col]!r} at column {col + 1} in {text!r}")
-        tokens.append((m.start(m.lastindex), m.group(m.lastindex)))
+            raise TaskInputError(f"expr: unexpected character {text[col]!r} at column {col + 1} in {_short(text)}")
+        out.append((m.start(m.lastindex), m.group(m.lastindex)))
         pos = m.end()
-    tokens.append((end, ""))
-    i = 0
+    out.append((end, ""))
+    return out
 
-    def fail(expected: str):
-        col, tok = tokens[i]
+
+def to_rpn(text: str) -> list[str]:
+    """Shunting-yard: digits and operators in postfix order; errors name the column."""
+    toks, out, ops = tokens_of(text), [], []
+    expect_operand = True
+
+    def fail(i: int, expected: str):
+        col, tok = toks[i]
         got = repr(tok) if tok else "end of input"
-        raise TaskInputError(f"expr: expected {expected} at column {col + 1}, got {got} in {text!r}")
+        raise TaskInputError(f"expr: expected {expected} at column {col + 1}, got {got} in {_short(text)}")
 
-    def atom() -> int:
-        nonlocal i
-        tok = tokens[i][1]
+    for i, (_, tok) in enumerate(toks):
+        if expect_operand:
+            if tok.isdigit():
+                out.append(tok)
+                expect_operand = False
+            elif tok == "(":
+                ops.append(tok)
+            else:
+                fail(i, "a digit or '('")
+        elif tok in PRECEDENCE:
+            while ops and ops[-1] != "(" and PRECEDENCE[ops[-1]] >= PRECEDENCE[tok]:  # left-associative
+                out.append(ops.pop())
+            ops.append(tok)
+            expect_operand = True
+        elif tok == ")":
+            while ops and ops[-1] != "(":
+                out.append(ops.pop())
+            if not ops:
+                fail(i, "an operator")
+            ops.pop()
+        elif tok == "":
+            while ops:
+                if ops[-1] == "(":
+                    fail(i, "')'")
+                out.append(ops.pop())
+        else:
+            fail(i, "an operator")
+    return out
+
+
+def evaluate(text: str) -> int:
+    """Evaluate with the usual precedence (* before + -), left to right; errors name the position."""
+    stack: list[int] = []
+    for tok in to_rpn(text):
         if tok.isdigit():
-            i += 1
-            return int(tok)
-        if tok == "(":
-            i += 1
-            value = expression(0)
-            if tokens[i][1] != ")":
-                fail("')'")
-            i += 1
-            return value
-        fail("a digit or '('")
-
-    def expression(min_prec: int) -> int:
-        nonlocal i
-        left = atom()
-        while tokens[i][1] in PRECEDENCE and PRECEDENCE[tokens[i][1]] > min_prec:
-            op = tokens[i][1]
-            i += 1
-            right = expression(PRECEDENCE[op])
-            left = left + right if op == "+" else left - right if op == "-" else left * right
-        return left
-
-    value = expression(0)
-    if tokens[i][1]:
-        fail("an operator")
-    return value
+            stack.append(int(tok))
+        else:
+            b, a = stack.pop(), stack.pop()
+            stack.append(a + b if tok == "+" else a - b if tok == "-" else a * b)
+    return stack[0]
 
 
-def render(rng: random.Random, leaves: int, parent_prec: int = 0, right_side: bool = False) -> str:
-    """A random expression tree with `leaves` digits, parenthesised only where precedence needs it."""
-    if leaves == 1:
-        return str(rng.randrange(10))
-    op = rng.choice("+-*")
-    prec = PRECEDENCE[op]
-    split = rng.randint(1, leaves - 1)
-    text = f"{render(rng, split, prec)} {op} {render(rng, leaves - split, prec, True)}"
-    # Left-associative: a right operand of equal precedence needs parentheses too ("6 - (7 - 3)").
-    needs = prec < parent_prec or (right_side and prec == parent_prec)
-    return f"({text})" if needs else text
+def normalise(text: str) -> str:
+    """The expression with only the brackets its meaning needs and no spaces: `(2*4)+6` -> `2*4+6`, and a
+    two-operand expression reads exactly as the add/sub/mul tasks' canonical problems do (`3+6`)."""
+    stack: list[tuple[str, int]] = []  # (text, precedence of its top operation)
+    for tok in to_rpn(text):
+        if tok.isdigit():
+            stack.append((tok, ATOM))
+            continue
+        (rt, rp), (lt, lp) = stack.pop(), stack.pop()
+        prec = PRECEDENCE[tok]
+        left = f"({lt})" if lp < prec else lt
+        right = f"({rt})" if rp < prec or (rp == prec and tok == "-") else rt  # a-(b-c) keeps its brackets
+        stack.append((f"{left}{tok}{right}", prec))
+    return stack[0][0]
+
+
+def render(rng: random.Random, leaves: int) -> str:
+    """The paper's form: `a op b`, `(a op b) op c`, `((a op b) op c) op d`, ..."""
+    text = str(rng.randrange(10))
+    for k in range(1, leaves):
+        left = f"({text})" if k > 1 else text
+        text = f"{left} {rng.choice('+-*')} {rng.randrange(10)}"
+    return text
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
 
 
 class Expr(NumericAnswer):
-    name, version, axis, program = "expr", "1", "operands", "expr"
+    name, version, axis, program = "expr", "2", "operands", "expr"
     difficulties = (2, 3, 4)
     example = "(6 + 7) * 3"
 
     def parse(self, text: str) -> str:
         if not text.isascii():
-            raise TaskInputError(f"expr: only digits, + - * and parentheses are allowed, got {text!r}")
-        evaluate(text)
-        return text
+            raise TaskInputError(f"expr: only digits, + - * and parentheses are allowed, got {_short(text)}")
+        body = question_body(text)
+        to_rpn(body)
+        return body
 
     def generate(self, rng: random.Random, difficulty: int) -> str:
         return render(rng, difficulty)
@@ -91,12 +133,18 @@ class Expr(NumericAnswer):
     def space_size(self, difficulty: int) -> int:
         return 10**difficulty * 3 ** (difficulty - 1)
 
-    def reference(self, text: str) -> str:
-        return str(evaluate(text))
+    def canonical(self, text: str) -> str:
+        return normalise(self.parse(text))
 
-    def prompt(self, text: str) -> str:
-        self.parse(text)
-        return text.replace(" ", "") + "="
+    def difficulty_of(self, text: str) -> int:
+        return sum(c.isdigit() for c in self.parse(text))
+
+    def reference(self, text: str) -> str:
+        return to_decimal(evaluate(self.parse(text)))
+
+    def question(self, text: str, fmt: str) -> str:
+        compact = self.parse(text).replace(" ", "")
+        return f"Q: What is {compact}?\n\nA:" if fmt == "gpt3" else compact + "="
 
     def max_new_tokens(self, text: str) -> int:
-        return 2 * sum(c.isdigit() for c in text) + 3
+        return 2 * sum(c.isdigit() for c in text) + 4

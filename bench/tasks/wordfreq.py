@@ -5,7 +5,7 @@ import random
 import re
 from collections import Counter
 
-from isa.words import word_counts
+from isa.words import word_counts, words
 
 from .base import Score, Task, TaskInputError, first_line
 
@@ -21,7 +21,7 @@ def format_counts(counts) -> str:
 
 
 class WordFreq(Task):
-    name, version, axis, program = "wordfreq", "1", "words", "wordfreq"
+    name, version, axis, program = "wordfreq", "2", "words", "wordfreq"
     difficulties = (2, 4, 6, 8)
     example = "the cat saw the cat"
 
@@ -38,11 +38,21 @@ class WordFreq(Task):
     def space_size(self, difficulty: int) -> int:
         return len(VOCABULARY) ** difficulty
 
+    def canonical(self, text: str) -> str:
+        return "count:" + " ".join(words(self.parse(text)))  # the answer depends on the words alone
+
+    def difficulty_of(self, text: str) -> int:
+        return max(1, len(words(self.parse(text))))
+
     def reference(self, text: str) -> str:
         return format_counts(word_counts(self.parse(text)))
 
-    def prompt(self, text: str) -> str:
-        return f"count words: {self.parse(text)} ="
+    def question(self, text: str, fmt: str) -> str:
+        text = self.parse(text)
+        if fmt == "gpt3":
+            return (f'Q: Count the words in "{text}". Give each word once, in order of first appearance, '
+                    "followed by how many times it occurs.\n\nA:")
+        return f"count words: {text} ="
 
     def parse_reply(self, reply: str) -> str | None:
         """`word count word count ...` on the first line, or None; the empty reply is the empty answer."""
