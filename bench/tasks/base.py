@@ -75,6 +75,7 @@ class Task:
     formats: tuple[str, ...] = ("compact", "gpt3")  # prompt formats the task can write (bench.tasks.prompts)
     labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
+    default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):

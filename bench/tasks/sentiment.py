@@ -30,6 +30,7 @@ class Sentiment(Task):
     ground_truth = "labels"
     labels = LABELS
     isa_variants = ("lexicon", "counted")
+    default_model = "sentiment-lora"  # the LoRA adapter over MiniLM that `isabench finetune` made (llm/models.py)
 
     def parse(self, text: str) -> str:
         if "\n" in text or "\t" in text:
