@@ -15,6 +15,7 @@ NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Time/answer: ba
          "its own. LLM ÷ ISA: the LLM's time per answer over the ISA's (whole / machine only). FLOPs ≈ 2 × "
          "non-embedding parameters × tokens processed. † the level's instances are also training data of the "
          "model (--split train); ‡ the model was never trained on this level.")
+NOTES_TEXT = "† training data too (--split train); ‡ a level the model never trained on; full table: report.md"
 
 
 def fmt_time(s: float) -> str:
@@ -63,30 +64,30 @@ def work(row) -> str:
     if row["backend"] == "isa":
         return f"{fmt_big(row['instructions_per_answer'])} instr"
     if row["backend"] == "llm" and not pd.isna(row["flops_per_answer"]):
-        return f"{fmt_big(row['flops_per_answer'])}FLOP"
+        return f"{fmt_big(row['flops_per_answer'])} FLOP"
     return "–"
 
 
-def level(row) -> str:
-    return f"{int(row['difficulty'])}{COVERAGE_NOTE.get(row.get('coverage') or '', '')}"
+def mark(row) -> str:
+    return COVERAGE_NOTE.get(row.get("coverage") or "", "")
 
 
 def text_table(summary: pd.DataFrame) -> str:
     """The terminal's table: what a reader needs at a glance, within 100 columns."""
-    rows = [("task", "d", "n", "side", "exact % (95% CI)", "time/answer", "LLM÷ISA", "work/answer")]
-    last = None
+    rows = [("task", "d", "side", "n", "exact % (95% CI)", "time/answer", "LLM÷ISA", "work/answer")]
     for _, r in summary.iterrows():
-        head = (r["task"], level(r)) if (r["task"], r["difficulty"]) != last else ("", "")
-        last = (r["task"], r["difficulty"])
-        rows.append((*head, str(int(r["n"])), r["contestant"][:20], fmt_accuracy(r), fmt_time(r["time_per_answer_s"]),
+        rows.append((r["task"], str(int(r["difficulty"])), r["contestant"][:22] + mark(r), str(int(r["n"])),
+                     fmt_accuracy(r), fmt_time(r["time_per_answer_s"]),
                      fmt_ratio(r["time_ratio_llm_isa"]) if r["backend"] == "llm" else "", work(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = {1, 2, 5, 6, 7}
-    return "\n".join("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
-                     .rstrip() for row in rows)
+    right = {1, 3, 5, 6, 7}
+    lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+             for row in rows]
+    marked = summary["coverage"].fillna("").isin(("train-shared", "untrained")).any()
+    return "\n".join(lines + ([NOTES_TEXT] if marked else []))
 
 
-FULL = ["task", "level", "side", "n", "exact % (95 % CI)", "partial", "time/answer [IQR]", "machine", "glue",
+FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "time/answer [IQR]", "machine", "glue",
         "alone", "work/answer", "tokens", "LLM ÷ ISA", "LLM ÷ ISA machine", "errors", "unparsed"]
 
 
@@ -96,7 +97,8 @@ def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
         tokens = r["prompt_tokens_per_answer"] + (r["generated_tokens_per_answer"] or 0) \
             if r["backend"] == "llm" and not pd.isna(r["prompt_tokens_per_answer"]) else None
         llm = r["backend"] == "llm"
-        out.append([r["task"], level(r), r["contestant"], str(int(r["n"])), fmt_accuracy(r, latex),
+        out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), str(int(r["n"])),
+                    fmt_accuracy(r, latex),
                     f"{r['partial']:.2f}", fmt_spread(r), fmt_time(r["machine_per_answer_s"]),
                     fmt_time(r["glue_per_answer_s"]), fmt_time(r["alone_median_s"]), work(r),
                     fmt_big(tokens) if tokens is not None else "–",

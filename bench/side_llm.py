@@ -53,10 +53,20 @@ class LlmSide(Side):
                 raise SideUnavailable(f"cannot load {which}: {e}") from e
             info = dict(backend.info)
             info.setdefault("n_params_non_embedding", info.get("n_params"))
+            info.setdefault("trained_on", trained_on(info.get("path")))
             backend.info, backend.variant = info, model_variant(info)
             self.backends[spec] = backend
         infos = {model_label(spec): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
+
+    def coverage(self, task: Task, difficulty: int, split: str) -> str:
+        """held-out / train-shared / untrained for a model whose training data is known, else unknown."""
+        trained = self.backends[self.model_for(task)].info.get("trained_on")
+        if trained is None:
+            return "unknown"
+        if difficulty not in trained.get(task.name, ()):
+            return "untrained"
+        return "train-shared" if split == "train" else "held-out"
 
     def contestants(self, task: Task) -> list[Contestant]:
         spec = self.model_for(task)
@@ -139,6 +149,21 @@ class LlmSide(Side):
                              "_tokens": c.tokens, "latency_s": c.latency_s, "batch_s": c.latency_s,
                              "batch_size": c.batch_size})
         return rows
+
+
+def trained_on(folder) -> dict[str, list[int]] | None:
+    """The task levels a model folder's training.json (written by `isabench train`) says it trained on."""
+    import json
+    from pathlib import Path
+
+    path = Path(folder) / "training.json" if folder else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        mix = json.loads(path.read_text()).get("mix") or {}
+        return {task: sorted(int(d) for d, w in levels.items() if w > 0) for task, levels in mix.items()}
+    except (ValueError, AttributeError, TypeError):
+        return None
 
 
 def method_of(backend, task: Task, spec) -> str:

@@ -66,6 +66,10 @@ class Side:
     def contestants(self, task: Task) -> list[Contestant]:
         raise NotImplementedError
 
+    def coverage(self, task: Task, difficulty: int, split: str) -> str:
+        """Whether the answerer trained on this level ("held-out", "train-shared", "untrained"); "" where moot."""
+        return ""
+
     def warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
         if (task.name, who.label) in self._warm or not instances:
             return

@@ -32,6 +32,17 @@ def arch_line(arch: dict) -> str:
             f"{arch['max_position_embeddings']} positions, {tied} embeddings, vocabulary {arch['vocab_size']}")
 
 
+def reproduce(command: str | None) -> str:
+    """The command with its --export pointed away from the shipped folder, and no --overwrite-shipped."""
+    import shlex
+
+    words = shlex.split(command or "isabench train")
+    words = [w for w in words if w != "--overwrite-shipped"]
+    if "--export" in words:
+        words[words.index("--export") + 1] = "my_model"
+    return shlex.join(words)
+
+
 def write_card(folder: Path, info: dict, cells: list[Cell], notes: str = "") -> Path:
     cfg, arch = info["config"], info["architecture"]
     n = max(c.n for c in cells)
@@ -52,7 +63,9 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
   characters -> `[UNK]`); `generation_config.json` is greedy and stops at "\\n".
 
 ## Training
-- Command: `{info.get('command') or 'isabench train'}`
+- Command that made it: `{info.get('command') or 'isabench train'}`
+- To reproduce it elsewhere: `{reproduce(info.get('command'))}` (the same seed and thread count give the same
+  weights; exporting into llm/default_model is refused without --overwrite-shipped)
 - Data: `prompt + answer + "\\n"` in exactly the harness's `compact` prompt format, drawn from `bench.tasks`
   generators; only instances with `task.in_split(text, "train")`. The split is decided on the canonical problem
   (`3 + 6` under add and `3+6` under expr are one problem), so no held-out problem of any task is ever trained on,

@@ -129,7 +129,9 @@ class Task:
 
     def format_isa(self, value) -> str:
         """What the program returned -> the canonical answer string."""
-        return str(value)
+        from isa.numtext import to_decimal
+
+        return to_decimal(value) if isinstance(value, int) else str(value)
 
     # --- shared -----------------------------------------------------------------------------------------------
     def check_difficulty(self, difficulty: int) -> None:

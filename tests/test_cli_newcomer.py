@@ -1,0 +1,59 @@
+"""What a new user meets on the command line: a version, a summary, clear refusals instead of tracebacks."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bench import cli
+
+
+def test_version_and_a_users_summary(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.startswith("isabench ")
+    assert cli.main([]) == 2
+    out = capsys.readouterr().out
+    assert "register machine" in out and "examples:" in out and "isabench run" in out
+
+
+def test_run_refuses_an_unusable_out_before_any_work(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    for out, message in ((a_file, "exists and is not a folder"), (a_file / "run", "is not a folder")):
+        assert cli.main(["run", "--backends", "reference", "--tasks", "add", "--n", "1", "--out", str(out)]) == 2
+        assert message in capsys.readouterr().err
+    assert a_file.read_text() == "x"
+
+
+def test_run_refuses_dev_null_and_an_unwritable_parent(tmp_path, capsys):
+    assert cli.main(["run", "--backends", "reference", "--out", os.devnull]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    if os.geteuid() == 0:  # root may write anywhere: the permission check cannot fail
+        return
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    assert cli.main(["run", "--backends", "reference", "--out", str(locked / "run")]) == 2
+    assert "no write permission" in capsys.readouterr().err
+
+
+def test_solve_says_when_a_text_has_no_words(capsys):
+    assert cli.main(["solve", "wordfreq", ""]) == 0
+    assert capsys.readouterr().out.strip() == "(no words)"
+
+
+def test_solve_reads_the_papers_wording(capsys):
+    assert cli.main(["solve", "add", "What is 98 plus 45?"]) == 0
+    assert capsys.readouterr().out.strip() == "143"
+    assert cli.main(["solve", "mul", "99 times 99", "--backend", "reference"]) == 0
+    assert capsys.readouterr().out.strip() == "9801"
+
+
+def test_solve_past_pythons_digit_limit(capsys):
+    assert cli.main(["solve", "square", "9" * 2500, "--backend", "isa"]) == 0
+    assert capsys.readouterr().out.strip() == "9" * 2499 + "8" + "0" * 2499 + "1"
+
+
+def test_train_refuses_to_overwrite_the_shipped_model(capsys):
+    assert cli.main(["train", "--export", "llm/default_model", "--steps", "1"]) == 2
+    assert "shipped model's folder" in capsys.readouterr().err
