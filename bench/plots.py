@@ -22,7 +22,7 @@ PALETTES = {"isa": ["tab:blue", "tab:cyan", "navy"], "llm": ["tab:orange", "tab:
             "reference": ["tab:gray"]}
 FORMATS = ("png", "svg")
 PANEL_W, PANEL_H = 4.6, 3.4  # inches per task panel
-TOP_IN, LEGEND_ROW_IN = 0.75, 0.3  # title + hardware note above; one legend row below
+TOP_IN, LEGEND_ROW_IN = 0.95, 0.3  # title (up to two lines) + hardware note above; one legend row below
 HOLLOW = ("untrained", "train-shared")
 
 
@@ -55,7 +55,8 @@ def panels(tasks: list[str], title: str):
                              squeeze=False)
     for ax in axes.flat[len(tasks):]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=12, y=1 - 0.12 / fig.get_figheight())
+    fig.suptitle(textwrap.fill(title, width=int(fig.get_figwidth() * 11)), fontsize=11.5,
+                 y=1 - 0.08 / fig.get_figheight())
     return fig, {t: ax for t, ax in zip(tasks, axes.flat)}
 
 
@@ -97,7 +98,7 @@ def finish(fig, axes: dict, summary: pd.DataFrame, ylabel: str, out: Path, name:
         fig.text(0.5, 0.005, footnote, ha="center", va="bottom", fontsize=7.5, color="0.35")
     if note:  # the hardware line, under the title: a figure must say what it was measured on
         wrapped = textwrap.fill(note, width=int(fig.get_figwidth() * 17))
-        fig.text(0.5, 1 - 0.42 / height, wrapped, ha="center", va="top", fontsize=7.5, color="0.35")
+        fig.text(0.5, 1 - 0.55 / height, wrapped, ha="center", va="top", fontsize=7.5, color="0.35")
     fig.tight_layout(rect=(0, (legend_rows * LEGEND_ROW_IN + 0.15) / height, 1, 1 - TOP_IN / height))
     paths = []
     for fmt in FORMATS:
@@ -114,19 +115,21 @@ def hollow(rows: pd.DataFrame) -> pd.Series:
 
 def plot_accuracy(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
     fig, axes = panels(tasks_of(summary), "Exact-match accuracy vs difficulty (bars: Wilson 95 % CI; n at each point)")
+    any_hollow = False
     for task, backend, label, color, rows in series(summary):
         ax = axes[task]
         acc = rows["accuracy"] * 100
         err = [acc - rows["accuracy_lo"] * 100, rows["accuracy_hi"] * 100 - acc]
         ax.errorbar(rows["difficulty"], acc, yerr=err, fmt="-", color=color, capsize=3, linewidth=1.2, label=label)
         empty = hollow(rows)
+        any_hollow |= bool(empty.any())
         ax.plot(rows["difficulty"][~empty], acc[~empty], "o", color=color)
         ax.plot(rows["difficulty"][empty], acc[empty], "o", markerfacecolor="white", color=color)
         for x, y, n in zip(rows["difficulty"], acc, rows["n"]):
             ax.annotate(f"{int(n)}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=6.5, color=color)
         ax.set_ylim(-5, 110)
-    return finish(fig, axes, summary, "accuracy (%)", out, "accuracy", note,
-                  footnote="hollow: a level the model never trained on, or whose instances are its training data")
+    hint = "hollow: a level the model never trained on, or whose instances are its training data"
+    return finish(fig, axes, summary, "accuracy (%)", out, "accuracy", note, footnote=hint if any_hollow else "")
 
 
 def plot_time(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
