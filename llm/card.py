@@ -18,6 +18,18 @@ def accuracy_table(cells: list[Cell]) -> str:
     return "\n".join(lines)
 
 
+def facet_table(cells: list[Cell], facet: str) -> str:
+    """Markdown: accuracy on the instances with one facet value (e.g. operands of unequal length), per task."""
+    lines = ["| task | difficulty: exact-match accuracy (held-out n) |", "|---|---|"]
+    by_task: dict[str, list[str]] = {}
+    for c in cells:
+        n, correct = c.facets.get(facet, (0, 0))
+        if n:
+            by_task.setdefault(c.task, []).append(f"{c.difficulty}: **{100 * correct / n:.1f} %** ({n})")
+    lines += [f"| {task} | {' · '.join(parts)} |" for task, parts in by_task.items()]
+    return "\n".join(lines) if by_task else ""
+
+
 def mix_table(table: dict[str, dict]) -> str:
     rows = ["| task | weight per difficulty |", "|---|---|"]
     for task, levels in table.items():
@@ -87,6 +99,13 @@ Exact match, greedy, on `task.instances(d, n={n}, seed=1234, split="test")` per 
 {n} where the split holds fewer distinct instances: 1-digit squares have 10 in all, about 2 held out).
 
 {accuracy_table(cells)}
+
+Of those, the problems whose two operands have unequal length (`72 + 5`, `0 + 25`; about 19 % at each level from
+2 up, as in the GPT-3 paper's files), and the ones of equal length:
+
+{facet_table(cells, "operands=unequal length")}
+
+{facet_table(cells, "operands=equal length")}
 {notes}"""
     path = Path(folder) / "README.md"
     path.write_text(text)
