@@ -25,6 +25,9 @@ DEFAULT_MIX: dict[str, dict[int, float]] = {
     "mul": {1: 0.5, 2: 1.5, 3: 0.5},
     "expr": {2: 1.0, 3: 1.0, 4: 1.0},
     "wordfreq": {2: 1.5, 4: 3.0, 6: 2.0, 8: 1.5},
+    # Emulation: weight where a 1 M model can follow (2-3 straight-line steps), little on branches and loops, which
+    # stay present so the model knows their form. Programs are 40-150 characters, so each example costs ~3x a sum.
+    "emulate": {2: 0.25, 4: 2.0, 8: 1.0, 16: 0.5, 32: 0.25},
 }
 
 
