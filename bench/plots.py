@@ -68,9 +68,10 @@ def axis_label(summary: pd.DataFrame, task: str) -> str:
 def label_log_axis(ax) -> None:
     """Labelled ticks on a log axis whatever its span: 1-2-5 steps within a few decades, decades beyond."""
     lo, hi = ax.get_ylim()
-    subs = (1.0, 2.0, 5.0) if lo > 0 and hi / lo < 1e3 else (1.0,)
-    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    narrow = lo > 0 and hi / lo < 1e3
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}") if narrow
+                                 else ticker.LogFormatterSciNotation())
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
@@ -193,4 +194,6 @@ def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Pat
         paths += plot_cost(summary, out, note)
     if summary["time_ratio_llm_isa"].notna().any():
         paths += plot_ratio(summary, out, note)
-    return paths
+    from bench.plots_emulate import plot_emulate  # after this module has loaded: it draws with its helpers
+
+    return paths + plot_emulate(summary, out, note)
