@@ -16,10 +16,10 @@ The rules (the program's header states the same; `twin` runs them):
 The tables and how their constants were chosen (on the train and dev splits only; test was looked at once, for the
 final figure) are in isa/sentiment_tables.py.
 
-Why one run per corpus: the table (7,246 words in 16,384 slots, 65,536 memory words for the lexicon) would cost far
-more to copy into every row of a batch than the machine spends on a sentence (about 400 instructions). So the table
-is laid once, then `count` records (first byte, length, score, label) and the sentences' bytes; the program fills
-in every record. Limits: MAX_BYTES of text (UTF-8) and MAX_SENTENCES sentences per run; past them, or for input that
+Why one run per corpus: the lexicon table (7,246 words in 16,384 slots: 65,536 memory words) takes longer to copy
+into one row of a batch (9.7 us of CPU) than the machine spends on a sentence (595 instructions, 1.7 us of CPU;
+tests/benchmarks/test_bench_sentiment.py). So the table is laid once, then `count` records (first byte, length,
+score, label) and the sentences' bytes, and the program fills in every record. Limits: MAX_BYTES of text (UTF-8) and MAX_SENTENCES sentences per run; past them, or for input that
 is not a list of str, SentimentInputError. A run that does not halt raises SentimentTrapError (a bug: within the
 limits the step budget is above the worst case).
 """

@@ -26,6 +26,12 @@ are noise, so where a published value was as good it was kept:
 - tie: the label of a score of 0 (no table word, or weights that cancel): 0, negative, for both. Of the 299 train
   sentences whose bare lexicon sum is 0, 204 (68 %) are negative (a complaint needs no sentiment word: "It broke
   in a week."), and tie = 1 costs the lexicon 8 points (74.9 %).
+
+Accuracy of the machine (jit tier) with the shipped tables, exact match with the labels, Wilson 95 % intervals:
+- lexicon: dev 174/199 = 87.4 % (82.1-91.3 %); test 322/397 = 81.1 % (77.0-84.7 %).
+- counted: dev 169/199 = 84.9 % (79.3-89.2 %); test 336/397 = 84.6 % (80.8-87.8 %).
+Test was measured once, after every constant above was fixed (`python -m bench.tasks.sentiment_tune --test`). For
+scale, VADER's own analyser with all its rules (compound >= 0 read as positive) gets 74.2 % of train, 78.4 % of dev.
 """
 from __future__ import annotations
 
@@ -108,7 +114,8 @@ class WeightTable:
     def __post_init__(self) -> None:
         _check(self)
         kinds = {w: NEGATOR for w in self.negators} | {w: CONTRAST for w in self.contrasts}
-        entries = {w: (int(self.weights.get(w, 0)), kinds.get(w, PLAIN)) for w in sorted(set(self.weights) | set(kinds))}
+        entries = {w: (int(self.weights.get(w, 0)), kinds.get(w, PLAIN))
+                   for w in sorted(set(self.weights) | set(kinds))}
         by_code: dict[int, tuple[int, int]] = {}
         owner: dict[int, str] = {}
         for word, entry in entries.items():
@@ -144,7 +151,8 @@ def _check(t: WeightTable) -> None:
         if not isinstance(word, str) or joined_words(word) != [word]:
             raise TableError(f"{where}: {word!r} is not a word (lower-case ASCII letters only)")
         if isinstance(weight, bool) or not isinstance(weight, (int, np.integer)) or abs(int(weight)) > WEIGHT_MAX:
-            raise TableError(f"{where}: the weight of {word!r} must be an integer within +-{WEIGHT_MAX}, got {weight!r}")
+            raise TableError(f"{where}: the weight of {word!r} must be an integer within +-{WEIGHT_MAX}, "
+                             f"got {weight!r}")
     for what, group in (("negator", t.negators), ("contrast word", t.contrasts)):
         for word in group:
             if not isinstance(word, str) or joined_words(word) != [word]:
@@ -213,7 +221,8 @@ def counted_table(texts, labels, *, scope: int = 2, contrast_factor: int = 3, ti
     total = [sum(c.values()) + a * len(vocab) for c in counts]
     weights = {}
     for word in vocab:
-        w = round(COUNTED_SCALE * (math.log((counts[1][word] + a) / total[1]) - math.log((counts[0][word] + a) / total[0])))
+        log_odds = math.log((counts[1][word] + a) / total[1]) - math.log((counts[0][word] + a) / total[0])
+        w = round(COUNTED_SCALE * log_odds)
         if w:
             weights[word] = w
     return WeightTable("counted", weights, scope=scope, contrast_factor=contrast_factor, tie=tie,

@@ -57,7 +57,8 @@ def test_jit_equals_reference_on_everything_observable(name):
     assert (ref.status, ref.pc, ref.steps) == (jit.status, jit.pc, jit.steps)
     np.testing.assert_array_equal(ref.regs, jit.regs)
     np.testing.assert_array_equal(ref.mem, jit.mem)
-    assert len(texts) >= 30 and S.classify(texts, table(name), tier="ref").labels == S.classify(texts, table(name)).labels
+    assert len(texts) >= 30
+    assert S.classify(texts, table(name), tier="ref").labels == S.classify(texts, table(name)).labels
 
 
 def test_one_sentence_is_the_corpus_of_one():

@@ -30,7 +30,7 @@
 ; word's, and a sentence word of more than 13 letters could in principle alias a long table word (the twin computes
 ; the same codes, so the two always agree). The home slot is the top log2(slots) bits of code * 0x9E3779B97F4A7C15;
 ; linear probing, wrapping at the table's end. Cost: 6 instructions a letter, 4 a separator, about 25 a word plus 5
-; a probe (isa/sentiment.py measures the mean per sentence of the vendored data).
+; a probe: 595 a sentence on the 1,986 vendored sentences (tests/benchmarks/test_bench_sentiment.py).
 ;
 ; Registers: r0 = 0, r1 -> record, r2 -> byte, r3 scratch, r4 = score, r5 = left (negation), r6 = current factor,
 ; r7/r8 = table start/end, r9 = 64 - log2(slots), r10 = apostrophes in the word, r11 = class of the byte (letter
