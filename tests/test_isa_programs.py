@@ -20,8 +20,13 @@ from test_isa_golden import check, expectations  # the core's golden-runner: `; 
 PROGRAMS = sorted(Path(L.PROGRAM_DIR).glob("*.s"))
 
 
+# Programs bound by their own module rather than isa/library.py: sentiment.s runs a whole corpus with a weight table
+# laid once (isa/sentiment.py), which the one-input-per-run bindings do not fit.
+OWN_BINDINGS = {"sentiment"}
+
+
 def test_every_program_has_a_binding_and_a_golden_case():
-    assert {p.stem for p in PROGRAMS} == set(L.PROGRAMS)
+    assert {p.stem for p in PROGRAMS} == set(L.PROGRAMS) | OWN_BINDINGS
     for path in PROGRAMS:
         _, checks = expectations(path.read_text())
         assert ("status", 0, Status.HALTED) in checks, path.name
