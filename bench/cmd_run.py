@@ -192,6 +192,27 @@ def check_out(out: Path) -> str | None:
                                                               "permission)"
 
 
+def labelled_overall(out: Path) -> str:
+    """Labelled tasks' accuracy over all levels and per site, from breakdown.csv: the figure such a task is cited by."""
+    import pandas as pd
+
+    path = out / "breakdown.csv"
+    if not path.exists():
+        return ""
+    from bench.tasks import TASKS
+
+    df = pd.read_csv(path, keep_default_na=False)
+    lines = []
+    for task, rows in df.groupby("task", sort=False):
+        if task not in TASKS or TASKS[task].ground_truth != "labels":
+            continue
+        lines.append(f"\n{task}, overall and per site (exact %, 95 % CI):")
+        for _, r in rows[rows["facet"].isin(["all levels", "site"])].iterrows():
+            lines.append(f"  {r['contestant']:<22} {r['value']:<12} n={r['n']:<4} {100 * r['accuracy']:.1f} "
+                         f"({100 * r['accuracy_lo']:.1f}–{100 * r['accuracy_hi']:.1f})")
+    return "\n".join(lines)
+
+
 def main(args) -> int:
     from bench import run_folder
     from bench.lock import FolderBusy
@@ -234,6 +255,9 @@ def main(args) -> int:
         print("isabench run: nothing was recorded", file=sys.stderr)
         return 1
     print(text_table(summary))
+    overall = labelled_overall(out)
+    if overall:
+        print(overall)
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")

@@ -148,8 +148,8 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run)."""
     result = RunResult()
     groups = plan(cfg)
-    for g in groups:
-        if g.split == cfg.split and len(g.instances) < g.asked:
+    for g in groups:  # a labelled task's levels are as large as its data: no news there
+        if g.task.ground_truth == "reference" and g.split == cfg.split and len(g.instances) < g.asked:
             result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {len(g.instances)} "
                                 f"instances, fewer than the {g.asked} asked for")
     sides = start_sides(cfg, groups, result)

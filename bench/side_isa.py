@@ -31,7 +31,8 @@ class IsaSide(Side):
 
     def contestants(self, task: Task) -> list[Contestant]:
         tier = self.options.tier
-        return [Contestant(f"isa: {v}" if v else "isa", f"isa@{self.source}" + (f"/{v}" if v else ""),
+        return [Contestant(f"isa: {v}" if v else "isa",
+                           f"isa@{self.source}" + (f"/{task.isa_variant_id(v)}" if v else ""),
                            f"tier={tier}", {"tier": tier, "isa_variant": v or None}, v)
                 for v in task.isa_variants]
 

@@ -115,6 +115,10 @@ class Task:
         """A generous budget for the answer (characters for the embedded model) plus the stop."""
         raise NotImplementedError
 
+    def isa_variant_id(self, variant: str) -> str:
+        """An ISA variant's identity for record keys (a weight table's name and content hash)."""
+        return variant
+
     def answer_prefix(self, fmt: str) -> str:
         """What stands between a question and its answer in a solved example (and before a scored label)."""
         return FORMATS[fmt].answer_prefix

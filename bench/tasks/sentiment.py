@@ -104,6 +104,9 @@ class Sentiment(Task):
         return 3
 
     # --- the ISA side: sentiment.s with a weight table --------------------------------------------------------
+    def isa_variant_id(self, variant: str) -> str:
+        return f"{variant}@{table(variant).content_hash}"  # a new lexicon release or rule is a new contestant
+
     def solve_isa(self, text: str, tier: str = "jit", variant: str = "lexicon") -> IsaAnswer:
         from isa import sentiment
 
