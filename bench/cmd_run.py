@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bench.sides import BACKENDS, SideOptions
+from bench.suites import SUITES
 
 DEFAULT_N = 1000  # per task x difficulty (Wilson CI within ±3 points; small levels hold fewer)
 MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating it would take minutes
@@ -127,6 +128,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"instances per task x difficulty (default: {DEFAULT_N}; at most {MAX_N:,})")
     p.add_argument("--difficulties", type=levels, default=None,
                    help="levels for every chosen task, e.g. 1,2,3 or 1-5 (default: each task's own)")
+    p.add_argument("--suite", choices=sorted(SUITES), default=None,
+                   help="the cells a paper reports: gpt3-arithmetic = the GPT-3 paper's 2D+ .. 5D-, 2Dx, 1DC "
+                        "(sets the tasks and their levels; use with --prompt gpt3 --shots K)")
     p.add_argument("--seed", type=int, default=0, help="instance seed: same seed, same instances, same prompts")
     p.add_argument("--split", choices=("test", "train"), default="test",
                    help="test: instances held out of every training (default)")
@@ -144,6 +148,8 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     if getattr(args, "served_url", None):
         model = "served-" + (Path(args.model.rstrip("/")).name if args.model else "model")
     which = "all" if tasks == all_tasks else "+".join(tasks)
+    if getattr(args, "suite", None):
+        which = args.suite
     parts = [model if "llm" in args.backends else "no-llm", which, "+".join(args.backends), f"n{args.n}",
              f"s{args.seed}"]
     if args.difficulties:
@@ -222,7 +228,12 @@ def main(args) -> int:
     from bench.tasks import PromptSpec, TaskInputError, task_names
 
     all_tasks = task_names()
-    tasks = args.tasks or all_tasks
+    if args.suite and (args.tasks or args.difficulties):
+        print("isabench run: --suite sets the tasks and their levels; give it without --tasks/--difficulties",
+              file=sys.stderr)
+        return 2
+    cells = SUITES.get(args.suite)
+    tasks = list(cells) if cells else args.tasks or all_tasks
     out = args.out = args.out or default_out(args, tasks, all_tasks)
     problem = check_out(out)
     if problem:
@@ -233,7 +244,8 @@ def main(args) -> int:
                           isa_threads=args.isa_threads, tier=args.tier, served_url=args.served_url,
                           concurrency=args.concurrency, request_timeout_s=args.request_timeout)
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
-                    seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data)
+                    seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
+                    levels=cells, suite=args.suite)
     if not args.quiet:
         print(f"isabench run -> {out}", file=sys.stderr)
     try:
@@ -258,6 +270,10 @@ def main(args) -> int:
     overall = labelled_overall(out)
     if overall:
         print(overall)
+    if args.suite:
+        from bench.suites import paper_table
+
+        print("\n" + paper_table(summary).replace("## ", ""))
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")

@@ -149,12 +149,13 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
     o = cfg.side
     return {
         "command": shlex.join(["isabench", *argv]),
-        "seed": cfg.seed, "n": cfg.n, "split": cfg.split,
+        "seed": cfg.seed, "n": cfg.n, "split": cfg.split, "suite": getattr(cfg, "suite", None),
         "data": None if cfg.data is None else {"file": str(cfg.data), "split_key": data_split_key(cfg.data)},
         "difficulties": cfg.difficulties,
         "tasks": {name: {"version": get_task(name).version, "axis": get_task(name).axis,
                          "ground_truth": get_task(name).ground_truth,
-                         "difficulties": list(cfg.difficulties or get_task(name).difficulties)}
+                         "difficulties": list((cfg.levels or {}).get(name) or cfg.difficulties
+                                              or get_task(name).difficulties)}
                   for name in cfg.tasks},
         "backends": cfg.backends,
         "options": {"model": o.model, "device": o.device, "dtype": o.dtype, "batch_size": o.batch_size,

@@ -71,7 +71,10 @@ def write_tables(out: str | Path, summary: pd.DataFrame, meta: dict, title: str 
     out = Path(out)
     hw = hardware_line(meta) if meta else "hardware not recorded"
     md, tex = out / "report.md", out / "report.tex"
-    extra = markdown_section(facets) if facets is not None else ""
+    from bench.suites import paper_table
+
+    extra = (markdown_section(facets) if facets is not None else "") + ("\n" + paper_table(summary)
+                                                                        if meta.get("suite") else "")
     records.write_atomic(md, markdown(summary, hw, title, extra))
     records.write_atomic(tex, latex(summary, hw, title))
     return [md, tex]

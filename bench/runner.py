@@ -38,6 +38,8 @@ class RunConfig:
     side: SideOptions = field(default_factory=SideOptions)
     progress: bool = True
     data: Path | None = None  # a user's labelled file: its lines replace the built-in test split
+    levels: dict[str, list[int]] | None = None  # per-task levels (a suite's cells); overrides `difficulties`
+    suite: str | None = None  # the name of those cells (bench/suites.py), for the report
 
 
 @dataclass
@@ -81,7 +83,7 @@ def plan(cfg: RunConfig) -> list[Group]:
             split = data_split(cfg.data)
             groups += [Group(task, d, insts, split, len(insts)) for d, insts in sorted(by_level.items())]
             continue
-        for d in cfg.difficulties or task.difficulties:
+        for d in (cfg.levels or {}).get(name) or cfg.difficulties or task.difficulties:
             groups.append(Group(task, d, task.instances(d, cfg.n, cfg.seed, cfg.split), cfg.split, cfg.n))
     return groups
 

@@ -66,3 +66,19 @@ def test_bad_data_files_are_refused_before_any_work(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     with pytest.raises(SetupError, match="task add generates its own instances"):
         run(RunConfig(out=out, tasks=["add"], backends=["isa"], data=bad, progress=False))
+
+
+def test_the_gpt3_suite_asks_exactly_the_papers_cells(tmp_path, capsys):
+    from bench.runner import plan
+    from bench.suites import PAPER_FEW_SHOT, SUITES
+
+    cfg = RunConfig(out=tmp_path / "x", tasks=list(SUITES["gpt3-arithmetic"]), levels=SUITES["gpt3-arithmetic"],
+                    n=3, progress=False)
+    assert {(g.task.name, g.difficulty) for g in plan(cfg)} == set(PAPER_FEW_SHOT)
+    out = tmp_path / "suite"
+    assert cli.main(["run", "--suite", "gpt3-arithmetic", "--backends", "reference", "--n", "2", "--out", str(out),
+                     "--quiet", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "| 5D- (sub 5) | 100.0" in printed and "| 29.2 |" in printed
+    assert "Table 3.9" in (out / "report.md").read_text()
+    assert cli.main(["run", "--suite", "gpt3-arithmetic", "--tasks", "add"]) == 2
