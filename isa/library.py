@@ -265,6 +265,16 @@ def decode(name: str, inp, result: RunResult):
     return _binding(name).read(load(name), inp, result)
 
 
+def image_answer(name: str, program: Program, result: RunResult):
+    """The answer of a run of `program` (NAME.s as assembled, its data section holding the input, as when the file is
+    run by `isabench asm --run`). Only expr's decoding needs the input itself (to quote it in errors)."""
+    inp = None
+    if name == "expr":
+        at, n = program.symbols["input"], int(program.data[program.symbols["len"]])
+        inp = "".join(map(chr, program.data[at : at + n].tolist()))
+    return _binding(name).read(program, inp, result)
+
+
 def _finish(name: str, inp, result: RunResult) -> ProgramRun:
     if result.status != Status.HALTED:
         raise ProgramTrapError(f"{name}: the run stopped with {result.trap_message} after {result.steps} steps "

@@ -177,10 +177,14 @@ RUNNING = """\
   the `tier`, the `threads` used, `machine_s` (seconds inside the native call) and `compile_s` (set-up this call
   spent compiling or loading native code).
 - `isabench asm FILE.s` prints the disassembly; `--run` runs it and prints the status (with the trap name, pc and
-  source line), the steps and the non-zero registers; `--trace` prints the first `--trace-limit` executed
-  instructions (reference tier) with the registers they read. `--fuel N`, `--mem N` and `--backend` set the run.
-  Exit status: 0 halted (or disassembled), 1 the run trapped, 2 the file is missing or does not assemble (the
-  located error goes to stderr).
+  source line), the steps, the answer (library programs, decoded from the input in their data section) and the
+  non-zero registers; `--trace` prints the first `--trace-limit` executed instructions (reference tier) with the
+  registers they read. `--fuel N` (at most 2**63 - 1), `--mem N` (at most 2**26) and `--tier` (`--backend` is its
+  old name) set the run; without them the file's own `; run: mem=N fuel=N` line does. Exit status: 0 halted (or
+  disassembled), 1 the run trapped, 2 the file is missing or does not assemble (the located error goes to stderr)
+  or an option is out of range.
+- The assembler refuses a data section of more than 2**26 words in all, and a jump to a label that follows the last
+  instruction (it marks no instruction), each at the line that causes it.
 """
 
 
