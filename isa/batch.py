@@ -108,20 +108,29 @@ def _ten_to(k: int) -> int:
 POW10 = 10 ** np.arange(0, 19, dtype=np.int64)  # 1 .. 10**18: digits and digit counts of int64 values
 
 
-def _natural(values) -> bool:
-    """Plain non-negative ints (not bool, not numpy), checked in C: map/set/min, no Python loop."""
-    return set(map(type, values)) <= {int} and min(values) >= 0
+def _natural(values) -> np.ndarray | bool:
+    """Whether `values` are plain non-negative ints (not bool, not numpy), checked in C: map/set, then numpy. Returns
+    them as an int64 array when they all lie below 10**18 (the fast digit path), True when some are larger, and
+    False when one is not a non-negative int (the per-input path then names it)."""
+    if not set(map(type, values)) <= {int}:
+        return False
+    try:
+        small = np.array(values, np.int64)
+    except OverflowError:
+        return min(values) >= 0
+    if small.min() < 0:
+        return False
+    return small if small.max() < POW10[-1] else True
 
 
 def _digits(values, max_digits: int, small: np.ndarray | None = None):
     """(B, W) digit words, least significant first, zero past each value's length; the lengths. `values` passed
     _natural; `small` is them as an int64 array when they all fit below 10**18. None when some value is past the
     limit (the per-input path then names it)."""
-    top = max(values)
-    if top >= _ten_to(min(max_digits, STR_DIGITS)):
+    if small is None and max(values) >= _ten_to(min(max_digits, STR_DIGITS)):
         return None
-    if top < POW10[-1]:  # int64 arithmetic over the whole batch
-        v = np.array(values, np.int64) if small is None else small
+    if small is not None:  # int64 arithmetic over the whole batch
+        v = small
         lengths = np.searchsorted(POW10[1:], v, side="right") + 1
         width = int(lengths.max())
         return (v[:, None] // POW10[:width]) % 10, lengths
@@ -151,7 +160,10 @@ def _header(program, rows: int, width: int) -> np.ndarray:
 
 
 def _lay_square(name: str, program, inputs):
-    got = _digits(inputs, L.SQUARE_MAX_DIGITS) if _natural(inputs) else None
+    small = _natural(inputs)
+    if small is False:
+        return None
+    got = _digits(inputs, L.SQUARE_MAX_DIGITS, small if isinstance(small, np.ndarray) else None)
     if got is None:
         return None
     digits, n = got
@@ -174,13 +186,11 @@ def _lay_pair(name: str, program, inputs):
     if not set(map(type, inputs)) <= {tuple, list} or set(map(len, inputs)) != {2}:
         return None
     flat = list(itertools.chain.from_iterable(inputs))
-    if not _natural(flat):
+    small = _natural(flat)
+    if small is False:
         return None
-    if max(flat) < POW10[-1]:
-        pairs = np.array(flat, np.int64).reshape(-1, 2)
-        a_vals, b_vals, small_a, small_b = flat[0::2], flat[1::2], pairs[:, 0], pairs[:, 1]
-    else:
-        a_vals, b_vals, small_a, small_b = flat[0::2], flat[1::2], None, None
+    a_vals, b_vals = flat[0::2], flat[1::2]
+    small_a, small_b = (small[0::2], small[1::2]) if isinstance(small, np.ndarray) else (None, None)
     got_a, got_b = _digits(a_vals, _PAIR_LIMIT[name], small_a), _digits(b_vals, _PAIR_LIMIT[name], small_b)
     if got_a is None or got_b is None:
         return None
@@ -227,24 +237,28 @@ _LAYS = {"square": _lay_square, "add": _lay_pair, "sub": _lay_pair, "mul": _lay_
 
 # ---- whole-batch decoding ------------------------------------------------------------------------------------------
 def _read_numbers(program, inputs, result, negative=None) -> list[int] | None:
-    """Every row's out_len digits at out_at (least significant first) as ints, negated where `negative`: one text of
-    fixed-width fields (a sign column, the digits most significant first, space padding), one split, one map(int)."""
+    """Every row's out_len digits at out_at (least significant first) as ints, negated where `negative`. Up to 18
+    digits the values are summed in int64 and handed over by one tolist(); longer ones go through one fixed-width
+    text, one bytes.split and map(int). None when the memory holds no well-formed answer (the per-input path then
+    reports it)."""
     mem = result.mem
     starts, lengths = mem[:, program.symbols["out_at"]], mem[:, program.symbols["out_len"]]
     if lengths.min() < 1 or lengths.max() > STR_DIGITS or starts.min() < 0 or (starts + lengths).max() > mem.shape[1]:
         return None
     width = int(lengths.max())
-    at = (starts + lengths - 1)[:, None] - np.arange(width)  # the word holding digit j, most significant first
-    inside = at >= starts[:, None]
-    digits = np.take_along_axis(mem, np.where(inside, at, starts[:, None]), axis=1)
+    inside = np.arange(width) < lengths[:, None]
+    digits = np.take_along_axis(mem, np.where(inside, starts[:, None] + np.arange(width), starts[:, None]), axis=1)
     if digits.min() < 0 or digits.max() > 9:
         return None
-    text = np.full((len(mem), width + 2), ord(" "), np.uint8)
-    text[:, 1 : width + 1] = np.where(inside, digits + ZERO, ord(" "))
-    if negative is not None:
-        text[negative != 0, 0] = ord("-")
-        text[negative != 0, 1 : width + 1] = np.where(inside, digits + ZERO, ord(" "))[negative != 0]
-    return list(map(int, text.tobytes().split()))
+    digits = np.where(inside, digits, 0)
+    neg = None if negative is None else negative != 0
+    if width <= 18:
+        values = digits @ POW10[:width]
+        return (np.where(neg, -values, values) if neg is not None else values).tolist()
+    text = np.full((len(mem), width + 1), ord(" "), np.uint8)  # right-aligned digits, a space between rows
+    text[:, :width] = np.where(inside, digits + ZERO, ord(" "))[:, ::-1]
+    values = list(map(int, text.tobytes().split()))
+    return [-v if n else v for v, n in zip(values, neg.tolist())] if neg is not None and neg.any() else values
 
 
 def _or_each(name: str):
