@@ -2,8 +2,9 @@
 
 Each function is the same algorithm as its ISA program in tests/benchmarks/test_bench_isa.py or isa/programs/*.s,
 with the same data dependences (so neither compiler can skip work the other does): the add/xor loop, the LCG loop,
-and square.s's schoolbook square (every digit product into its column, one carry pass, trim the leading zeros) on
-64-bit digit words in linear memory. wasmtime charges fuel per WebAssembly instruction executed, checked at block
+square.s's schoolbook square (every digit product into its column, one carry pass, trim the leading zeros) on
+64-bit digit words in linear memory, and wordfreq.s instruction for instruction on the very memory the library
+lays out for it (word address w at byte 8w), so its final memory equals the register machine's word for word. wasmtime charges fuel per WebAssembly instruction executed, checked at block
 boundaries, which is the comparable bound on a run: our compiled tier charges ISA instructions per straight-line run.
 
 wasmtime is a test-only dependency (pyproject's `test` extra); nothing else imports this module.
@@ -84,10 +85,123 @@ WAT = r"""
         (local.set $p (i32.sub (local.get $p) (i32.const 8)))
         (br $trim)))
     (i32.add (i32.shr_u (i32.sub (local.get $p) (local.get $res)) (i32.const 3)) (i32.const 1)))
+
+  ;; wordfreq.s on its own memory layout (isa/programs/wordfreq.s: `lower` at word 0, then n, nwords, entries,
+  ;; input); pointers are word addresses. The calls of $w (read the word at an address) and $set (write one) are
+  ;; expanded inline into i64.load / i64.store before compiling (see _inline_words): Cranelift does not inline
+  ;; calls, and the ISA's loads and stores are single instructions. Returns the number of distinct words.
+  (func (export "wordfreq") (param $n i32) (param $input i32) (param $nwords_at i32) (param $entries_at i32)
+                            (result i32)
+    (local $p i32) (local $len i32) (local $e i32) (local $free i32) (local $m i32) (local $table i32)
+    (local $tend i32) (local $cap i32) (local $shift i64) (local $c i64) (local $start i32) (local $code i64)
+    (local $slot i32) (local $q i32) (local $r i32) (local $entries i32)
+    (local.set $p (i32.add (local.get $input) (local.get $n)))
+    (call $set (local.get $p) (i64.const 256))
+    (local.set $free (i32.add (local.get $p) (i32.const 1)))
+    (local.set $entries (local.get $free))
+    (call $set (local.get $entries_at) (i64.extend_i32_u (local.get $entries)))
+    (local.set $m (i32.shr_u (i32.add (local.get $n) (i32.const 1)) (i32.const 1)))
+    (local.set $table (i32.add (local.get $free) (i32.shl (local.get $m) (i32.const 2))))
+    (local.set $cap (i32.const 2))
+    (local.set $shift (i64.const 63))
+    (block $sized
+      (loop $size
+        (br_if $sized (i32.ge_s (local.get $cap) (i32.shl (local.get $m) (i32.const 1))))
+        (local.set $cap (i32.shl (local.get $cap) (i32.const 1)))
+        (local.set $shift (i64.sub (local.get $shift) (i64.const 1)))
+        (br $size)))
+    (local.set $tend (i32.add (local.get $table) (local.get $cap)))
+    (local.set $p (i32.sub (local.get $input) (i32.const 1)))
+    (block $done
+      (loop $sep
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $c (call $w (i32.wrap_i64 (call $w (local.get $p)))))
+        (br_if $sep (i64.eqz (local.get $c)))
+        (br_if $done (i64.lt_s (local.get $c) (i64.const 0)))
+        (local.set $start (local.get $p))
+        (local.set $code (i64.const 0))
+        (loop $letter
+          (local.set $code (i64.add (i64.mul (local.get $code) (i64.const 27)) (local.get $c)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (local.set $c (call $w (i32.wrap_i64 (call $w (local.get $p)))))
+          (br_if $letter (i64.ge_s (local.get $c) (i64.const 1))))
+        (local.set $len (i32.sub (local.get $p) (local.get $start)))
+        (if (i32.ge_s (local.get $len) (i32.const 14))
+          (then (local.set $code (i64.or (local.get $code) (i64.const 0x8000000000000000)))))
+        (local.set $slot (i32.add (local.get $table) (i32.wrap_i64
+          (i64.shr_u (i64.mul (local.get $code) (i64.const 0x9E3779B97F4A7C15)) (local.get $shift)))))
+        (loop $probe
+          (block $miss
+            (local.set $e (i32.wrap_i64 (call $w (local.get $slot))))
+            (if (i32.eqz (local.get $e))
+              (then
+                (call $set (local.get $slot) (i64.extend_i32_u (local.get $free)))
+                (call $set (local.get $free) (i64.extend_i32_u (local.get $start)))
+                (call $set (i32.add (local.get $free) (i32.const 1)) (i64.extend_i32_u (local.get $len)))
+                (call $set (i32.add (local.get $free) (i32.const 2)) (i64.const 1))
+                (call $set (i32.add (local.get $free) (i32.const 3)) (local.get $code))
+                (local.set $free (i32.add (local.get $free) (i32.const 4)))
+                (local.set $q (local.get $start))
+                (loop $normalize
+                  (call $set (local.get $q) (call $w (i32.wrap_i64 (call $w (local.get $q)))))
+                  (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                  (br_if $normalize (i32.lt_u (local.get $q) (local.get $p))))
+                (br_if $sep (i64.ge_s (local.get $c) (i64.const 0)))
+                (br $done)))
+            (br_if $miss (i64.ne (call $w (i32.add (local.get $e) (i32.const 3))) (local.get $code)))
+            (if (i32.ge_s (local.get $len) (i32.const 14))
+              (then
+                (br_if $miss (i64.ne (call $w (i32.add (local.get $e) (i32.const 1)))
+                                     (i64.extend_i32_u (local.get $len))))
+                (local.set $q (i32.wrap_i64 (call $w (local.get $e))))
+                (local.set $r (local.get $start))
+                (loop $compare
+                  (br_if $miss (i64.ne (call $w (i32.wrap_i64 (call $w (local.get $r)))) (call $w (local.get $q))))
+                  (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                  (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                  (br_if $compare (i32.lt_u (local.get $r) (local.get $p))))))
+            (call $set (i32.add (local.get $e) (i32.const 2))
+                       (i64.add (call $w (i32.add (local.get $e) (i32.const 2))) (i64.const 1)))
+            (br_if $sep (i64.ge_s (local.get $c) (i64.const 0)))
+            (br $done))
+          (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
+          (if (i32.ge_u (local.get $slot) (local.get $tend)) (then (local.set $slot (local.get $table))))
+          (br $probe))))
+    (local.set $m (i32.shr_u (i32.sub (local.get $free) (local.get $entries)) (i32.const 2)))
+    (call $set (local.get $nwords_at) (i64.extend_i32_u (local.get $m)))
+    (local.get $m))
 )
 """
 
 PAGE = 65536  # bytes per WebAssembly memory page
+
+
+def _inline_words(text: str) -> str:
+    """Expand `(call $w A)` to `(i64.load (i32.shl A (i32.const 3)))` and `(call $set A V)` to
+    `(i64.store (i32.shl A (i32.const 3)) V)`, innermost first (A and V are parenthesised expressions)."""
+
+    def expression(at: int) -> int:  # index just past the balanced expression starting at text[at] == "("
+        depth = 0
+        for i in range(at, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                return i + 1
+        raise ValueError("unbalanced WAT")
+
+    for head in ("(call $w ", "(call $set "):
+        while (start := text.rfind(head)) >= 0:
+            a_at = start + len(head)
+            a_end = expression(a_at)
+            if head == "(call $w ":
+                close = expression(start)
+                text = text[:start] + f"(i64.load (i32.shl {text[a_at:a_end]} (i32.const 3)))" + text[close:]
+            else:
+                v_at = text.index("(", a_end)
+                v_end = expression(v_at)
+                close = expression(start)
+                text = (text[:start] + f"(i64.store (i32.shl {text[a_at:a_end]} (i32.const 3)) {text[v_at:v_end]})"
+                        + text[close:])
+    return text
 
 
 @dataclass
@@ -133,11 +247,18 @@ def load(fuel: int = 1 << 62) -> Wasm:
     config.cranelift_opt_level = "speed"
     engine = wasmtime.Engine(config)
     t0 = time.perf_counter()
-    module = wasmtime.Module(engine, WAT)
+    module = wasmtime.Module(engine, _inline_words(WAT))
     compile_s = time.perf_counter() - t0
     store = wasmtime.Store(engine)
     instance = wasmtime.Instance(store, module, [])
     return Wasm(store, instance.exports(store), compile_s, fuel, (engine, module))
+
+
+def wordfreq_memory(wasm: Wasm, memory: np.ndarray, symbols: dict[str, int]):
+    """Lay the register machine's memory for wordfreq.s into linear memory (untimed part); returns the call."""
+    wasm.write_words(memory)
+    args = (int(memory[symbols["n"]]), symbols["input"], symbols["nwords"], symbols["entries"])
+    return lambda: wasm.call("wordfreq", *args)
 
 
 def square_digits(wasm: Wasm, digits: np.ndarray) -> np.ndarray:

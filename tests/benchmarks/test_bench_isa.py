@@ -5,7 +5,7 @@ word frequency over 200 KB of text (isa/programs/wordfreq.s). Each runs in ONE t
 - the pure-Python reference (a short fuel-limited run, scaled by steps);
 - the Numba interpreter ("jit") and the compiled tier ("compiled": the program through LLVM, isa/compiled.py);
 - wasmtime (Cranelift, fuel metering on: every WebAssembly instruction costs fuel) running the same algorithm
-  written in WebAssembly text (isa/wasm_baselines.py), for the loops and the square;
+  written in WebAssembly text (isa/wasm_baselines.py; wordfreq on the very memory the library lays out);
 - a native @njit function of the same algorithm (isa/baselines.py).
 Every figure is ns per ISA instruction executed (so engines compare on the same work), CPU time (process_time: the
 machine is shared, and CPU time is what other processes disturb least), 1 thread, best of ROUNDS; compile times are
@@ -25,7 +25,7 @@ import pytest
 
 from isa import baselines, compiled, library, wasm_baselines
 from isa.asm import assemble
-from isa.machine import run, run_batch, run_laid
+from isa.machine import RunResult, Status, run, run_batch, run_laid
 from isa.program import Program
 
 ROUNDS = 7  # best of: the least disturbed round on a shared machine
@@ -141,10 +141,20 @@ def compile_time(program: Program) -> float:
         compiled._MEMORY.update(memory)
 
 
-def measure(benchmark, workload: str, program: Program, memory: np.ndarray, native, wasm=None,
-            check=None) -> Figures:
-    """`wasm`: () -> (answer, fuel) on a warm wasmtime instance; `check(mem)` -> the answer a final memory holds,
-    compared with the native and wasmtime answers."""
+@dataclass
+class WasmRun:
+    """How to run a workload on wasmtime: `call(setup())` is timed (it returns (output, fuel)); `value(output)`,
+    untimed, is the answer compared with the register machine's."""
+
+    call: object
+    setup: object = None
+    value: object = staticmethod(lambda out: out)
+
+
+def measure(benchmark, workload: str, program: Program, memory: np.ndarray, native, wasm: WasmRun | None = None,
+            check=None, native_value=lambda out: out) -> Figures:
+    """`check(mem)` -> the answer a final ISA memory holds, compared with native_value(native's output) and the
+    wasmtime answer."""
     jit_wall, jit_cpu, out = machine_only(program, memory, "jit")
     assert out.ok.all(), out.row(0).trap_message
     steps = int(out.steps[0])
@@ -155,15 +165,18 @@ def measure(benchmark, workload: str, program: Program, memory: np.ndarray, nati
     c = time.process_time()
     ref = run(program, memory=memory, fuel=min(REF_STEPS, steps), tier="ref")
     ref_ns = (time.process_time() - c) / ref.steps * 1e9
-    native_wall, native_cpu, native_answer = best(native)
+    native_wall, native_cpu, native_out = best(native)
     wasm_ns = wasm_fuel = None
     if wasm is not None:
-        _, wasm_cpu, (wasm_answer, wasm_fuel) = best(wasm)
+        if wasm.setup is None:
+            _, wasm_cpu, (wasm_out, wasm_fuel) = best(wasm.call)
+        else:
+            _, wasm_cpu, (wasm_out, wasm_fuel) = best(lambda arg: wasm.call(arg), setup=wasm.setup)
         wasm_ns = wasm_cpu / steps * 1e9
         if check is not None:
-            assert check(out.mem[0]) == wasm_answer
+            assert check(out.mem[0]) == wasm.value(wasm_out)
     if check is not None:
-        assert check(out.mem[0]) == native_answer
+        assert check(out.mem[0]) == native_value(native_out)
     benchmark.pedantic(lambda: run(program, memory=memory), rounds=ROUNDS, warmup_rounds=1)
     compiled_ns = compiled_cpu / steps * 1e9
     fig = Figures(workload, steps, jit_wall, jit_cpu, jit_wall / steps * 1e9, jit_cpu / steps * 1e9,
@@ -221,7 +234,7 @@ def test_bench_tight_loop(benchmark):
     program = assemble(SUM_LOOP, "sum_loop.s")
     memory = np.array([LOOP_ITERATIONS, 0, 0], np.int64)
     fig = measure(benchmark, "tight loop (add, xor)", program, memory, lambda: native_sum_loop(LOOP_ITERATIONS),
-                  wasm=lambda: WASM.call("sum_loop", LOOP_ITERATIONS), check=lambda mem: int(mem[2]))
+                  wasm=WasmRun(lambda: WASM.call("sum_loop", LOOP_ITERATIONS)), check=lambda mem: int(mem[2]))
     assert fig.steps == LOOP_ITERATIONS * 4 + 5
     assert fig.minstr_per_s_cpu >= 500, fig
     assert fig.speedup_vs_ref >= 70, fig
@@ -233,7 +246,7 @@ def test_bench_lcg_loop(benchmark):
     memory = np.array([LOOP_ITERATIONS, 12345, 0], np.int64)
     fig = measure(benchmark, "tight loop (LCG, multiply)", program, memory,
                   lambda: native_lcg_loop(LOOP_ITERATIONS, 12345),
-                  wasm=lambda: WASM.call("lcg_loop", LOOP_ITERATIONS, 12345), check=lambda mem: int(mem[2]))
+                  wasm=WasmRun(lambda: WASM.call("lcg_loop", LOOP_ITERATIONS, 12345)), check=lambda mem: int(mem[2]))
     assert fig.steps == LOOP_ITERATIONS * 5 + 5
     assert fig.speedup_vs_ref >= 70, fig
     assert fig.compiled_vs_wasm <= WASM_SLACK, fig
@@ -243,14 +256,11 @@ def test_bench_bignum_square(benchmark):
     x = baselines.make_number(SQUARE_DIGITS, seed=1)
     program, memory = library.prepare("square", x)
     digits = library.to_digits(x)
-    WASM.write_words(np.concatenate([digits, np.zeros(2 * len(digits), np.int64)]))  # square clears its columns
-
-    def wasm():
-        count, fuel = WASM.call("square", len(digits))
-        return library.from_digits(WASM.read_words(8 * len(digits), count)), fuel
-
+    wasm = WasmRun(lambda _: WASM.call("square", len(digits)),
+                   setup=lambda: WASM.write_words(np.concatenate([digits, np.zeros(2 * len(digits), np.int64)])),
+                   value=lambda count: library.from_digits(WASM.read_words(8 * len(digits), count)))
     fig = measure(benchmark, f"square, {SQUARE_DIGITS} digits", program, memory,
-                  lambda: library.from_digits(baselines.square_digits(digits)), wasm=wasm,
+                  lambda: baselines.square_digits(digits), wasm=wasm, native_value=library.from_digits,
                   check=lambda mem: library.from_digits(mem[int(mem[2]) : int(mem[2]) + int(mem[1])]))
     assert fig.speedup_vs_ref >= 70, fig
     assert fig.compiled_vs_wasm <= WASM_SLACK, fig
@@ -261,8 +271,15 @@ def test_bench_wordfreq(benchmark):
     text = baselines.make_text(WORDFREQ_BYTES, seed=2)
     program, memory = library.prepare("wordfreq", text)
     data = np.frombuffer(text.encode(), np.uint8)
+
+    def words_in(mem):  # wasmtime runs wordfreq.s on the same laid memory: its memory decodes with the same binding
+        return library.decode("wordfreq", text, RunResult(Status.HALTED, 0, 0, np.zeros(16, np.int64), mem))
+
+    wasm = WasmRun(lambda call: call(), setup=lambda: wasm_baselines.wordfreq_memory(WASM, memory, program.symbols),
+                   value=lambda _: words_in(WASM.read_words(0, len(memory))))
     fig = measure(benchmark, f"wordfreq, {WORDFREQ_BYTES // 1000} KB", program, memory,
-                  lambda: baselines.wordfreq_entries(data))
+                  lambda: baselines.wordfreq_entries(data), wasm=wasm, check=words_in,
+                  native_value=lambda e: [(bytes(data[s : s + n]).decode().lower(), c) for s, n, c, _ in e.tolist()])
     for tier in ("jit", "compiled"):
         assert library.decode("wordfreq", text, run(program, memory=memory, tier=tier)) == library.word_counts(text)
     assert fig.speedup_vs_ref >= 70, fig
