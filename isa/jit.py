@@ -332,8 +332,3 @@ def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.n
         finally:
             numba.set_num_threads(before)
     return status, pcs, steps, time.perf_counter() - t0, threads
-
-
-def threads() -> int:
-    """Threads a parallel batch may spread rows over in this process (numba's setting)."""
-    return numba.get_num_threads()

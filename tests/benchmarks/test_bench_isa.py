@@ -196,6 +196,8 @@ class _LazyWasm:
     """One wasmtime instance for the module (compiled once), created on first use."""
 
     def __getattr__(self, name):
+        if name.startswith("_"):  # pytest's collection probes module globals for its own attributes
+            raise AttributeError(name)
         global WASM
         WASM = wasm_baselines.load()
         return getattr(WASM, name)
