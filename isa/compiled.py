@@ -1,7 +1,8 @@
 """The compiled tier: a Program -> LLVM IR (isa/llvm_ir.py) -> native code with llvmlite, cached per program.
 
-Same status, pc, steps, registers and memory as isa/ref.py for every program (tests/test_isa_diff.py); typically
-10-20 times faster than the Numba interpreter, since each ISA instruction becomes a few machine instructions.
+Same status, pc, steps, registers and memory as isa/ref.py for every program (tests/test_isa_diff.py); 6-15 times
+faster than the Numba interpreter on the benchmarks (README, "Benchmarks"): each ISA instruction becomes a few
+machine instructions, with no dispatch between them.
 
 Caching (compile time is set-up, reported apart: `Compiled.compile_s`, and `compile_s` on the results of a call):
 - in memory: on the Program itself and in a per-process table keyed by the code's hash (the last MEMORY_ENTRIES);
@@ -62,7 +63,10 @@ def cache_dir() -> Path | None:
     chosen = os.environ.get(CACHE_ENV)
     if chosen is not None:
         return Path(chosen).expanduser() / "compiled" if chosen.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # no home directory to be found: no disk cache
+        return None
     return Path(base) / "isabench" / "compiled"
 
 

@@ -10,7 +10,6 @@ nothing done to the public attribute can put unchecked words in front of them or
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,15 +44,6 @@ class Program:
     def trusted_code(self) -> np.ndarray:
         """The validated (n, 4) words, read-only: what every tier runs, whatever happens to `self.code`."""
         return _frozen(self._code_bytes, (len(self._code_bytes) // (8 * spec.INSTR_WIDTH), spec.INSTR_WIDTH))
-
-    @property
-    def code_hash(self) -> str:
-        """sha256 of the validated code words: the compiled tier's cache key (data is laid at run time, not compiled)."""
-        cached = self.__dict__.get("_code_hash")
-        if cached is None:
-            cached = hashlib.sha256(self._code_bytes).hexdigest()
-            object.__setattr__(self, "_code_hash", cached)
-        return cached
 
     def __len__(self) -> int:
         return len(self._code_bytes) // (8 * spec.INSTR_WIDTH)
