@@ -26,8 +26,8 @@ BATCH_TIERS = ("jit", "compiled")
 DEFAULT_TIER = "jit"
 THREADS_ENV = "ISABENCH_ISA_THREADS"
 
-__all__ = ["run", "run_batch", "RunResult", "BatchResult", "Status", "DEFAULT_FUEL", "TIERS", "BATCH_TIERS",
-           "resolve_threads"]
+__all__ = ["run", "run_batch", "run_laid", "RunResult", "BatchResult", "Status", "DEFAULT_FUEL", "TIERS",
+           "BATCH_TIERS", "resolve_threads"]
 
 
 @dataclass
@@ -149,7 +149,7 @@ def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None
         mem = np.zeros((len(rows), int(sizes.max(initial=0))), np.int64)
         for i, m in enumerate(rows):
             mem[i, : len(m)] = m
-    _check_size(mem.shape[1] if mem.ndim == 2 else 0, "a row of memories")
+    _check_size(mem.shape[1], "a row of memories")
     return run_laid(program, mem, sizes, regs=regs, fuel=fuel, tier=tier, threads=threads)
 
 
