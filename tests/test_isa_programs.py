@@ -13,7 +13,7 @@ import pytest
 from isa import library as L
 from isa.asm import assemble, assemble_file
 from isa.disasm import disassemble
-from isa.machine import run
+from isa.machine import TIERS, run
 from isa.spec import Status
 from test_isa_golden import check, expectations  # the core's golden-runner: `; run:` / `; expect:` lines
 
@@ -33,11 +33,11 @@ def test_every_program_has_a_binding_and_a_golden_case():
         assert any(kind in ("mem", "reg") for kind, _, _ in checks), path.name
 
 
-@pytest.mark.parametrize("backend", ["ref", "jit"])
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
-def test_golden(path, backend):
+def test_golden(path, tier):
     params, checks = expectations(path.read_text())
-    check(run(assemble_file(path), backend=backend, **params), checks)
+    check(run(assemble_file(path), tier=tier, **params), checks)
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
