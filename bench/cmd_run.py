@@ -90,8 +90,8 @@ def seconds(text: str) -> float:
     return value
 
 
-def add_model_arguments(p: argparse.ArgumentParser) -> None:
-    """The LLM options `run` and `solve` share."""
+def add_model_arguments(p: argparse.ArgumentParser, tier: str = "jit") -> None:
+    """The LLM (and ISA tier) options `run` and `solve` share."""
     from bench.tasks import FORMATS
 
     p.add_argument("--model", default=None,
@@ -112,7 +112,14 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
                         "serve); --model is then the name it serves; key from ISABENCH_API_KEY or OPENAI_API_KEY")
     p.add_argument("--request-timeout", type=seconds, default=None,
                    help="LLM: a served request's total deadline in seconds, retries included (default: 120)")
-    p.add_argument("--tier", choices=TIERS, default="jit", help="ISA execution tier (default: jit)")
+    if tier == "auto":
+        p.add_argument("--tier", choices=("auto", *TIERS), default="auto",
+                       help="ISA execution tier; auto: the reference interpreter for small runs (a fast start, "
+                            "identical results), the compiled tier for large ones (default: auto)")
+    else:
+        p.add_argument("--tier", choices=TIERS, default=tier,
+                       help=f"ISA execution tier: ref (plain Python), jit (Numba), compiled (LLVM native code) "
+                            f"(default: {tier})")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

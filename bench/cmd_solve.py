@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the instance as a person writes it, e.g. '98 + 45', 'What is 98 plus 45?' or "
                                       "'the cat saw the cat'")
     parser.add_argument("--backend", choices=BACKENDS, default="isa", help="who answers (default: isa)")
-    add_model_arguments(parser)
+    add_model_arguments(parser, tier="auto")
     parser.add_argument("--json", action="store_true",
                         help="print a JSON record (steps and status, or the prompt, raw text and tokens)")
 

@@ -20,14 +20,13 @@ class IsaSide(Side):
             from isa import library  # noqa: F401
         except ImportError as e:
             raise SideUnavailable(f"the ISA backend needs isa.library, which cannot be imported: {e}") from e
-        if self.options.isa_threads:
-            # Parallel rows need every thread scheduled at once: on a shared, busy machine fewer threads can be faster.
-            import numba
+        from isa.machine import resolve_threads
 
-            numba.set_num_threads(min(self.options.isa_threads, numba.config.NUMBA_NUM_THREADS))
+        # Parallel rows need every thread scheduled at once: on a shared, busy machine fewer threads are faster.
+        self.threads = resolve_threads(self.options.isa_threads)
         self.source = isa_source_hash()
         self.info = {"solver": "isa.library", "variant": f"isa@{self.source}", "tier": self.options.tier,
-                     "numba_threads": numba_threads()}
+                     "threads": self.threads}
 
     def contestants(self, task: Task) -> list[Contestant]:
         tier = self.options.tier
@@ -38,23 +37,27 @@ class IsaSide(Side):
 
     def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
         # Both entry points compile separately: warm each so neither's first call carries the compile.
-        task.solve_isa_many([i.text for i in instances], self.options.tier, who.handle)
+        out = task.solve_isa_batch([i.text for i in instances], self.options.tier, who.handle, self.threads)
         task.solve_isa(instances[0].text, self.options.tier, who.handle)
+        self.setup[f"compile {task.name}"] = self.setup.get(f"compile {task.name}", 0.0) + out.compile_s
 
     def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
-        texts, tier = [i.text for i in instances], self.options.tier
-        times = []
+        texts, tier, n = [i.text for i in instances], self.options.tier, len(instances)
+        times, runs = [], []
         for _ in range(self.repeats):
-            batch, seconds = timed(task.solve_isa_many, texts, tier, who.handle)
+            out, seconds = timed(task.solve_isa_batch, texts, tier, who.handle, self.threads)
             times.append(seconds)
-        batch_s = sorted(times)[len(times) // 2]
+            runs.append(out)
+        middle = sorted(range(self.repeats), key=times.__getitem__)[self.repeats // 2]
+        batch, batch_s = runs[middle], times[middle]
         rows = []
-        for inst, batched in zip(instances, batch):
+        for inst, batched in zip(instances, batch.answers):
             single, seconds = timed(task.solve_isa, inst.text, tier, who.handle)
             steps = batched.steps if batched.steps >= 0 else single.steps  # a corpus run counts steps in all
             row = {"raw": batched.answer, "answer": batched.answer, "status": batched.status, "steps": steps,
-                   "latency_s": seconds, "alone_s": seconds, "batch_s": batch_s, "batch_size": len(instances),
-                   "batch_times_s": times}
+                   "latency_s": seconds, "alone_s": seconds, "batch_s": batch_s, "batch_size": n,
+                   "batch_times_s": times, "machine_s": batch.machine_s / n, "glue_s": batch.glue_s / n,
+                   "threads": self.threads}
             if (single.answer, single.status) != (batched.answer, batched.status) or single.steps != steps:
                 row["error"] = f"solve_isa gave {single} but solve_isa_many gave {batched}"
             elif task.ground_truth == "reference" and batched.answer != task.answer_of(inst):
@@ -73,10 +76,3 @@ def isa_source_hash() -> str:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
-
-def numba_threads() -> int | None:
-    try:
-        import numba
-    except ImportError:
-        return None
-    return numba.get_num_threads()

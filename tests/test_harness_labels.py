@@ -27,11 +27,11 @@ def test_sentiments_isa_contestants_are_scored_against_labels_not_failed(tmp_pat
 
 
 def test_an_isa_answer_that_differs_from_a_computed_reference_is_an_error(tmp_path, monkeypatch):
-    from bench.tasks.base import IsaAnswer
+    from bench.tasks.base import IsaAnswer, IsaBatch
 
     add = get_task("add")
-    monkeypatch.setattr(type(add), "solve_isa_many", lambda self, texts, tier="jit", variant="": [
-        IsaAnswer("0", "HALTED", 5) for _ in texts])
+    monkeypatch.setattr(type(add), "solve_isa_batch", lambda self, texts, tier="jit", variant="", threads=None:
+                        IsaBatch([IsaAnswer("0", "HALTED", 5) for _ in texts], 1e-6, 1e-6))
     monkeypatch.setattr(type(add), "solve_isa", lambda self, text, tier="jit", variant="": IsaAnswer("0", "HALTED", 5))
     cfg = RunConfig(out=tmp_path / "run", tasks=["add"], backends=["isa"], difficulties=[2], n=5, progress=False)
     run(cfg)
