@@ -26,12 +26,7 @@ import time
 import torch
 
 from llm.devices import synchronize
-from llm.interface import LogLikelihood
-
-
-def move_trailing_space(context: str, continuation: str) -> tuple[str, str]:
-    stripped = context.rstrip()
-    return stripped, context[len(stripped):] + continuation
+from llm.interface import LogLikelihood, move_trailing_space
 
 
 def encode_pair(backend, context: str, continuation: str) -> tuple[list[int], list[int]]:
