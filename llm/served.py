@@ -81,7 +81,9 @@ class ServedBackend:
                                   "sending too slowly; raise the request timeout if it is only slow") from None
             except (OSError, http.client.HTTPException) as err:  # refused, reset, or closed half-way through
                 unreachable = isinstance(err, urllib.error.URLError)
-                failure = f"{getattr(err, 'reason', None) or err!r}"
+                reason = getattr(err, "reason", None) or err
+                name = type(reason).__name__
+                failure = str(reason) if name in str(reason) else f"{name}: {reason}"
                 if attempt == self.retries:
                     what = "cannot reach" if unreachable else "no complete reply from"
                     raise ServedError(f"{what} {url} after {self.retries + 1} tries: {failure}; "
