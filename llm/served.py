@@ -57,7 +57,8 @@ class ServedBackend:
         self.endpoint = self.root + ("/chat/completions" if chat else "/completions")
         self.info = {
             "backend": "served", "url": self.root, "model": self.model, "endpoint": self.endpoint, "chat": chat,
-            "concurrency": concurrency, "batch_size": concurrency, "request_timeout_s": self.request_timeout_s, "device": "server", "dtype": "server",
+            "concurrency": concurrency, "batch_size": concurrency, "request_timeout_s": self.request_timeout_s,
+            "device": "server", "dtype": "server",
             "n_params": -1, "n_params_non_embedding": -1, "api_key": "set" if api_key() else "none",
             "token_counts": "not yet known (from the server's usage when it reports it, else -1)",
             # No weights to hash from here: the server and the model name it serves stand for the model's identity.
