@@ -206,7 +206,7 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
 
 
 def weights_format(folder) -> str | None:
-    """'safetensors' or 'pickle' (.bin/.pt), as the folder holds; None when there is no folder (fetched from the hub)."""
+    """'safetensors' or 'pickle' (.bin/.pt), as the folder holds; None without a folder (fetched from the hub)."""
     if folder is None:
         return None
     return "safetensors" if has_safetensors(folder) else "pickle" if weight_files(folder) else None
@@ -219,6 +219,6 @@ def refused(model, source: ModelSource, err: Exception) -> WeightsRefusedError:
                   str(err).splitlines()[0] if str(err) else type(err).__name__)
     return WeightsRefusedError(
         f"model {str(model)!r}: the weights in {where} ({', '.join(files) or 'a pickle'}) are not safetensors, and "
-        f"torch's safe (weights-only) unpickler refused them: {reason.rstrip('.')}. A pickle can run code when loaded, so "
-        "isabench does not load it unsafely; use a model folder with .safetensors weights (convert this one only "
+        f"torch's safe (weights-only) unpickler refused them: {reason.rstrip('.')}. A pickle can run code when "
+        "loaded, so isabench does not load it unsafely; use a model folder with .safetensors weights (convert this one only "
         "if you trust where it came from).")

@@ -161,7 +161,8 @@ class ServedBackend:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(contexts))) as pool:
             scored = list(pool.map(lambda pair: score_request(self, *pair), zip(contexts, continuations)))
         latency = time.perf_counter() - started
-        return [LogLikelihood(lp, greedy, n_ctx, n_cont, latency, len(contexts)) for lp, greedy, n_ctx, n_cont in scored]
+        return [LogLikelihood(lp, greedy, n_ctx, n_cont, latency, len(contexts))
+                for lp, greedy, n_ctx, n_cont in scored]
 
 
 def json_object(url: str, body: bytes) -> dict:

@@ -9,7 +9,8 @@ lm-eval, not 0: `transformers serve` answers max_tokens 0 with HTTP 500 (retried
 Which tokens are the continuation's, with no tokenizer on this side: the token texts are laid end to end and the
 prompt found in them (a leading BOS text such as "<s>" may come first); the continuation's tokens are those whose
 text reaches past the context's end, so a token across the boundary counts as the continuation's (the local
-backend encodes such a continuation on its own instead). The generated token after the prompt is left out. The context's trailing whitespace moves to the continuation first, as locally.
+backend encodes such a continuation on its own instead). The generated token after the prompt is left out. The
+context's trailing whitespace moves to the continuation first, as locally.
 A continuation token is greedy when no top-1 alternative is likelier than it.
 """
 from __future__ import annotations
