@@ -220,5 +220,5 @@ def refused(model, source: ModelSource, err: Exception) -> WeightsRefusedError:
     return WeightsRefusedError(
         f"model {str(model)!r}: the weights in {where} ({', '.join(files) or 'a pickle'}) are not safetensors, and "
         f"torch's safe (weights-only) unpickler refused them: {reason.rstrip('.')}. A pickle can run code when "
-        "loaded, so isabench does not load it unsafely; use a model folder with .safetensors weights (convert this one only "
-        "if you trust where it came from).")
+        "loaded, so isabench does not load it unsafely; use a model folder with .safetensors weights (convert this "
+        "one only if you trust where it came from).")
