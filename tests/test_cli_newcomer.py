@@ -57,3 +57,37 @@ def test_solve_past_pythons_digit_limit(capsys):
 def test_train_refuses_to_overwrite_the_shipped_model(capsys):
     assert cli.main(["train", "--export", "llm/default_model", "--steps", "1"]) == 2
     assert "shipped model's folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--model", "/nonexistent/model"], "cannot load /nonexistent/model"),
+    (["--device", "bogus"], "unknown device 'bogus'"),
+    (["--dtype", "bogus"], "unknown dtype 'bogus'"),
+    (["--served-url", "ftp://x", "--model", "m"], "must start with http:// or https://"),
+])
+def test_an_unusable_llm_setting_is_said_before_any_work_and_leaves_no_folder(tmp_path, capsys, option, message):
+    out = tmp_path / "run"
+    assert cli.main(["run", "--tasks", "add", "--n", "2", "--out", str(out), "--quiet", *option]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "nothing was recorded" not in err
+    assert not out.exists()
+
+
+def test_solve_refuses_an_expression_past_int64_and_reads_deep_nesting(capsys):
+    assert cli.main(["solve", "expr", "*".join("9" * 21)]) == 2
+    assert "does not fit the register machine's 64-bit words" in capsys.readouterr().err
+    deep = "(" * 2000 + "7" + ")" * 2000
+    for backend in ("isa", "reference"):
+        assert cli.main(["solve", "expr", deep, "--backend", backend]) == 0
+        assert capsys.readouterr().out.strip() == "7"
+
+
+def test_the_terminal_table_fits_100_columns_and_piped_progress_is_one_line_per_task(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["run", "--tasks", "square,wordfreq,sentiment", "--backends", "isa,reference", "--n", "30",
+                     "--out", str(out), "--no-plots"]) == 0
+    captured = capsys.readouterr()
+    table = captured.out.split("\n\n")[0].splitlines()
+    assert len(table) > 10 and max(map(len, table)) <= 100
+    assert "\r" not in captured.err  # no bar redrawn into a pipe
+    assert "isa square d3: 30 answered in" in captured.err and "reference wordfreq d8: 30 answered" in captured.err

@@ -211,3 +211,26 @@ def test_kill_leaves_finished_samples_and_a_summary_of_them(tiny, tmp_path):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["invocations"][-1]["interrupted"] is True
     assert meta["invocations"][-1]["samples_done"] == len(loaded.records)
+
+
+def test_figures_and_tables_say_what_a_reader_must_know(tiny, tmp_path, capsys):
+    """Levels the model never trained on are marked (a column, a sign, hollow points); the hardware line names the
+    model and its hash, not the user's path; the ISA's time spread and machine time are measured, not zero."""
+    model = tmp_path / "trained"
+    shutil.copytree(tiny, model)
+    (model / "training.json").write_text(json.dumps({"mix": {"square": {"2": 1.0, "3": 0.0}}}))
+    out = tmp_path / "run"
+    assert run_cli("run", "--tasks", "square", "--difficulties", "2,3", "--n", N, "--model", model, "--device", "cpu",
+                   "--out", out, "--quiet", "--backends", "isa,llm") == 0
+    printed = capsys.readouterr().out
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    llm = summary[summary["backend"] == "llm"].set_index("difficulty")
+    assert llm.loc[2, "coverage"] == "held-out" and llm.loc[3, "coverage"] == "untrained"
+    assert "‡" in printed and "never trained on" in printed
+    md = (out / "report.md").read_text()
+    assert f"| square | 3 | llm: {model.name}‡ |" in md
+    assert str(tmp_path) not in md and f"model: {model.name} @" in md
+    isa = summary[summary["backend"] == "isa"]
+    assert (isa["per_answer_iqr_s"].astype(float) > 0).all() and (isa["machine_per_answer_s"].astype(float) > 0).all()
+    assert (isa["glue_per_answer_s"].astype(float) > 0).all()
+    assert (llm["alone_median_s"].astype(float) > 0).all() and (summary["time_ratio_llm_isa_machine"] != "").any()
