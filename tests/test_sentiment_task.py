@@ -95,3 +95,11 @@ def test_missing_and_undecodable_files(tmp_path):
     bad.write_bytes(b"Good.\t1\nCaf\xe9 awful.\t0\n")
     with pytest.raises(TaskInputError, match=r"latin.tsv:2: not UTF-8"):
         read_labelled(bad)
+
+
+def test_a_short_prefix_of_a_split_is_a_fair_sample():
+    """--n 40 must not score one label: the order within a split is its own hash, not the one that cut it."""
+    task = get_task("sentiment")
+    for d in task.difficulties:
+        labels = Counter(i.label for i in task.instances(d, 40))
+        assert 0.25 <= labels["positive"] / 40 <= 0.75, (d, labels)

@@ -91,8 +91,8 @@ def vendored() -> tuple[Review, ...]:
     return tuple(out)
 
 
-def _rank(text: str) -> bytes:
-    return hashlib.sha256(f"isabench-sentiment-split:{text}".encode()).digest()
+def _rank(text: str, purpose: str = "split") -> bytes:
+    return hashlib.sha256(f"isabench-sentiment-{purpose}:{text}".encode()).digest()
 
 
 @functools.cache
@@ -114,7 +114,9 @@ def assign_splits(reviews) -> dict[str, tuple[Review, ...]]:
             stop = len(members) if k == len(SHARES) - 1 else start + round(len(members) * share / 100)
             out[name] += members[start:stop]
             start = stop
-    return {name: tuple(sorted(rows, key=lambda r: _rank(r.text))) for name, rows in out.items()}
+    # Listed in an order of their own: the hash that cut the strata puts each split's lowest values in the stratum
+    # whose cut fell lowest, so its first 20 sentences would be nearly all one label. Any prefix is now a fair sample.
+    return {name: tuple(sorted(rows, key=lambda r: _rank(r.text, "order"))) for name, rows in out.items()}
 
 
 @functools.cache
