@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                                   f"(default {d.init})")
     p.add_argument("--peft", default=d.peft, help="lora (low-rank updates + head) or none (full fine-tuning)")
     p.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the train split (default {d.epochs})")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 1e-3 for lora, 5e-5 for none)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default 2e-3 for lora, 5e-5 for none)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"sentences a step (default {d.batch_size})")
     p.add_argument("--seed", type=int, default=d.seed, help=f"seeds the head, LoRA, shuffles, dropout ({d.seed})")
     p.add_argument("--threads", type=int, default=d.threads, help=f"torch CPU threads (default {d.threads})")
@@ -123,6 +123,19 @@ def task_data(name: str) -> tuple[tuple[str, ...], dict]:
     return tuple(task.labels), data
 
 
+def short_name(folder: Path) -> str | None:
+    """The llm.models short name that resolves to this folder (a shipped adapter's card names it so), if any."""
+    from llm import models
+
+    for known in models.KNOWN.values():
+        try:
+            if known.locate().resolve() == folder.resolve():
+                return known.name
+        except (ValueError, OSError):
+            continue
+    return None
+
+
 def find_base(init: str) -> Path:
     from llm import models
     from llm.locate import resolve_model
@@ -199,6 +212,7 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
 
     if args.dev_only:  # a run for choosing settings: the test split stays unread
         record["test"] = None
+        (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
         write_card(out, record, args.note)
         (out / "checkpoint.pt").unlink(missing_ok=True)
         print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test not read (--dev-only); "
@@ -218,7 +232,7 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
                       "ms_per_sentence_cpu": round(1000 * cpu / len(gold), 2)}
     record["content_hash"] = backend.info["content_hash"]
     (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
-    write_card(out, record, args.note)
+    write_card(out, record, args.note, short_name(out))
     (out / "checkpoint.pt").unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
     t = record["test"]
     print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test accuracy {t['accuracy']:.1%} "

@@ -39,7 +39,7 @@ def method_lines(cfg: dict) -> str:
     return "- Method: full fine-tuning: every weight of the encoder and the new head is trained."
 
 
-def load_snippet(folder: Path, record: dict) -> str:
+def load_snippet(folder: str, record: dict) -> str:
     if record["config"]["peft"] == "lora":
         return f"""```python
 from llm.runner import load_backend           # resolves the base `{record['base']['name']}` and checks its hash
@@ -77,7 +77,8 @@ def result_lines(record: dict) -> str:
             f"batch {test['batch_size']},\n  {cfg['threads']} torch thread(s), CPU, float32.")
 
 
-def write_card(folder: Path, record: dict, note: str = "") -> Path:
+def write_card(folder: Path, record: dict, note: str = "", name: str | None = None) -> Path:
+    """`name`: what loads the folder in the card's snippet (a short name such as `sentiment-lora`, else the path)."""
     cfg, base, splits = record["config"], record["base"], record["splits"]
     method = "LoRA adapter" if cfg["peft"] == "lora" else "fully fine-tuned model"
     notes = f"\n## Notes\n{note}\n" if note else ""
@@ -101,7 +102,8 @@ epochs of the task's train split, dev accuracy after each epoch, the best epoch 
 
 ## Data
 Task `{record['task']}` (bench/tasks), its fixed split: train {splits['train']:,}, dev {splits['dev']:,},
-test {splits['test']:,} sentences. Trained on train; the epoch was chosen on dev; test was read once, at the end.
+test {splits['test']:,} sentences. Trained on train; the epoch was chosen on dev; \
+{'test was not read' if record['test'] is None else 'test was read once, at the end'}.
 
 ## Training
 - AdamW: betas {cfg['beta1']}, {cfg['beta2']}; weight decay {cfg['weight_decay']} on matrices; peak lr {cfg['lr']}.
@@ -120,7 +122,7 @@ To another folder (deterministic for a seed and thread count on one machine):
 ```
 
 ## Load
-{load_snippet(folder, record)}
+{load_snippet(name or str(folder), record)}
 """
     path = Path(folder) / "README.md"
     path.write_text(text)
