@@ -191,7 +191,7 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
         "config": asdict(cfg), "n_params": n_params, "trainable_params": n_trainable,
         "trainable_share": n_trainable / n_params, "finished": False,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
-        "cpu_count": os.cpu_count(),
+        "cpu_count": os.cpu_count(), "note": args.note,
     }
     (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")  # the base and labels: loading needs them
 

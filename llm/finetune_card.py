@@ -39,14 +39,15 @@ def method_lines(cfg: dict) -> str:
     return "- Method: full fine-tuning: every weight of the encoder and the new head is trained."
 
 
-def load_snippet(folder: str, record: dict) -> str:
+def load_snippet(folder: str, name: str, record: dict) -> str:
+    """`name` loads through isabench (a short name or the folder); plain transformers / peft need the folder."""
     if record["config"]["peft"] == "lora":
         return f"""```python
 from llm.runner import load_backend           # resolves the base `{record['base']['name']}` and checks its hash
-clf = load_backend("{folder}")
-clf.classify(["The food was awful and the waiter rude."])[0].label   # 'negative'
+clf = load_backend("{name}")
+clf.classify(["The food was awful and the waiter rude."])[0].label
 ```
-With plain transformers + peft (base folder: `llm.models.resolve("{record['base']['name']}")`):
+With plain transformers + peft (BASE: the base's folder, `llm.models.resolve("{record['base']['name']}")`):
 ```python
 from transformers import AutoModelForSequenceClassification
 from peft import PeftModel
@@ -81,6 +82,7 @@ def write_card(folder: Path, record: dict, note: str = "", name: str | None = No
     """`name`: what loads the folder in the card's snippet (a short name such as `sentiment-lora`, else the path)."""
     cfg, base, splits = record["config"], record["base"], record["splits"]
     method = "LoRA adapter" if cfg["peft"] == "lora" else "fully fine-tuned model"
+    note = note or record.get("note") or ""
     notes = f"\n## Notes\n{note}\n" if note else ""
     text = f"""# {record['task']} classifier: {base['name']} + a new head, {method}
 
@@ -122,7 +124,7 @@ To another folder (deterministic for a seed and thread count on one machine):
 ```
 
 ## Load
-{load_snippet(name or str(folder), record)}
+{load_snippet(str(folder), name or str(folder), record)}
 """
     path = Path(folder) / "README.md"
     path.write_text(text)

