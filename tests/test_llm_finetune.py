@@ -192,6 +192,36 @@ def test_an_adapter_refuses_a_base_with_other_weights(runs, tmp_path):
         load_classifier(str(adapter), device="cpu")
 
 
+def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base, tmp_path):
+    """A real kill of a real process (SIGKILL, no cleanup) after its first epoch checkpoint, then the same command."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "2", "--lr", "3e-2"]
+    assert cli([*argv, "--out", str(tmp_path / "straight")]) == 0
+    out = tmp_path / "killed"
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "bench.cli", *argv, "--out", str(out)], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    assert cli([*argv, "--out", str(out)]) == 0
+    a = load_file(tmp_path / "straight" / "adapter_model.safetensors")
+    b = load_file(out / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
 # --- the classifier backend -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def head(runs):
