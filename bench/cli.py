@@ -17,13 +17,36 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "asm": ("isa.cli", "assemble, disassemble or run a register-machine program"),
     "train": ("llm.cmd_train", "train (or fine-tune) the embedded default model"),
     "finetune": ("llm.cmd_finetune", "fine-tune a pretrained encoder with a new head on a labelled task"),
+    "models": ("llm.cmd_models", "list the models isabench knows by a short name, and where each is"),
     "report": ("bench.cmd_report", "regenerate tables (Markdown, LaTeX) from a saved run"),
     "plot": ("bench.cmd_plot", "regenerate the figures of a saved run"),
 }
 
 
+SUMMARY = """isabench compares a fixed instruction set (a tiny register machine) with a language model's unbounded one
+on the same task instances: both answer, both are timed and scored, and every figure is recorded with its seed,
+versions, hardware and model."""
+EXAMPLES = """examples:
+  isabench run                                  every task, both sides, the embedded models (about 2 min on 2 cores)
+  isabench run --tasks sentiment --backends isa the register machine's two sentiment programs on real reviews
+  isabench solve add 'What is 98 plus 45?'      one instance (--backend isa|llm|reference)
+  isabench report results/<run>                 tables again, from a run's records alone
+  isabench COMMAND --help                       the options of one command"""
+
+
+def version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("isabench")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | None]:
-    parser = argparse.ArgumentParser(prog="isabench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="isabench", description=SUMMARY, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"isabench {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = None
     for name, (module_name, help_text) in COMMANDS.items():
@@ -48,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `isabench ... | head`: the reader left early; not an error of ours
+        import os
+
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ def main(args) -> int:
     else:
         try:
             summary = run_folder.load_summary(args.run)
-        except FileNotFoundError as e:
+        except (FileNotFoundError, ValueError) as e:
             print(f"isabench plot: {e}", file=sys.stderr)
             return 2
         meta, out = run_folder.read_meta(args.run), args.out or args.run

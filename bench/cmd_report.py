@@ -20,6 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args) -> int:
     from bench import run_folder
+    from bench.breakdown import breakdown
+    from bench.summary import summarise
     from bench.from_benchmark import is_benchmark_json, load_benchmark
     from bench.meta import hardware_line
     from bench.report import latex, markdown, text_table
@@ -35,21 +37,24 @@ def main(args) -> int:
         summary, meta = load_benchmark(source)
         out = args.out or source.with_name(f"{source.stem}-report")
         out.mkdir(parents=True, exist_ok=True)
-        written = [run_folder.write_summary(out, summary), *run_folder.write_tables(out, summary, meta,
-                                                                                    "isabench benchmark results")]
+        written = [*run_folder.write_summary(out, summary), *run_folder.write_tables(out, summary, meta,
+                                                                                     "isabench benchmark results")]
         written += run_folder.write_plots(out, summary, meta)
     else:
         try:
-            summary = run_folder.load_summary(source)
-        except FileNotFoundError as e:
+            recs = run_folder.load_records(source)
+            meta = run_folder.read_meta(source)
+        except (FileNotFoundError, ValueError) as e:
             print(f"isabench report: {e}", file=sys.stderr)
             return 2
+        summary = summarise(recs)
         if summary.empty:
             print(f"isabench report: {source} has no readable records yet", file=sys.stderr)
             return 1
-        meta = run_folder.read_meta(source)
         out = args.out or source
-        written = [run_folder.write_summary(out, summary), *run_folder.write_tables(out, summary, meta)]
+        facets = breakdown(recs)
+        written = [*run_folder.write_summary(out, summary, facets),
+                   *run_folder.write_tables(out, summary, meta, facets=facets)]
     hw = hardware_line(meta) if meta else "hardware not recorded"
     printed = {"text": lambda: text_table(summary) + f"\n\nHardware: {hw}", "markdown": lambda: markdown(summary, hw),
                "latex": lambda: latex(summary, hw)}[args.format]()

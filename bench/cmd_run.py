@@ -1,21 +1,26 @@
 """`isabench run`: both sides on identical instances; records, summary, metadata, tables and plots in one folder.
 
-Rerunning the same command resumes: samples already recorded (same instance, side and model identity) are skipped.
+Rerunning the same command resumes: samples already recorded (same instance, contestant and setting) are skipped.
+Exit status: 0 done; 1 some task failed (the errors are printed last); 2 bad arguments or a set-up that cannot work
+(nothing is written then); 130 interrupted (what finished is on disk; rerun to finish).
 """
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import sys
 from pathlib import Path
 
 from bench.sides import BACKENDS, SideOptions
+from bench.suites import SUITES
 
-DEFAULT_N = 1000  # per task x difficulty (Wilson CI within ±3 points; small levels hold fewer): ~65 s on 2 busy cores
+DEFAULT_N = 1000  # per task x difficulty (Wilson CI within ±3 points; small levels hold fewer)
+MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating it would take minutes
 # One thread per side by default: on small models and short programs threads buy nothing but barrier stalls (measured:
 # the n=100 suite took 81-306 s with torch's 2 threads while another process held a core, 18 s with 1), and one core
 # each makes the comparison per core. --threads / --isa-threads N use more.
 DEFAULT_THREADS = 1
+TIERS = ("ref", "jit", "compiled")
 
 
 def comma_list(text: str) -> list[str]:
@@ -23,6 +28,24 @@ def comma_list(text: str) -> list[str]:
     if not items:
         raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
     return items
+
+
+def task_list(text: str) -> list[str]:
+    from bench.tasks import task_names
+
+    names = comma_list(text)
+    unknown = [n for n in names if n not in task_names()]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown task(s) {', '.join(unknown)}; known tasks: {', '.join(task_names())}")
+    return names
+
+
+def backend_list(text: str) -> list[str]:
+    names = comma_list(text)
+    unknown = [n for n in names if n not in BACKENDS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown backend(s) {', '.join(unknown)}; choose from {', '.join(BACKENDS)}")
+    return names
 
 
 def levels(text: str) -> list[int]:
@@ -36,46 +59,94 @@ def levels(text: str) -> list[int]:
             raise argparse.ArgumentTypeError(f"difficulty {part!r} is not an integer or a range like 1-3") from None
         if a < 1 or b < a:
             raise argparse.ArgumentTypeError(f"difficulty {part!r}: need positive integers, low-high ascending")
+        if b - a > 1000:
+            raise argparse.ArgumentTypeError(f"difficulty range {part!r} spans more than 1000 levels")
         out.update(range(a, b + 1))
     return sorted(out)
 
 
-def positive(text: str) -> int:
+def bounded(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer in {low}..{high:,}, got {value:,}")
+        return value
+    return parse
+
+
+positive = bounded(1, 10**6)
+
+
+def seconds(text: str) -> float:
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
     return value
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tasks", type=comma_list, default=None, help="comma-separated task names (default: all)")
-    p.add_argument("--backends", type=comma_list, default=["isa", "llm"],
-                   help=f"comma-separated sides among {', '.join(BACKENDS)} (default: isa,llm)")
-    p.add_argument("--model", default=None, help="LLM: a model folder or hub id (default: the embedded model)")
+def add_model_arguments(p: argparse.ArgumentParser, tier: str = "jit") -> None:
+    """The LLM (and ISA tier) options `run` and `solve` share."""
+    from bench.tasks import FORMATS
+
+    p.add_argument("--model", default=None,
+                   help="LLM: a model folder, a .gguf file, a short name (see `isabench models`) or a hub id "
+                        "(default: each task's own: the embedded model; the shipped adapter for sentiment)")
     p.add_argument("--device", default="auto", help="LLM device: auto, cpu, cuda, cuda:N, mps (default: auto)")
     p.add_argument("--dtype", default="auto", help="LLM dtype: auto, float32, bfloat16, float16 (default: auto)")
-    p.add_argument("--batch-size", type=positive, default=32, help="LLM prompts per generate call (default: 32)")
     p.add_argument("--threads", type=positive, default=DEFAULT_THREADS,
                    help=f"torch CPU threads for the LLM (default: {DEFAULT_THREADS})")
-    p.add_argument("--isa-threads", type=positive, default=DEFAULT_THREADS,
-                   help=f"numba threads for the ISA's batched solve (default: {DEFAULT_THREADS})")
     p.add_argument("--chat", action="store_true", help="wrap prompts in the model's chat template")
+    p.add_argument("--prompt", choices=list(FORMATS), default="compact",
+                   help="prompt format: compact (the embedded model's) or gpt3 (the GPT-3 paper's wording) "
+                        "(default: compact)")
+    p.add_argument("--shots", type=bounded(0, 64), default=0,
+                   help="solved examples from the training split before each question (default: 0)")
     p.add_argument("--served-url", default=None,
                    help="LLM: an OpenAI-compatible server's base URL (vLLM, TGI, SGLang, llama.cpp, transformers "
                         "serve); --model is then the name it serves; key from ISABENCH_API_KEY or OPENAI_API_KEY")
+    p.add_argument("--request-timeout", type=seconds, default=None,
+                   help="LLM: a served request's total deadline in seconds, retries included (default: 120)")
+    if tier == "auto":
+        p.add_argument("--tier", choices=("auto", *TIERS), default="auto",
+                       help="ISA execution tier; auto: the reference interpreter for small runs (a fast start, "
+                            "identical results), the compiled tier for large ones (default: auto)")
+    else:
+        p.add_argument("--tier", choices=TIERS, default=tier,
+                       help=f"ISA execution tier: ref (plain Python), jit (Numba), compiled (LLVM native code) "
+                            f"(default: {tier})")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tasks", type=task_list, default=None, help="comma-separated task names (default: all)")
+    p.add_argument("--backends", type=backend_list, default=["isa", "llm"],
+                   help=f"comma-separated sides among {', '.join(BACKENDS)} (default: isa,llm)")
+    add_model_arguments(p)
+    p.add_argument("--batch-size", type=positive, default=32, help="LLM prompts per call (default: 32)")
+    p.add_argument("--isa-threads", type=positive, default=DEFAULT_THREADS,
+                   help=f"numba threads for the ISA's batched solve (default: {DEFAULT_THREADS})")
     p.add_argument("--concurrency", type=positive, default=8, help="LLM: requests in flight to a served model (8)")
-    p.add_argument("--n", type=positive, default=DEFAULT_N, help=f"instances per task x difficulty ({DEFAULT_N})")
+    p.add_argument("--n", type=bounded(1, MAX_N), default=DEFAULT_N,
+                   help=f"instances per task x difficulty (default: {DEFAULT_N}; at most {MAX_N:,})")
     p.add_argument("--difficulties", type=levels, default=None,
                    help="levels for every chosen task, e.g. 1,2,3 or 1-5 (default: each task's own)")
+    p.add_argument("--suite", choices=sorted(SUITES), default=None,
+                   help="the cells a paper reports: gpt3-arithmetic = the GPT-3 paper's 2D+ .. 5D-, 2Dx, 1DC "
+                        "(sets the tasks and their levels; use with --prompt gpt3 --shots K)")
     p.add_argument("--seed", type=int, default=0, help="instance seed: same seed, same instances, same prompts")
     p.add_argument("--split", choices=("test", "train"), default="test",
-                   help="test: instances held out of the embedded model's training (default)")
+                   help="test: instances held out of every training (default)")
+    p.add_argument("--data", type=Path, default=None, metavar="FILE",
+                   help="sentiment: your own sentence<TAB>label file (label 0/1 or negative/positive); every line "
+                        "is one instance and replaces the built-in test split (--n and --difficulties do not apply)")
     p.add_argument("--out", type=Path, default=None, help="run folder (default: results/<readable name>)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures (tables and CSV are still written)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
 def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
@@ -84,12 +155,22 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     if getattr(args, "served_url", None):
         model = "served-" + (Path(args.model.rstrip("/")).name if args.model else "model")
     which = "all" if tasks == all_tasks else "+".join(tasks)
+    if getattr(args, "suite", None):
+        which = args.suite
     parts = [model if "llm" in args.backends else "no-llm", which, "+".join(args.backends), f"n{args.n}",
              f"s{args.seed}"]
     if args.difficulties:
         parts.append("d" + "-".join(map(str, args.difficulties)))
     if args.split != "test":
         parts.append(args.split)
+    if getattr(args, "prompt", "compact") != "compact" or getattr(args, "shots", 0):
+        parts.append(f"{args.prompt}{args.shots}shot")
+    if getattr(args, "chat", False):
+        parts.append("chat")
+    if getattr(args, "tier", "jit") != "jit":
+        parts.append(args.tier)
+    if getattr(args, "data", None):
+        parts.append("data-" + Path(args.data).stem)
     return Path("results") / "_".join(parts)
 
 
@@ -109,59 +190,104 @@ def canonical_argv(args) -> list[str]:
     return out
 
 
-def terminate_as_interrupt(signum, frame):
-    raise KeyboardInterrupt  # `kill` then ends like Ctrl-C: finished samples are on disk and the summary is written
+def check_out(out: Path) -> str | None:
+    """Why --out cannot be a run folder, or None; checked before any work so a run never fails at its end."""
+    if out.exists():
+        if not out.is_dir():
+            return f"--out {out} exists and is not a folder"
+        return None if os.access(out, os.W_OK | os.X_OK) else f"--out {out} is not writable"
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"--out {out}: {parent} is not a folder"
+    return None if os.access(parent, os.W_OK | os.X_OK) else f"--out {out}: cannot create it in {parent} (no write " \
+                                                              "permission)"
+
+
+def labelled_overall(out: Path) -> str:
+    """Labelled tasks' accuracy over all levels and per site, from breakdown.csv: the figure such a task is cited by."""
+    import pandas as pd
+
+    path = out / "breakdown.csv"
+    if not path.exists():
+        return ""
+    from bench.tasks import TASKS
+
+    df = pd.read_csv(path, keep_default_na=False)
+    lines = []
+    for task, rows in df.groupby("task", sort=False):
+        if task not in TASKS or TASKS[task].ground_truth != "labels":
+            continue
+        lines.append(f"\n{task}, overall and per site (exact %, 95 % CI):")
+        for _, r in rows[rows["facet"].isin(["all levels", "site"])].iterrows():
+            lines.append(f"  {r['contestant']:<22} {r['value']:<12} n={r['n']:<4} {100 * r['accuracy']:.1f} "
+                         f"({100 * r['accuracy_lo']:.1f}–{100 * r['accuracy_hi']:.1f})")
+    return "\n".join(lines)
 
 
 def main(args) -> int:
     from bench import run_folder
+    from bench.lock import FolderBusy
     from bench.meta import run_metadata
     from bench.report import text_table
-    from bench.runner import RunConfig, run
-    from bench.tasks import task_names, get_task
+    from bench.runner import RunConfig, SetupError, run
+    from bench.tasks import PromptSpec, TaskInputError, task_names
 
     all_tasks = task_names()
-    tasks = args.tasks or all_tasks
-    for name in tasks:
-        get_task(name)  # unknown names fail here, listing the known ones
-    for b in args.backends:
-        if b not in BACKENDS:
-            raise SystemExit(f"isabench run: unknown backend {b!r}; choose from {', '.join(BACKENDS)}")
+    if args.suite and (args.tasks or args.difficulties):
+        print("isabench run: --suite sets the tasks and their levels; give it without --tasks/--difficulties",
+              file=sys.stderr)
+        return 2
+    cells = SUITES.get(args.suite)
+    tasks = list(cells) if cells else args.tasks or all_tasks
     out = args.out = args.out or default_out(args, tasks, all_tasks)
+    problem = check_out(out)
+    if problem:
+        print(f"isabench run: {problem}", file=sys.stderr)
+        return 2
+    options = SideOptions(model=args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
+                          threads=args.threads, chat=args.chat, prompt=PromptSpec(args.prompt, args.shots, args.seed),
+                          isa_threads=args.isa_threads, tier=args.tier, served_url=args.served_url,
+                          concurrency=args.concurrency, request_timeout_s=args.request_timeout)
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
-                    seed=args.seed, split=args.split, progress=not args.quiet,
-                    side=SideOptions(model=args.model, device=args.device, dtype=args.dtype,
-                                     batch_size=args.batch_size, threads=args.threads, chat=args.chat,
-                                     isa_threads=args.isa_threads, served_url=args.served_url,
-                                     concurrency=args.concurrency))
-    print(f"isabench run -> {out}", file=sys.stderr)
-    previous = signal.signal(signal.SIGTERM, terminate_as_interrupt)
+                    seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
+                    levels=cells, suite=args.suite)
+    if not args.quiet:
+        print(f"isabench run -> {out}", file=sys.stderr)
     try:
         result = run(cfg)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    except (SetupError, FolderBusy, TaskInputError) as e:
+        print(f"isabench run: {e}", file=sys.stderr)
+        return 2
     # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
-    argv = canonical_argv(args)
-    run_folder.write_meta(out, run_metadata(cfg, result, argv, run_folder.read_meta(out)))
-    try:
-        summary = run_folder.load_summary(out)
-    except FileNotFoundError:
-        print("nothing was recorded", file=sys.stderr)
+    if not (out / "records.jsonl").exists():
+        print("isabench run: nothing was recorded", file=sys.stderr)
         return 1
+    run_folder.write_meta(out, run_metadata(cfg, result, canonical_argv(args), run_folder.read_meta(out)))
+    if not args.quiet:
+        print("writing the summary, tables" + ("" if args.no_plots else " and figures") + "...", file=sys.stderr)
+    summary, _ = run_folder.rebuild(out, run_folder.read_meta(out), plots=not args.no_plots)
     if summary.empty:
-        print("nothing was recorded", file=sys.stderr)
+        for failure in result.failures:
+            print(f"error: {failure}", file=sys.stderr)
+        print("isabench run: nothing was recorded", file=sys.stderr)
         return 1
-    run_folder.write_summary(out, summary)
-    meta = run_folder.read_meta(out)
-    written = run_folder.write_tables(out, summary, meta)
-    if not args.no_plots:
-        written += run_folder.write_plots(out, summary, meta)
     print(text_table(summary))
+    overall = labelled_overall(out)
+    if overall:
+        print(overall)
+    if args.suite:
+        from bench.suites import paper_table
+
+        print("\n" + paper_table(summary).replace("## ", ""))
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
-    print(f"results in {out}/ (records.jsonl, summary.csv, meta.json, report.md, report.tex"
-          + (", plots/" if not args.no_plots else "") + ")")
+    print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, meta.json, report.md with the full table, "
+          "report.tex" + (", plots/" if not args.no_plots else "") + ")")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     for failure in result.failures:  # last, so they are not scrolled away by the table
         print(f"error: {failure}", file=sys.stderr)
     if result.interrupted:

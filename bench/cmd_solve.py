@@ -1,59 +1,87 @@
-"""`isabench solve TASK INPUT`: answer one instance with the reference, the register machine or the LLM."""
+"""`isabench solve TASK INPUT`: answer one instance with the reference, the register machine or the LLM.
+
+The ISA answers on every variant the task has (sentiment: both weight tables); the LLM the way `isabench run` asks
+it (the same prompt formats, shots, chat template, and the task's default model unless --model says otherwise).
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
+from bench.cmd_run import add_model_arguments
+
 BACKENDS = ("reference", "isa", "llm")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", help="task name (see `isabench tasks`)")
-    parser.add_argument("input", help="the instance as a person writes it, e.g. '98 + 45' or 'the cat saw the cat'")
+    parser.add_argument("input", help="the instance as a person writes it, e.g. '98 + 45', 'What is 98 plus 45?' or "
+                                      "'the cat saw the cat'")
     parser.add_argument("--backend", choices=BACKENDS, default="isa", help="who answers (default: isa)")
-    parser.add_argument("--model", default=None, help="LLM: hub id or local folder (default: the embedded model)")
-    parser.add_argument("--device", default="auto", help="LLM: auto|cpu|cuda|mps (default: auto)")
-    parser.add_argument("--dtype", default="auto", help="LLM: auto|float32|bfloat16|float16 (default: auto)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="LLM: torch CPU threads (default: 1; more threads stall on a busy small machine)")
-    parser.add_argument("--chat", action="store_true", help="LLM: apply the tokenizer's chat template")
-    parser.add_argument("--served-url", default=None,
-                        help="LLM: an OpenAI-compatible server's base URL; --model is then the name it serves")
-    parser.add_argument("--json", action="store_true", help="print a JSON record with steps/status or raw text/tokens")
+    add_model_arguments(parser, tier="auto")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON record (steps and status, or the prompt, raw text and tokens)")
 
 
-def solve(task, text: str, args: argparse.Namespace) -> dict:
-    if args.backend == "reference":
-        return {"answer": task.reference(text)}
-    if args.backend == "isa":
-        out = task.solve_isa(text)
-        return {"answer": out.answer, "status": out.status, "steps": out.steps}
-    from llm.runner import load_backend
+def solve_isa(task, text: str, args) -> dict:
+    answers = {}
+    for variant in task.isa_variants:
+        out = task.solve_isa(text, args.tier, variant)
+        answers[variant] = {"answer": out.answer, "status": out.status, "steps": out.steps}
+    if list(answers) == [""]:
+        return {**answers[""], "tier": args.tier}
+    first = next(iter(answers.values()))
+    return {"answer": first["answer"], "variants": answers, "tier": args.tier}
 
-    backend = load_backend(args.model, device=args.device, dtype=args.dtype, threads=args.threads,
-                           chat=args.chat, batch_size=1, served_url=args.served_url)
-    [c] = backend.generate([task.prompt(text)], max_new_tokens=task.max_new_tokens(text), stop=["\n"])
-    answer = task.parse_reply(c.text)
-    return {"answer": answer, "raw_text": c.text, "prompt": task.prompt(text), "prompt_tokens": c.prompt_tokens,
-            "generated_tokens": c.generated_tokens, "latency_s": c.latency_s, "model": backend.info.get("model"),
-            "device": backend.info.get("device"), "dtype": backend.info.get("dtype")}
+
+def solve_llm(task, text: str, args) -> dict:
+    from bench.side_llm import LlmSide
+    from bench.sides import SideOptions
+    from bench.tasks import Instance, PromptSpec
+
+    side = LlmSide(SideOptions(model=args.model, device=args.device, dtype=args.dtype, batch_size=1,
+                               threads=args.threads, chat=args.chat, prompt=PromptSpec(args.prompt, args.shots, 0),
+                               served_url=args.served_url, request_timeout_s=args.request_timeout))
+    side.start([task])
+    [who] = side.contestants(task)
+    inst = Instance(task.name, task.difficulty_of(text), 0, 0, text)
+    [row] = side.ask(task, who, [inst])
+    info = who.handle.info
+    keep = ("answer", "raw", "prompt", "scores", "prompt_tokens", "generated_tokens", "flops", "latency_s")
+    return {**{k: row[k] for k in keep if k in row}, "method": who.options["method"], "model": info.get("model"),
+            "device": info.get("device"), "dtype": info.get("dtype")}
+
+
+def shown(answer) -> str:
+    return "(no words)" if answer == "" else str(answer)
 
 
 def main(args: argparse.Namespace) -> int:
+    from bench.sides import SideUnavailable
     from bench.tasks import get_task
 
     try:
         task = get_task(args.task)
-        task.parse(args.input)
-        record = {"task": task.name, "input": args.input, "backend": args.backend, **solve(task, args.input, args)}
-    except (KeyError, ValueError, OSError) as e:  # unknown task, bad input, missing model or device, server down
+        task.parse(args.input)  # a bad input fails here, with the task's own message
+        text = args.input
+        solved = {"reference": lambda: {"answer": task.reference(text)}, "isa": lambda: solve_isa(task, text, args),
+                  "llm": lambda: solve_llm(task, text, args)}[args.backend]()
+    except (KeyError, ValueError, OSError, SideUnavailable) as e:  # unknown task, bad input, missing model, server
         print(f"isabench solve: {e.args[0] if e.args and isinstance(e, KeyError) else e}", file=sys.stderr)
         return 2
+    record = {"task": task.name, "input": args.input, "backend": args.backend, **solved}
     if args.json:
-        record["correct"] = record["answer"] == task.reference(args.input)
+        try:
+            record["reference"] = task.reference(text)
+            record["correct"] = record["answer"] == record["reference"]
+        except ValueError:  # a sentence nobody labelled: no reference to compare with
+            record["reference"] = record["correct"] = None
         print(json.dumps(record, indent=2))
+    elif "variants" in record:
+        for variant, out in record["variants"].items():
+            print(f"{variant}: {shown(out['answer'])}")
     else:
         answer = record["answer"]
-        print(answer if answer is not None else f"(unparseable reply: {record.get('raw_text')!r})")
+        print(shown(answer) if answer is not None else f"(unparseable reply: {record.get('raw')!r})")
     return 0

@@ -1,4 +1,4 @@
-"""`isabench tasks`: list the registered tasks."""
+"""`isabench tasks`: list the registered tasks: levels, an example, its prompt and its answer."""
 from __future__ import annotations
 
 import argparse
@@ -9,19 +9,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
 
 
+def answer_of(task) -> str:
+    """The example's answer; a labelled task's answers are a person's labels, not computed from the text."""
+    if task.ground_truth == "labels":
+        return " | ".join(task.labels) + " (a person's label)"
+    return task.reference(task.example)
+
+
 def main(args: argparse.Namespace) -> int:
     from bench.tasks import TASKS
 
+    rows = [{"name": t.name, "version": t.version, "axis": t.axis, "difficulties": list(t.difficulties),
+             "ground_truth": t.ground_truth, "formats": list(t.formats), "example": t.example,
+             "prompt": t.prompt(t.example), "answer": answer_of(t)} for t in TASKS.values()]
     if args.json:
-        rows = [
-            {"name": t.name, "version": t.version, "axis": t.axis, "difficulties": list(t.difficulties),
-             "example": t.example, "prompt": t.prompt(t.example), "answer": t.reference(t.example)}
-            for t in TASKS.values()
-        ]
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'task':<9} {'ver':<4} {'difficulty':<22} example -> prompt -> answer")
-    for t in TASKS.values():
-        levels = f"{t.axis} {','.join(map(str, t.difficulties))}"
-        print(f"{t.name:<9} {t.version:<4} {levels:<22} {t.example!r} -> {t.prompt(t.example)!r} -> {t.reference(t.example)!r}")
+    for r in rows:
+        print(f"{r['name']} v{r['version']}: difficulty = {r['axis']}, levels {','.join(map(str, r['difficulties']))}; "
+              f"ground truth: {r['ground_truth']}")
+        print(f"    {r['example']!r} -> prompt {r['prompt']!r} -> {r['answer']!r}")
     return 0

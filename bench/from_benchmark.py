@@ -36,13 +36,16 @@ def row_of(bench: dict) -> dict | None:
     lo, hi = wilson(int(x["correct"]), n)
     per = lambda key: stats[key] / n if stats.get(key) is not None else float("nan")  # noqa: E731
     return {
-        "task": x["task"], "axis": x.get("axis", ""), "difficulty": int(x["difficulty"]), "backend": x["backend"],
-        "variant": x.get("variant", ""), "n": n, "correct": int(x["correct"]), "accuracy": int(x["correct"]) / n,
+        "task": x["task"], "axis": x.get("axis", ""), "ground_truth": x.get("ground_truth", "reference"),
+        "difficulty": int(x["difficulty"]), "backend": x["backend"], "contestant": x.get("contestant", x["backend"]),
+        "variant": x.get("variant", ""), "setting": x.get("setting", ""), "method": x.get("method", ""),
+        "coverage": x.get("coverage", ""), "n": n, "correct": int(x["correct"]), "accuracy": int(x["correct"]) / n,
         "accuracy_lo": lo, "accuracy_hi": hi, "partial": x.get("partial", float("nan")),
         # One round answers all n at once, so each answer's share of a round is the only per-answer time there is.
-        "latency_median_s": per("median"), "latency_q1_s": per("q1"), "latency_q3_s": per("q3"),
-        "latency_iqr_s": per("iqr"), "time_per_answer_s": per("median"),
-        "per_answer_iqr_s": per("iqr"), "throughput_per_s": n / stats["median"],
+        "time_per_answer_s": per("median"), "per_answer_q1_s": per("q1"), "per_answer_q3_s": per("q3"),
+        "per_answer_iqr_s": per("iqr"), "batches": stats.get("rounds"), "throughput_per_s": n / stats["median"],
+        "machine_per_answer_s": x.get("machine_per_answer_s", float("nan")),
+        "glue_per_answer_s": x.get("glue_per_answer_s", float("nan")),
         "instructions_per_answer": x.get("instructions_per_answer", float("nan")),
         "prompt_tokens_per_answer": x.get("prompt_tokens_per_answer", float("nan")),
         "generated_tokens_per_answer": x.get("generated_tokens_per_answer", float("nan")),

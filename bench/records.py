@@ -2,9 +2,12 @@
 
 The file is the run's ground truth: summaries, tables and plots are all recomputed from it. A process killed mid-write
 leaves at most one unfinished last line; loading skips it (and says so), and the next append cuts it off first.
+Lines that are not records (bad JSON, or missing the fields a summary needs) are skipped and reported the same way,
+and a key seen twice counts once (the first), so a damaged or doubly written file can never inflate a figure.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -12,22 +15,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 RECORDS_FILE = "records.jsonl"
+# What summarising a record reads: a line without these is not a record.
+REQUIRED = ("key", "task", "difficulty", "backend", "exact")
 
 
-def record_key(instance_id: str, task_version: str, split: str, backend: str, variant: str) -> str:
-    """What makes a sample "already done": the instance (and its task's version and split), the side, and exactly
-    what answered it.
+def record_key(instance_id: str, text: str, task_version: str, split: str, backend: str, variant: str,
+               setting: str = "") -> str:
+    """What makes a sample "already done": the instance (its id, a hash of its text, its task's version and split),
+    the side, exactly what answered it, and how it was asked.
 
-    `variant` is the model's identity (id + content hash/revision + dtype + device) for the LLM side, so another model
-    never reuses these records; for the ISA and reference sides it names the solver.
+    `variant` is the model's identity (id + content hash/revision + dtype + device) for the LLM side and the program's
+    (source hash, weight table) for the ISA side; `setting` holds every option that shapes a prompt or an answer
+    (method, prompt format, shots and their seed, chat; the ISA's tier), so a rerun with another never reuses these.
     """
-    return f"{instance_id}|v{task_version}|{split}|{backend}|{variant}"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{instance_id}|{digest}|v{task_version}|{split}|{backend}|{variant}|{setting}"
 
 
 @dataclass
 class Loaded:
-    records: list[dict] = field(default_factory=list)
-    bad_lines: list[int] = field(default_factory=list)  # 1-based line numbers that were not valid JSON records
+    records: list[dict] = field(default_factory=list)  # valid records, each key once (its first line)
+    bad_lines: list[int] = field(default_factory=list)  # 1-based line numbers that were not valid records
+    duplicates: list[int] = field(default_factory=list)  # 1-based line numbers whose key an earlier line holds
     good_bytes: int = 0  # file length up to the end of the last valid line: where appending may resume
     torn_tail: bool = False  # the last line was cut off mid-write
 
@@ -35,13 +44,17 @@ class Loaded:
         return {r["key"] for r in self.records}
 
 
+def is_record(rec) -> bool:
+    return isinstance(rec, dict) and all(k in rec for k in REQUIRED) and isinstance(rec["key"], str)
+
+
 def load(path: str | Path, warn: bool = True) -> Loaded:
-    """Read every valid record; invalid lines are skipped and reported (on stderr when `warn`)."""
+    """Read every valid record once; invalid and duplicate lines are skipped and reported (on stderr when `warn`)."""
     path = Path(path)
     out = Loaded()
     if not path.exists():
         return out
-    offset = 0
+    offset, seen = 0, set()
     bad_after_good = False  # an unreadable line with no valid record after it: a torn tail
     for number, raw in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
         offset += len(raw)
@@ -51,19 +64,34 @@ def load(path: str | Path, warn: bool = True) -> Loaded:
             rec = json.loads(raw)
         except ValueError:
             rec = None
-        if isinstance(rec, dict) and "key" in rec:
-            out.records.append(rec)
-            out.good_bytes = offset
-            bad_after_good = False
-        else:
+        if not is_record(rec):
             out.bad_lines.append(number)
             bad_after_good = True
+            continue
+        out.good_bytes, bad_after_good = offset, False
+        if rec["key"] in seen:
+            out.duplicates.append(number)
+            continue
+        seen.add(rec["key"])
+        out.records.append(rec)
     out.torn_tail = bad_after_good
-    if warn and out.bad_lines:
-        torn = out.torn_tail and len(out.bad_lines) == 1
-        where = "a truncated last line (a run killed mid-write)" if torn else f"line(s) {out.bad_lines}"
-        print(f"note: {path}: skipped {len(out.bad_lines)} unreadable record line(s): {where}", file=sys.stderr)
+    if warn:
+        report_problems(path, out)
     return out
+
+
+def report_problems(path: Path, loaded: Loaded) -> None:
+    if loaded.bad_lines:
+        torn = loaded.torn_tail and len(loaded.bad_lines) == 1
+        where = "a truncated last line (a run killed mid-write)" if torn else f"line(s) {_short(loaded.bad_lines)}"
+        print(f"note: {path}: skipped {len(loaded.bad_lines)} unreadable record line(s): {where}", file=sys.stderr)
+    if loaded.duplicates:
+        print(f"note: {path}: {len(loaded.duplicates)} line(s) repeat an earlier record's key and were counted once: "
+              f"line(s) {_short(loaded.duplicates)}", file=sys.stderr)
+
+
+def _short(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:10])) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
 
 
 class RecordWriter:

@@ -1,15 +1,21 @@
-"""Tables from a summary: a wide comparison (one row per task x difficulty, ISA beside LLM) in text, Markdown, LaTeX.
+"""Tables from a summary, one row per task x difficulty x contestant: a narrow one for the terminal (fits 100
+columns) and the full one in Markdown and LaTeX for reports.
 
-Accuracy is shown with its Wilson 95 % interval as +/- distances (asymmetric near 0 and 100 %); times are medians of
-the batched time per answer with +/- half the interquartile range of the per-answer times (batch time / batch size).
+Accuracy is shown with its Wilson 95 % interval; times are batched time per answer with the interquartile range over
+batches; "LLM ÷ ISA" is given twice, against the ISA's whole time per answer and against its machine time alone.
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-SIDE_ORDER = ("isa", "llm", "reference")
+COVERAGE_NOTE = {"held-out": "", "train-shared": "†", "untrained": "‡", "unknown": "", "": ""}
+NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Time/answer: batched wall time ÷ answers (set-up "
+         "and warm-up excluded), [q1–q3] over batches. Machine: the ISA's time inside the compiled machine per "
+         "answer; glue: laying inputs and decoding answers around it. Alone: the median latency of one answer on "
+         "its own. LLM ÷ ISA: the LLM's time per answer over the ISA's (whole / machine only). FLOPs ≈ 2 × "
+         "non-embedding parameters × tokens processed. † the level's instances are also training data of the "
+         "model (--split train); ‡ the model was never trained on this level.")
+NOTES_TEXT = "† training data too (--split train); ‡ a level the model never trained on; full table: report.md"
 
 
 def fmt_time(s: float) -> str:
@@ -31,6 +37,8 @@ def fmt_big(x: float) -> str:
 
 
 def fmt_ratio(x: float) -> str:
+    if x is None or pd.isna(x):
+        return "–"
     return f"{x:,.0f}×" if x >= 100 else f"{x:.3g}×"  # "1,170×", not "1.17e+03×"
 
 
@@ -38,78 +46,87 @@ def fmt_accuracy(row, latex: bool = False) -> str:
     acc, lo, hi = row["accuracy"] * 100, row["accuracy_lo"] * 100, row["accuracy_hi"] * 100
     if pd.isna(lo):
         return f"{acc:.1f}"
-    up, down = max(0.0, hi - acc), max(0.0, acc - lo)  # no "-0.0" from rounding at 0 % and 100 %
     if latex:
-        return f"${acc:.1f}^{{+{up:.1f}}}_{{-{down:.1f}}}$"
-    return f"{acc:.1f} +{up:.1f}/−{down:.1f}"
+        return f"{acc:.1f} [{lo:.1f}, {hi:.1f}]"
+    return f"{acc:.1f} ({lo:.1f}–{hi:.1f})"
 
 
-def fmt_latency(row, latex: bool = False) -> str:
-    t = row["time_per_answer_s"]
-    spread = row.get("per_answer_iqr_s", math.nan)
-    half_iqr = spread / 2 if not pd.isna(spread) and spread > 0 else math.nan  # one batch: no spread to show
+def fmt_spread(row) -> str:
+    t, q1, q3 = row["time_per_answer_s"], row.get("per_answer_q1_s"), row.get("per_answer_q3_s")
     if pd.isna(t):
         return "–"
-    text = fmt_time(t) + ("" if pd.isna(half_iqr) else f" ± {fmt_time(half_iqr)}")
-    return text.replace("±", r"$\pm$").replace("µs", r"$\mu$s") if latex else text
+    if pd.isna(q1) or pd.isna(q3) or q3 <= q1:
+        return fmt_time(t)
+    return f"{fmt_time(t)} [{fmt_time(q1)}–{fmt_time(q3)}]"
 
 
-def side_label(backend: str, variant: str, many_variants: bool) -> str:
-    return f"{backend} [{variant}]" if many_variants and backend == "llm" else backend
+def work(row) -> str:
+    if row["backend"] == "isa":
+        return f"{fmt_big(row['instructions_per_answer'])} instr"
+    if row["backend"] == "llm" and not pd.isna(row["flops_per_answer"]):
+        return f"{fmt_big(row['flops_per_answer'])} FLOP"
+    return "–"
 
 
-def wide(summary: pd.DataFrame, latex: bool = False) -> pd.DataFrame:
-    """Task x difficulty rows; per side: n, accuracy, partial, time per answer, work per answer; then LLM/ISA ratios."""
-    many = summary[summary["backend"] == "llm"]["variant"].nunique() > 1
-    rows = []
-    for (task, d), grp in summary.groupby(["task", "difficulty"], sort=False):  # the summary's order
-        ns = list(dict.fromkeys(int(n) for n in grp["n"]))  # usually one n for all sides; else "20/13"
-        row = {"task": task, "difficulty": int(d), "n": "/".join(map(str, ns))}
-        for _, r in grp.iterrows():
-            side = side_label(r["backend"], r["variant"], many)
-            row[f"{side} acc %"] = fmt_accuracy(r, latex)
-            row[f"{side} partial"] = f"{r['partial']:.2f}"
-            row[f"{side} time/answer"] = fmt_latency(r, latex)
-            if r["backend"] == "isa":
-                row["isa instr/answer"] = fmt_big(r["instructions_per_answer"])
-            if r["backend"] == "llm":
-                row[f"{side} FLOPs/answer"] = fmt_big(r["flops_per_answer"])
-                if not pd.isna(r["time_ratio_llm_isa"]):
-                    row[f"{side} time ÷ isa"] = fmt_ratio(r["time_ratio_llm_isa"])
-        rows.append(row)
-    return pd.DataFrame(rows).fillna("–")
+def mark(row) -> str:
+    return COVERAGE_NOTE.get(row.get("coverage") or "", "")
 
 
 def text_table(summary: pd.DataFrame) -> str:
-    return wide(summary).to_string(index=False)
+    """The terminal's table: what a reader needs at a glance, within 100 columns."""
+    rows = [("task", "d", "side", "n", "exact % (95% CI)", "time/answer", "LLM÷ISA", "work/answer")]
+    for _, r in summary.iterrows():
+        rows.append((r["task"], str(int(r["difficulty"])), r["contestant"][:22] + mark(r), str(int(r["n"])),
+                     fmt_accuracy(r), fmt_time(r["time_per_answer_s"]),
+                     fmt_ratio(r["time_ratio_llm_isa"]) if r["backend"] == "llm" else "", work(r)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    right = {1, 3, 5, 6, 7}
+    lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+             for row in rows]
+    marked = summary["coverage"].fillna("").isin(("train-shared", "untrained")).any()
+    return "\n".join(lines + ([NOTES_TEXT] if marked else []))
 
 
-def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench results") -> str:
-    df = wide(summary)
-    header = "| " + " | ".join(df.columns) + " |"
-    rule = "|" + "|".join("---:" if c != "task" else "---" for c in df.columns) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    notes = ("Accuracy: exact-match %, with the Wilson 95 % interval as +/−. "
-             "Time/answer: batched wall time ÷ answers (set-up and warm-up excluded) ± half the interquartile range "
-             "over batches. "
-             "FLOPs ≈ 2 × non-embedding parameters × tokens processed.")
-    return "\n".join([f"# {title}", "", header, rule, *body, "", notes, "", f"Hardware: {hardware}", ""])
+FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "time/answer [IQR]", "machine", "glue",
+        "alone", "work/answer", "tokens", "LLM ÷ ISA", "LLM ÷ ISA machine", "errors", "unparsed"]
+
+
+def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
+    out = []
+    for _, r in summary.iterrows():
+        tokens = r["prompt_tokens_per_answer"] + (r["generated_tokens_per_answer"] or 0) \
+            if r["backend"] == "llm" and not pd.isna(r["prompt_tokens_per_answer"]) else None
+        llm = r["backend"] == "llm"
+        out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), str(int(r["n"])),
+                    fmt_accuracy(r, latex),
+                    f"{r['partial']:.2f}", fmt_spread(r), fmt_time(r["machine_per_answer_s"]),
+                    fmt_time(r["glue_per_answer_s"]), fmt_time(r["alone_median_s"]), work(r),
+                    fmt_big(tokens) if tokens is not None else "–",
+                    fmt_ratio(r["time_ratio_llm_isa"]) if llm else "", fmt_ratio(r["time_ratio_llm_isa_machine"])
+                    if llm else "", str(int(r["errors"])), str(int(r["unparsed"]))])
+    return out
+
+
+def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench results", extra: str = "") -> str:
+    header = "| " + " | ".join(FULL) + " |"
+    rule = "|" + "|".join("---" if c in ("task", "side") else "---:" for c in FULL) + "|"
+    body = ["| " + " | ".join(row) + " |" for row in full_rows(summary)]
+    return "\n".join([f"# {title}", "", header, rule, *body, "", NOTES, "", extra, f"Hardware: {hardware}", ""])
 
 
 def latex(summary: pd.DataFrame, hardware: str, title: str = "isabench results") -> str:
-    df = wide(summary, latex=True)
-    cols = "l" + "r" * (len(df.columns) - 1)
+    cols = [c for c in FULL if c not in ("partial", "tokens", "unparsed")]
+    keep = [FULL.index(c) for c in cols]
 
     def esc(s) -> str:
         s = str(s)
-        if s.startswith("$"):  # already LaTeX math
-            return s
-        return s.replace("%", r"\%").replace("_", r"\_").replace("×", r"$\times$").replace("÷", "/")
+        return (s.replace("%", r"\%").replace("_", r"\_").replace("×", r"$\times$").replace("÷", "/")
+                .replace("µs", r"$\mu$s").replace("–", "--").replace("†", r"$^\dagger$").replace("‡", r"$^\ddagger$"))
 
-    lines = [r"\begin{table}[t]", r"\centering", r"\small", rf"\begin{{tabular}}{{{cols}}}", r"\toprule",
-             " & ".join(esc(c) for c in df.columns) + r" \\", r"\midrule"]
-    lines += [" & ".join(esc(v) for v in row) + r" \\" for row in df.itertuples(index=False)]
+    lines = [r"\begin{table}[t]", r"\centering", r"\small", rf"\begin{{tabular}}{{ll{'r' * (len(cols) - 2)}}}",
+             r"\toprule", " & ".join(esc(c) for c in cols) + r" \\", r"\midrule"]
+    lines += [" & ".join(esc(row[i]) for i in keep) + r" \\" for row in full_rows(summary, latex=True)]
     lines += [r"\bottomrule", r"\end{tabular}",
-              rf"\caption{{{esc(title)}. Accuracy in \% with Wilson 95\,\% intervals; time per answer excludes "
-              rf"set-up, $\pm$ half the IQR. {esc(hardware)}}}", r"\end{table}", ""]
+              rf"\caption{{{esc(title)}. Exact-match accuracy in \% with Wilson 95\,\% intervals; time per answer "
+              rf"excludes set-up, with the interquartile range over batches. {esc(hardware)}}}", r"\end{table}", ""]
     return "\n".join(lines)

@@ -2,8 +2,10 @@
 
     RUN/records.jsonl   per-sample records (the ground truth, appended as work finishes)
     RUN/meta.json       command, seed, versions, model identity, machine, set-up times
-    RUN/summary.csv     one row per task x difficulty x backend
+    RUN/summary.csv     one row per task x difficulty x contestant
+    RUN/breakdown.csv   accuracy overall and per facet (site, operand lengths) per task x contestant
     RUN/report.md, RUN/report.tex, RUN/plots/*.png|svg
+    RUN/.lock           held while a run writes into the folder
 """
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import pandas as pd
 
 from bench import records
 from bench.meta import hardware_line
+from bench.breakdown import breakdown, markdown_section
 from bench.report import latex, markdown
 from bench.summary import summarise
 
 META_FILE = "meta.json"
 SUMMARY_FILE = "summary.csv"
+BREAKDOWN_FILE = "breakdown.csv"
 
 
 def read_meta(run: str | Path) -> dict:
@@ -45,24 +49,48 @@ def check_run(run: str | Path) -> Path:
     return run
 
 
+def load_records(run: str | Path) -> list[dict]:
+    return records.load(check_run(run) / records.RECORDS_FILE).records
+
+
 def load_summary(run: str | Path) -> pd.DataFrame:
-    loaded = records.load(check_run(run) / records.RECORDS_FILE)
-    return summarise(loaded.records)
+    return summarise(load_records(run))
 
 
-def write_summary(run: str | Path, summary: pd.DataFrame) -> Path:
-    path = Path(run) / SUMMARY_FILE
-    records.write_atomic(path, summary.to_csv(index=False, float_format="%.6g"))
-    return path
+def write_summary(run: str | Path, summary: pd.DataFrame, facets: pd.DataFrame | None = None) -> list[Path]:
+    paths = [Path(run) / SUMMARY_FILE]
+    records.write_atomic(paths[0], summary.to_csv(index=False, float_format="%.6g"))
+    if facets is not None:
+        paths.append(Path(run) / BREAKDOWN_FILE)
+        records.write_atomic(paths[1], facets.to_csv(index=False, float_format="%.6g"))
+    return paths
 
 
-def write_tables(out: str | Path, summary: pd.DataFrame, meta: dict, title: str = "isabench results") -> list[Path]:
+def write_tables(out: str | Path, summary: pd.DataFrame, meta: dict, title: str = "isabench results",
+                 facets: pd.DataFrame | None = None) -> list[Path]:
     out = Path(out)
     hw = hardware_line(meta) if meta else "hardware not recorded"
     md, tex = out / "report.md", out / "report.tex"
-    records.write_atomic(md, markdown(summary, hw, title))
+    from bench.suites import paper_table
+
+    extra = (markdown_section(facets) if facets is not None else "") + ("\n" + paper_table(summary)
+                                                                        if meta.get("suite") else "")
+    records.write_atomic(md, markdown(summary, hw, title, extra))
     records.write_atomic(tex, latex(summary, hw, title))
     return [md, tex]
+
+
+def rebuild(run: str | Path, meta: dict, plots: bool = True) -> tuple[pd.DataFrame, list[Path]]:
+    """summary.csv, breakdown.csv, report.md, report.tex (and the figures) from the run's records alone."""
+    recs = load_records(run)
+    summary = summarise(recs)
+    if summary.empty:
+        return summary, []
+    facets = breakdown(recs)
+    written = write_summary(run, summary, facets) + write_tables(run, summary, meta, facets=facets)
+    if plots:
+        written += write_plots(run, summary, meta)
+    return summary, written
 
 
 def write_plots(out: str | Path, summary: pd.DataFrame, meta: dict) -> list[Path]:

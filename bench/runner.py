@@ -1,18 +1,29 @@
 """Run the chosen tasks on the chosen sides over identical instances; every finished chunk is on disk at once.
 
 The same (task, difficulty, n, seed) always yields the same instances, and both sides get exactly those. A rerun
-into the same folder skips every sample whose key (instance + side + model identity) is already recorded.
+into the same folder skips every sample whose key (instance + side + what answered + how it was asked) is recorded.
+Everything that can fail before the work (a task name, a data file, a model that will not load) fails before the
+run folder is touched.
 """
 from __future__ import annotations
 
+import hashlib
+import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import records
-from bench.sides import Side, SideOptions, SideUnavailable, make_side
+from bench.interrupts import Interrupts
+from bench.lock import locked
+from bench.sides import Contestant, Side, SideOptions, SideUnavailable, make_side
 from bench.tasks import Instance, Task, get_task
+
+
+class SetupError(RuntimeError):
+    """The run cannot start: a side, a model or a data file is unusable. Nothing was written."""
 
 
 @dataclass
@@ -26,6 +37,9 @@ class RunConfig:
     split: str = "test"  # held-out instances: the embedded model never trained on them
     side: SideOptions = field(default_factory=SideOptions)
     progress: bool = True
+    data: Path | None = None  # a user's labelled file: its lines replace the built-in test split
+    levels: dict[str, list[int]] | None = None  # per-task levels (a suite's cells); overrides `difficulties`
+    suite: str | None = None  # the name of those cells (bench/suites.py), for the report
 
 
 @dataclass
@@ -33,6 +47,8 @@ class Group:
     task: Task
     difficulty: int
     instances: list[Instance]
+    split: str  # as it enters record keys: "test", "train", or "data:<file>@<hash>"
+    asked: int  # instances asked for (n), to tell a user when a level holds fewer
 
 
 @dataclass
@@ -42,30 +58,47 @@ class RunResult:
     setup: dict = field(default_factory=dict)  # side -> {"start": s, "warm-up <task>": s}, seconds
     info: dict = field(default_factory=dict)  # side -> its info (model id, hash, dtype, device ...)
     failures: list[str] = field(default_factory=list)  # what could not run, in words
+    notes: list[str] = field(default_factory=list)  # what a reader should know (levels smaller than n)
     interrupted: bool = False
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
+
+
+def data_split(path: Path) -> str:
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+    return f"data:{Path(path).name}@{digest}"
 
 
 def plan(cfg: RunConfig) -> list[Group]:
     groups = []
     for name in cfg.tasks:
         task = get_task(name)
-        for d in cfg.difficulties or task.difficulties:
-            groups.append(Group(task, d, task.instances(d, cfg.n, cfg.seed, cfg.split)))
+        if cfg.data is not None:
+            if not hasattr(task, "instances_from_file"):
+                raise SetupError(f"--data gives labelled sentences; task {name} generates its own instances "
+                                 "(run it without --data, or choose --tasks sentiment)")
+            by_level: dict[int, list[Instance]] = {}
+            for inst in task.instances_from_file(cfg.data, cfg.seed):
+                by_level.setdefault(inst.difficulty, []).append(inst)
+            split = data_split(cfg.data)
+            groups += [Group(task, d, insts, split, len(insts)) for d, insts in sorted(by_level.items())]
+            continue
+        for d in (cfg.levels or {}).get(name) or cfg.difficulties or task.difficulties:
+            groups.append(Group(task, d, task.instances(d, cfg.n, cfg.seed, cfg.split), cfg.split, cfg.n))
     return groups
 
 
-def make_record(side: Side, group: Group, inst: Instance, row: dict, split: str) -> dict:
+def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: dict) -> dict:
     task = group.task
-    reference = task.reference(inst.text)
+    reference = task.answer_of(inst)
     score = task.score(row.get("answer"), reference)
     batch_size = row.get("batch_size") or 1
     rec = {
-        "key": records.record_key(inst.id, task.version, split, side.name, side.variant), "split": split,
-        "task": task.name, "task_version": task.version, "axis": task.axis,
+        "key": key_of(side, who, group, inst), "split": group.split,
+        "task": task.name, "task_version": task.version, "axis": task.axis, "ground_truth": task.ground_truth,
         "difficulty": inst.difficulty, "index": inst.index, "seed": inst.seed, "instance": inst.text,
-        "backend": side.name, "variant": side.variant,
+        "facets": dict(inst.facets), "backend": side.name, "contestant": who.label, "variant": who.variant,
+        "setting": who.setting, **who.options, "coverage": side.coverage(task, inst.difficulty, group.split),
         "reference": reference, "exact": score.exact, "partial": score.partial,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),
@@ -75,64 +108,106 @@ def make_record(side: Side, group: Group, inst: Instance, row: dict, split: str)
     return rec
 
 
-def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) -> RunResult:
-    """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run)."""
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / records.RECORDS_FILE
-    groups = plan(cfg)
-    result = RunResult()
+def key_of(side: Side, who: Contestant, group: Group, inst: Instance) -> str:
+    return records.record_key(inst.id, inst.text, group.task.version, group.split, side.name, who.variant,
+                              who.setting)
+
+
+def start_sides(cfg: RunConfig, groups: list[Group], result: RunResult) -> list[Side]:
+    tasks = list({g.task.name: g.task for g in groups}.values())
     sides = []
     for name in cfg.backends:
         side = make_side(name, cfg.side)
+        if cfg.progress and name == "llm":
+            print("loading the language model(s)...", file=sys.stderr, flush=True)
         try:
-            side.start()  # before counting pending work: the LLM's records are keyed by its model hash
+            side.start(tasks)  # before counting pending work: the LLM's records are keyed by its model hash
         except SideUnavailable as e:
-            result.failures.append(f"{name}: {e}")
-            continue
+            raise SetupError(f"{name}: {e}") from None
         result.setup[name], result.info[name] = side.setup, side.info
         sides.append(side)
+    return sides
 
-    done = records.load(path).keys()
+
+def pending_work(sides: list[Side], groups: list[Group], done: set[str], result: RunResult):
     work = []
     for side in sides:
         for g in groups:
-            pending = [i for i in g.instances
-                       if records.record_key(i.id, g.task.version, cfg.split, side.name, side.variant) not in done]
-            result.skipped += len(g.instances) - len(pending)
-            if pending:
-                work.append((side, g, pending))
+            try:
+                contestants = side.contestants(g.task)
+            except SideUnavailable as e:
+                result.failures.append(f"{side.name} {g.task.name} d{g.difficulty}: skipped: {e}")
+                continue
+            for who in contestants:
+                pending = [i for i in g.instances if key_of(side, who, g, i) not in done]
+                result.skipped += len(g.instances) - len(pending)
+                if pending:
+                    work.append((side, who, g, pending))
+    return work
 
-    bar = progress_bar(sum(len(p) for _, _, p in work), cfg.progress)
+
+def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) -> RunResult:
+    """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run)."""
+    result = RunResult()
+    groups = plan(cfg)
+    for g in groups:  # a labelled task's levels are as large as its data: no news there
+        if g.task.ground_truth == "reference" and g.split == cfg.split and len(g.instances) < g.asked:
+            result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {len(g.instances)} "
+                                f"instances, fewer than the {g.asked} asked for")
+    sides = start_sides(cfg, groups, result)
+    out = Path(cfg.out)
+    path = out / records.RECORDS_FILE
+    interrupts = Interrupts()
     try:
-        with records.RecordWriter(path) as writer:
-            for side, g, pending in work:
-                bar.set_description(f"{side.name} {g.task.name} d{g.difficulty}")
-                try:
-                    side.warm_up(g.task, g.instances)
-                    for start in range(0, len(pending), side.chunk_size):
-                        chunk = pending[start:start + side.chunk_size]
-                        rows = side.answer(g.task, chunk)
-                        recs = [make_record(side, g, inst, row, cfg.split) for inst, row in zip(chunk, rows)]
-                        writer.write(recs)
-                        result.done += len(recs)
-                        bar.update(len(recs))
-                        if on_records:
-                            on_records(recs)
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except Exception as e:  # one broken task must not cost the others' results
-                    result.failures.append(f"{side.name} {g.task.name} d{g.difficulty}: {type(e).__name__}: {e}")
-                    bar.update(len(pending))
+        with interrupts.installed(), locked(out, " ".join(sys.argv)):
+            work = pending_work(sides, groups, records.load(path).keys(), result)
+            with records.RecordWriter(path) as writer:
+                for side in sides:
+                    mine = [w for w in work if w[0] is side]
+                    answer_all(mine, writer, result, interrupts, cfg.progress, on_records)
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
-        bar.close()
         result.finished_at = time.time()
     return result
 
 
-def progress_bar(total: int, enabled: bool):
+def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress: bool, on_records) -> None:
+    bar = progress_bar(sum(len(p) for *_, p in work), progress, work[0][0].name if work else "")
+    try:
+        for side, who, g, pending in work:
+            bar.set_description(f"{who.label} {g.task.name} d{g.difficulty}")
+            started = time.perf_counter()
+            try:
+                side.warm_up(g.task, who, g.instances)
+                for start in range(0, len(pending), side.chunk_size):
+                    chunk = pending[start:start + side.chunk_size]
+                    rows = side.answer(g.task, who, chunk)
+                    recs = [make_record(side, who, g, inst, row) for inst, row in zip(chunk, rows)]
+                    chunk_id = uuid.uuid4().hex[:12]  # the records of one batched call share its timings
+                    for rec in recs:
+                        rec["chunk"] = chunk_id
+                    with interrupts.shielded():  # the records on disk and the count agree, whenever a signal comes
+                        writer.write(recs)
+                        result.done += len(recs)
+                    bar.update(len(recs))
+                    if on_records:
+                        on_records(recs)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as e:  # one broken task must not cost the others' results
+                result.failures.append(f"{who.label} {g.task.name} d{g.difficulty}: {type(e).__name__}: {e}")
+                bar.update(len(pending))
+            if progress and bar.disable:  # no terminal: one line per task and level instead of a bar
+                print(f"{who.label} {g.task.name} d{g.difficulty}: {len(pending)} answered in "
+                      f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    finally:
+        bar.close()
+
+
+def progress_bar(total: int, enabled: bool, side: str):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="answer", disable=not enabled or total == 0, dynamic_ncols=True)
+    tty = sys.stderr.isatty()
+    return tqdm(total=total, unit="answer", disable=not enabled or total == 0 or not tty, dynamic_ncols=True,
+                desc=side)

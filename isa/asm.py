@@ -14,7 +14,7 @@ import numpy as np
 from isa import spec
 from isa.program import Program, ProgramError
 
-MAX_DATA_WORDS = 1 << 26  # a .zero beyond this is surely a typo, and would allocate gigabytes
+MAX_DATA_WORDS = spec.MAX_MEMORY_WORDS  # the whole data section: more could never be laid into a run's memory
 REGISTERS = {f"r{i}": i for i in range(spec.NUM_REGS)} | {"lr": spec.LINK_REG}
 KIND_NAMES = {"r": "register", "i": "immediate", "l": "code label", "m": "memory operand"}
 
@@ -89,9 +89,11 @@ class _Assembler:
         section = "text"
         for number, text in enumerate(source.splitlines(), start=1):
             toks = self.tokenize(text, number)
-            while len(toks) >= 3 and toks[0].kind == "name" and toks[1].text == ":":
-                self.define(number, toks[0], "code" if section == "text" else "data", counts[section])
-                toks = toks[2:]
+            first = 0  # labels are consumed by index: slicing per label made a line of k labels cost k**2
+            while len(toks) - first >= 3 and toks[first].kind == "name" and toks[first + 1].text == ":":
+                self.define(number, toks[first], "code" if section == "text" else "data", counts[section])
+                first += 2
+            toks = toks[first:] if first else toks
             head = toks[0]
             if head.kind == "end":
                 continue
@@ -110,6 +112,10 @@ class _Assembler:
                     raise self.error(number, head, f"{word} in the .text section", "'.data' before data directives")
                 data_items.append(Line(number, toks, section))
                 counts["data"] += self.data_size(number, toks)
+                if counts["data"] > MAX_DATA_WORDS:
+                    raise self.error(number, toks[1] if word == ".zero" else head,
+                                     f"data section too large ({counts['data']} words so far)",
+                                     f"at most {MAX_DATA_WORDS} words in all (isa.spec.MAX_MEMORY_WORDS)")
             elif word.startswith("."):
                 raise self.error(number, head, "unknown directive", ".text, .data, .equ, .word or .zero")
             elif word in spec.BY_NAME:
@@ -120,14 +126,14 @@ class _Assembler:
             else:
                 raise self.error(number, head, "unknown mnemonic", "an instruction (see isa/ISA.md) or a directive")
         # ---- pass 2: encode ------------------------------------------------------------------------------------
+        self.instructions = len(instrs)
         code = np.zeros((len(instrs), spec.INSTR_WIDTH), np.int64)
         for pc, line in enumerate(instrs):
             code[pc] = self.encode(line)
-        data: list[int] = []
-        for line in data_items:
-            data.extend(self.data_words(line))
+        chunks = [self.data_words(line) for line in data_items]
+        data = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
         try:
-            return Program(code, np.array(data, np.int64), dict(self.symbols), [ln.number for ln in instrs], name)
+            return Program(code, data, dict(self.symbols), [ln.number for ln in instrs], name)
         except ProgramError as e:  # cannot happen for assembled code, but keep it located if it does
             raise AsmError(self.filename, 1, 1, f"internal: {e}") from None
 
@@ -180,16 +186,16 @@ class _Assembler:
             raise self.error(number, toks[1], f".zero count {n} out of range", f"0..{MAX_DATA_WORDS}")
         return n
 
-    def data_words(self, line: Line) -> list[int]:
+    def data_words(self, line: Line) -> np.ndarray:
         toks, number = line.tokens, line.number
         if toks[0].text.lower() == ".zero":
-            return [0] * self.immediate(number, toks, 1, allow_code=False, early=True)[0]  # checked in pass 1
+            return np.zeros(self.immediate(number, toks, 1, allow_code=False, early=True)[0], np.int64)  # checked
         words, i = [], 1
         while True:
             value, i = self.immediate(number, toks, i, allow_code=True)  # code labels allowed: jump tables for jr
             words.append(value)
             if toks[i].kind == "end":
-                return words
+                return np.array(words, np.int64)
             if toks[i].text != ",":
                 raise self.error(number, toks[i], "bad .word list", "',' or end of line")
             i += 1
@@ -236,6 +242,11 @@ class _Assembler:
             raise self.error(number, tok, "undefined label", "a label defined somewhere in the file")
         if self.kinds[tok.text] != "code":
             raise self.error(number, tok, f"{self.kinds[tok.text]} symbol used as a jump target", "a code label")
+        if self.symbols[tok.text] == self.instructions:  # a label after the last instruction: nothing to jump to
+            line, col = self.where[tok.text]
+            raise self.error(line, Token("name", tok.text, col),
+                             f"label marks no instruction (it follows the last one; line {number} jumps to it)",
+                             "an instruction after the label, such as halt")
         return self.symbols[tok.text]
 
     def memory(self, number: int, toks: list[Token], i: int) -> tuple[int, int, int]:

@@ -17,6 +17,7 @@ How it stays exact and fast (each point measured, or a pitfall hit, in the proto
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 
 
@@ -75,16 +76,20 @@ def prepare(program: Program) -> Prepared:
     cached = getattr(program, "_jit_prepared", None)
     if cached is not None:
         return cached
-    n = len(program.code)
+    trusted = program.trusted_code()
+    n = len(trusted)
     code = np.zeros((n + 1, spec.INSTR_WIDTH), np.int64)
-    code[:n] = program.code
+    code[:n] = trusted
     code[n, 0] = FALL_OFF
     runlen = np.zeros(n + 1, np.int64)
     for pc in range(n - 1, -1, -1):
         runlen[pc] = 1 if int(code[pc, 0]) in BLOCK_ENDS else 1 + runlen[pc + 1]
     prepared = Prepared(code.reshape(-1), runlen)
-    object.__setattr__(program, "_jit_prepared", prepared)  # Program is frozen, its arrays read-only: never stale
+    object.__setattr__(program, "_jit_prepared", prepared)  # trusted_code() never changes: never stale
     return prepared
+
+
+_HALT = Prepared(np.array([HALT, 0, 0, 0, FALL_OFF, 0, 0, 0], np.int64), np.array([1, 0], np.int64))
 
 
 @njit(inline="always")
@@ -282,20 +287,48 @@ def _execute_batch(code, runlen, mem, sizes, regs, fuel, status, pcs, steps):
         steps[i] = k
 
 
+@njit(cache=True)
+def _execute_batch_serial(code, runlen, mem, sizes, regs, fuel, status, pcs, steps):
+    """One thread: no threading layer to start, nothing to contend for on a busy machine."""
+    for i in range(mem.shape[0]):
+        s, p, k = _execute(code, runlen, mem[i], sizes[i], regs[i], fuel)
+        status[i] = s
+        pcs[i] = p
+        steps[i] = k
+
+
+def warm_up() -> float:
+    """Load (or compile) the njit functions on first use; return the seconds that took (0.0 once loaded), so that
+    run times measured afterwards hold no set-up."""
+    if _execute_batch_serial.signatures and _execute.signatures:
+        return 0.0
+    t0 = time.perf_counter()
+    prep = _HALT
+    z1, z2 = np.zeros(0, np.int64), np.zeros((0, 1), np.int64)
+    _execute(prep.code, prep.runlen, np.zeros(1, np.int64), 1, np.zeros(spec.NUM_REGS, np.int64), 10)
+    _execute_batch_serial(prep.code, prep.runlen, z2, z1, np.zeros((0, spec.NUM_REGS), np.int64), 10, z1, z1, z1)
+    return time.perf_counter() - t0
+
+
 def execute(prep: Prepared, mem: np.ndarray, regs: np.ndarray, fuel: int) -> tuple[int, int, int]:
     """One run, in place on mem and regs (int64, C-contiguous, writable)."""
     return _execute(prep.code, prep.runlen, mem, len(mem), regs, fuel)
 
 
-def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int):
-    """All rows, in place on mem (B, M) and regs (B, 16); row i uses mem[i, :sizes[i]]."""
+def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int = 1):
+    """All rows, in place on mem (B, M) and regs (B, 16); row i uses mem[i, :sizes[i]].
+    Returns (status, pcs, steps, seconds inside the compiled call, threads used)."""
     b = len(mem)
     status, pcs, steps = np.zeros(b, np.int64), np.zeros(b, np.int64), np.zeros(b, np.int64)
-    if b:
-        _execute_batch(prep.code, prep.runlen, mem, sizes, regs, fuel, status, pcs, steps)
-    return status, pcs, steps
-
-
-def threads() -> int:
-    """Threads run_batch spreads rows over."""
-    return numba.get_num_threads()
+    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS, max(b, 1)))
+    t0 = time.perf_counter()
+    if b and threads == 1:
+        _execute_batch_serial(prep.code, prep.runlen, mem, sizes, regs, fuel, status, pcs, steps)
+    elif b:
+        before = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            _execute_batch(prep.code, prep.runlen, mem, sizes, regs, fuel, status, pcs, steps)
+        finally:
+            numba.set_num_threads(before)
+    return status, pcs, steps, time.perf_counter() - t0, threads

@@ -2,6 +2,11 @@
 
     solve("square", 12345).value          -> 152399025, computed digit by digit by the register machine
     solve_many("add", [(98, 45), (1, 2)])  -> one compiled batch run
+    solve_batch("add", [(98, 45), (1, 2)]) -> the same, with the machine's time measured apart (isa/batch.py)
+
+Tiers: any of isa.machine.TIERS, or "auto" for single solves: the reference interpreter when the step budget is at
+most AUTO_REF_STEPS (it starts in milliseconds, and importing this module imports neither numba nor llvmlite), the
+compiled tier above it. Every tier gives the same values and steps.
 
 Inputs: square: int >= 0 (any digits); square_mul: int with x*x in int64; add/sub/mul: (a, b) non-negative ints;
 expr: str; wordfreq: str (or bytes: the UTF-8 the program reads). Each program's memory layout, algorithm and
@@ -18,9 +23,17 @@ from typing import Callable
 import numpy as np
 
 from isa import words as _words
+from isa.digits import _show, from_digits, to_digits  # noqa: F401 - to_digits/from_digits are part of this API
 from isa.asm import assemble_file
 from isa.machine import RunResult, Status, run, run_batch
 from isa.program import Program
+
+# "auto" runs step budgets up to this on the reference tier, larger ones compiled. Measured (2-core EPYC, user+sys
+# CPU of a fresh `python -c "...solve('square', X, tier=T)"`, warm disk cache): the compiled tier costs ~50 ms more
+# to start than the reference (importing llvmlite, loading the cached object; the JIT tier ~450 ms more: numba),
+# and the reference runs ~2.8 M instructions/s with budgets ~1.5x the steps, so the two cross near a budget of
+# 150_000-200_000 (square of 90 digits, budget 102_700: 0.18 s either way). Below the crossing, ref.
+AUTO_REF_STEPS = 100_000
 
 PROGRAM_DIR = Path(__file__).parent / "programs"
 WORD_RULE = _words.__doc__  # the one definition of a word, shared with bench/tasks and the prompts
@@ -69,44 +82,6 @@ class Binding:
 class _Programs(dict):
     def __missing__(self, name):
         raise KeyError(f"unknown program {name!r}; known programs: {', '.join(self)}")
-
-
-# --- numbers as digit arrays, least significant first ---------------------------------------------------------------
-def _decimal(x: int) -> str:
-    """str(x) without Python's 4300-digit limit (sys.set_int_max_str_digits would change it for everyone)."""
-    if x < 10**1000:
-        return str(x)
-    k = int(x.bit_length() * 0.30103) // 2
-    hi, lo = divmod(x, 10**k)
-    return _decimal(hi) + _decimal(lo).zfill(k)
-
-
-def _integer(s: str) -> int:
-    if len(s) <= 1000:
-        return int(s)
-    k = len(s) // 2
-    return _integer(s[:-k]) * 10**k + _integer(s[-k:])
-
-
-def to_digits(x: int) -> np.ndarray:
-    return np.frombuffer(_decimal(x)[::-1].encode(), np.uint8).astype(np.int64) - ord("0")
-
-
-def from_digits(digits) -> int:
-    d = np.asarray(digits, np.int64)
-    if d.size and (d.min() < 0 or d.max() > 9):
-        raise ValueError(f"not a digit array: values {d.min()}..{d.max()}")
-    return _integer((d[::-1] + ord("0")).astype(np.uint8).tobytes().decode() or "0")
-
-
-def _show(x) -> str:
-    """A short repr for messages, also of ints past Python's 4300-digit str() limit."""
-    if isinstance(x, int) and x.bit_length() > 300:
-        return f"<{'-' if x < 0 else ''}int of about {int(x.bit_length() * 0.30103) + 1} digits>"
-    if isinstance(x, (tuple, list)):
-        return "(" + ", ".join(map(_show, x)) + ")"
-    text = repr(x)
-    return text if len(text) < 80 else text[:77] + "..."
 
 
 def _digits_of(name: str, x, what: str, max_digits: int) -> np.ndarray:
@@ -290,6 +265,16 @@ def decode(name: str, inp, result: RunResult):
     return _binding(name).read(load(name), inp, result)
 
 
+def image_answer(name: str, program: Program, result: RunResult):
+    """The answer of a run of `program` (NAME.s as assembled, its data section holding the input, as when the file is
+    run by `isabench asm --run`). Only expr's decoding needs the input itself (to quote it in errors)."""
+    inp = None
+    if name == "expr":
+        at, n = program.symbols["input"], int(program.data[program.symbols["len"]])
+        inp = "".join(map(chr, program.data[at : at + n].tolist()))
+    return _binding(name).read(program, inp, result)
+
+
 def _finish(name: str, inp, result: RunResult) -> ProgramRun:
     if result.status != Status.HALTED:
         raise ProgramTrapError(f"{name}: the run stopped with {result.trap_message} after {result.steps} steps "
@@ -297,22 +282,46 @@ def _finish(name: str, inp, result: RunResult) -> ProgramRun:
     return ProgramRun(decode(name, inp, result), Status(result.status).name, int(result.steps), result)
 
 
-def solve(name: str, inp, *, backend: str = "jit", fuel: int | None = None) -> ProgramRun:
+def solve(name: str, inp, *, tier: str | None = None, fuel: int | None = None,
+          backend: str | None = None) -> ProgramRun:
+    """One input on `tier` (default "jit"; "auto" picks by the step budget, see AUTO_REF_STEPS; `backend=` is the
+    old name of `tier`). `result.result.tier` says which tier ran."""
     program, memory = prepare(name, inp)
     budget = _binding(name).fuel(program, memory) if fuel is None else fuel
-    return _finish(name, inp, run(program, memory=memory, fuel=budget, backend=backend))
+    tier = tier if tier is not None else backend
+    if tier == "auto" or (tier is None and backend == "auto"):
+        tier, backend = ("ref" if budget <= AUTO_REF_STEPS else "compiled"), None
+    return _finish(name, inp, run(program, memory=memory, fuel=budget, tier=tier, backend=backend))
 
 
-def solve_many(name: str, inputs, *, fuel: int | None = None) -> list[ProgramRun]:
-    """Every input in one run_batch call (memories of different sizes are padded; each runs in its own size)."""
+def solve_many(name: str, inputs, *, fuel: int | None = None, tier: str = "jit",
+               threads: int | None = None) -> list[ProgramRun]:
+    """Every input in one run_batch call (memories of different sizes are padded; each runs in its own size), on
+    `threads` threads (default 1, see isa.machine). For the phases timed apart, use solve_batch."""
     inputs = list(inputs)
     if not inputs:
         return []
     program, binding = load(name), _binding(name)
     memories = [_at_index(i, binding.lay, program, x) for i, x in enumerate(inputs)]
     budget = max(binding.fuel(program, m) for m in memories) if fuel is None else fuel
-    batch = run_batch(program, memories, fuel=budget)
+    batch = run_batch(program, memories, fuel=budget, tier="compiled" if tier == "auto" else tier, threads=threads)
     return [_at_index(i, _finish, name, x, batch.row(i)) for i, x in enumerate(inputs)]
+
+
+def solve_batch(name: str, inputs, *, tier: str = "jit", threads: int | None = None, fuel: int | None = None):
+    """Every input in one batched run, lay-out and decoding done for the whole batch at once, each phase timed:
+    a BatchSolve (values, status, steps, lay_s, machine_s, decode_s, compile_s, tier, threads); see isa/batch.py."""
+    from isa.batch import solve_batch as batched
+
+    return batched(name, inputs, tier=tier, threads=threads, fuel=fuel)
+
+
+def __getattr__(attr: str):
+    if attr == "BatchSolve":  # defined beside solve_batch, imported on first use
+        from isa.batch import BatchSolve
+
+        return BatchSolve
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 
 def _at_index(i: int, f, *args):

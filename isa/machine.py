@@ -1,11 +1,17 @@
-"""Running programs: one run on either tier (`run`), or one program over many inputs in one compiled call
-(`run_batch`). Both return plain results; neither mutates the caller's arrays.
+"""Running programs: one run on any tier (`run`), or one program over many inputs in one native call (`run_batch`).
+Both return plain results; neither mutates the caller's arrays.
 
-Tiers: backend="ref" is the plain-Python reference interpreter (isa/ref.py), backend="jit" the Numba-compiled one
-(isa/jit.py). They agree on status, pc, steps, registers and memory for every program (tests/test_isa_diff.py).
+Tiers (TIERS): "ref" is the plain-Python reference interpreter (isa/ref.py), "jit" the Numba-compiled interpreter
+(isa/jit.py, the default), "compiled" the program itself compiled to native code through LLVM (isa/compiled.py).
+They agree on status, pc, steps, registers and memory for every program (tests/test_isa_diff.py). Nothing here
+imports numba or llvmlite until a run asks for its tier.
+
+Threads: run_batch uses `threads` rows at a time; None means $ISABENCH_ISA_THREADS, else 1 (on a shared machine
+more threads than free cores is far slower, not faster). The count used is recorded on the result.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +21,13 @@ from isa.program import Program
 from isa.spec import Status
 
 DEFAULT_FUEL = 100_000_000
+TIERS = ("ref", "jit", "compiled")
+BATCH_TIERS = ("jit", "compiled")
+DEFAULT_TIER = "jit"
+THREADS_ENV = "ISABENCH_ISA_THREADS"
 
-__all__ = ["run", "run_batch", "RunResult", "BatchResult", "Status", "DEFAULT_FUEL"]
+__all__ = ["run", "run_batch", "run_laid", "RunResult", "BatchResult", "Status", "DEFAULT_FUEL", "TIERS",
+           "BATCH_TIERS", "resolve_threads"]
 
 
 @dataclass
@@ -27,6 +38,8 @@ class RunResult:
     regs: np.ndarray  # (16,) int64, final
     mem: np.ndarray  # (mem_size,) int64, final
     line: int | None = None  # source line of pc, when the program knows it
+    tier: str = DEFAULT_TIER
+    compile_s: float = 0.0  # set-up this call spent compiling or loading native code (0.0 when already loaded)
 
     @property
     def ok(self) -> bool:
@@ -49,6 +62,10 @@ class BatchResult:
     regs: np.ndarray  # (B, 16)
     mem: np.ndarray  # (B, max mem size); rows shorter than the max are zero-padded past mem_sizes[i]
     mem_sizes: np.ndarray  # (B,) the memory size each row ran with
+    tier: str = DEFAULT_TIER
+    threads: int = 1  # threads the rows ran on
+    machine_s: float = 0.0  # wall seconds inside the native call only (no conversions, no compiling)
+    compile_s: float = 0.0  # set-up this call spent compiling or loading native code (0.0 when already loaded)
 
     def __len__(self) -> int:
         return len(self.status)
@@ -64,45 +81,65 @@ class BatchResult:
 
 
 def run(program: Program, mem_size: int | None = None, *, memory=None, fuel: int = DEFAULT_FUEL,
-        backend: str = "jit", regs=None) -> RunResult:
-    """Run `program` once. `memory` (1-D ints, copied) is the whole initial memory and sets the size; otherwise the
-    data image is zero-padded to `mem_size` words (default: the image's length)."""
+        tier: str | None = None, regs=None, backend: str | None = None) -> RunResult:
+    """Run `program` once on `tier` (one of TIERS; `backend=` is the old name, still accepted). `memory` (1-D ints,
+    copied) is the whole initial memory and sets the size; otherwise the data image is zero-padded to `mem_size`
+    words (default: the image's length)."""
     if not isinstance(program, Program):
         raise TypeError(f"run() needs an isa.program.Program, got {type(program).__name__} (see isa.asm.assemble)")
+    tier = _tier(tier, backend, TIERS)
     if memory is not None:
         if mem_size is not None and mem_size != len(memory):
             raise ValueError(f"mem_size {mem_size} disagrees with len(memory) {len(memory)}; give one of them")
         mem = _words(memory, "memory", ndim=1)
     else:
-        if mem_size is not None and int(mem_size) < 0:
-            raise ValueError(f"mem_size must be >= 0, got {mem_size}")
-        mem = program.initial_memory(mem_size)
+        mem = program.initial_memory(_mem_size(mem_size))
+    _check_size(len(mem), "memory")
     r = _regs(regs)
     fuel = _fuel(fuel)
-    if backend == "ref":
+    compile_s = 0.0
+    if tier == "ref":
         from isa import ref
 
         py_regs, py_mem = [int(x) for x in r], mem.tolist()
-        status, pc, steps = ref.execute(program.code.tolist(), py_mem, py_regs, fuel)
+        status, pc, steps = ref.execute(program.trusted_code().tolist(), py_mem, py_regs, fuel)
         r, mem = np.array(py_regs, np.int64), np.array(py_mem, np.int64).reshape(len(py_mem))
-    elif backend == "jit":
+    elif tier == "jit":
         from isa import jit
 
-        status, pc, steps = jit.execute(jit.prepare(program), mem, r, fuel)
+        prep, compile_s = jit.prepare(program), jit.warm_up()
+        status, pc, steps = jit.execute(prep, mem, r, fuel)
     else:
-        raise ValueError(f"unknown backend {backend!r}; expected 'jit' or 'ref'")
-    return RunResult(Status(status), int(pc), int(steps), r, mem, program.line_of(int(pc)))
+        status, pc, steps, compile_s = _run_compiled(program, mem, r, fuel)
+    return RunResult(Status(status), int(pc), int(steps), r, mem, program.line_of(int(pc)), tier, compile_s)
 
 
-def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None) -> BatchResult:
-    """Run `program` over every row of `memories` in one compiled call, rows in parallel over the cores.
+def _run_compiled(program: Program, mem: np.ndarray, regs: np.ndarray, fuel: int):
+    from isa import compiled
+
+    code, compile_s = _compile(program)
+    status, pc, steps, _ = compiled.execute_batch(code, mem.reshape(1, -1), np.array([len(mem)], np.int64),
+                                                  regs.reshape(1, -1), fuel)
+    return int(status[0]), int(pc[0]), int(steps[0]), compile_s
+
+
+def _compile(program: Program):
+    """(the program's native code, seconds this call spent getting it)."""
+    from isa import compiled
+
+    return compiled.obtain(program)
+
+
+def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None, tier: str = DEFAULT_TIER,
+              threads: int | None = None) -> BatchResult:
+    """Run `program` over every row of `memories` in one native call on `tier` ("jit" or "compiled").
 
     `memories` is a (B, mem_size) int array, or a ragged list of 1-D memories: those are zero-padded to the longest
     in the result, but each row still runs with its own size (so an access past it traps MEM_OOB exactly as in
     `run`). `regs` is None, one (16,) start for all rows, or (B, 16). Row i equals run(program, memory=row i).
+    `threads`: see the module docstring; the count used is `result.threads`.
     """
-    from isa import jit
-
+    tier = _tier(tier, None, BATCH_TIERS)
     if isinstance(memories, np.ndarray) and memories.ndim == 2:
         mem = _words(memories, "memories", ndim=2)
         sizes = np.full(len(mem), mem.shape[1], np.int64)
@@ -112,6 +149,20 @@ def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None
         mem = np.zeros((len(rows), int(sizes.max(initial=0))), np.int64)
         for i, m in enumerate(rows):
             mem[i, : len(m)] = m
+    _check_size(mem.shape[1], "a row of memories")
+    return run_laid(program, mem, sizes, regs=regs, fuel=fuel, tier=tier, threads=threads)
+
+
+def run_laid(program: Program, mem: np.ndarray, sizes: np.ndarray, *, fuel: int = DEFAULT_FUEL, regs=None,
+             tier: str = DEFAULT_TIER, threads: int | None = None) -> BatchResult:
+    """run_batch on memories already laid out, used in place: `mem` a writable C-contiguous int64 (B, M) array,
+    `sizes` int64 (B,) with every size <= M. For callers that build the batch themselves (isa.library)."""
+    tier = _tier(tier, None, BATCH_TIERS)
+    if mem.ndim != 2 or mem.dtype != np.int64 or not mem.flags.c_contiguous or not mem.flags.writeable:
+        raise ValueError(f"run_laid needs a writable C-contiguous int64 (B, M) array, got {mem.dtype} {mem.shape}")
+    sizes = np.ascontiguousarray(sizes, np.int64)
+    if sizes.shape != (len(mem),) or (len(sizes) and (sizes.min() < 0 or sizes.max() > mem.shape[1])):
+        raise ValueError(f"sizes must be {len(mem)} values in 0..{mem.shape[1]}")
     if regs is None:
         r = np.zeros((len(mem), spec.NUM_REGS), np.int64)
     else:
@@ -120,8 +171,57 @@ def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None
             r = np.tile(r, (len(mem), 1))
         if r.shape != (len(mem), spec.NUM_REGS):
             raise ValueError(f"regs must have shape (16,) or ({len(mem)}, 16), got {r.shape}")
-    status, pc, steps = jit.execute_batch(jit.prepare(program), mem, sizes, r, _fuel(fuel))
-    return BatchResult(status, pc, steps, r, mem, sizes)
+    fuel, threads = _fuel(fuel), resolve_threads(threads)
+    if tier == "jit":
+        from isa import jit
+
+        prep, compile_s = jit.prepare(program), jit.warm_up()
+        status, pc, steps, machine_s, threads = jit.execute_batch(prep, mem, sizes, r, fuel, threads)
+    else:
+        from isa import compiled
+
+        code, compile_s = _compile(program)
+        status, pc, steps, machine_s = compiled.execute_batch(code, mem, sizes, r, fuel, threads)
+    return BatchResult(status, pc, steps, r, mem, sizes, tier, threads, machine_s, compile_s)
+
+
+def resolve_threads(threads: int | None) -> int:
+    """The thread count a batch runs on: `threads`, else $ISABENCH_ISA_THREADS, else 1."""
+    if threads is None:
+        text = os.environ.get(THREADS_ENV, "").strip()
+        if not text:
+            return 1
+        try:
+            threads = int(text)
+        except ValueError:
+            raise ValueError(f"{THREADS_ENV}={text!r} is not a thread count") from None
+    if isinstance(threads, bool) or int(threads) != threads or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
+    return int(threads)
+
+
+def _tier(tier: str | None, backend: str | None, allowed: tuple[str, ...]) -> str:
+    if tier is not None and backend is not None and tier != backend:
+        raise ValueError(f"tier={tier!r} and backend={backend!r} disagree; backend is the old name of tier")
+    chosen = tier if tier is not None else backend if backend is not None else DEFAULT_TIER
+    if chosen not in allowed:
+        keyword = "tier" if tier is not None or backend is None else "backend (the old name of tier)"
+        raise ValueError(f"unknown {keyword} {chosen!r}; expected one of {', '.join(map(repr, allowed))}")
+    return chosen
+
+
+def _mem_size(mem_size):
+    if mem_size is not None and int(mem_size) < 0:
+        raise ValueError(f"mem_size must be >= 0, got {mem_size}")
+    if mem_size is not None:
+        _check_size(int(mem_size), "mem_size")
+    return mem_size
+
+
+def _check_size(words: int, what: str) -> None:
+    if words > spec.MAX_MEMORY_WORDS:
+        raise ValueError(f"{what} of {words} words is over the limit of {spec.MAX_MEMORY_WORDS} words "
+                         f"(isa.spec.MAX_MEMORY_WORDS)")
 
 
 def _words(x, what: str, ndim: int) -> np.ndarray:
@@ -145,5 +245,5 @@ def _regs(regs) -> np.ndarray:
 def _fuel(fuel) -> int:
     fuel = int(fuel)
     if not 0 <= fuel <= spec.INT64_MAX:
-        raise ValueError(f"fuel must be a step count >= 0, got {fuel}")
+        raise ValueError(f"fuel must be a step count in 0..{spec.INT64_MAX} (int64), got {fuel}")
     return fuel

@@ -3,12 +3,13 @@ it for the whole process). Divide and conquer keeps both near-linear for the siz
 from __future__ import annotations
 
 CHUNK = 1000  # digits converted by Python's own str()/int(), well under its limit
+BELOW = 10**CHUNK  # computed once: to_decimal runs for every answer of a batch
 
 
 def to_decimal(x: int) -> str:
     if x < 0:
         return "-" + to_decimal(-x)
-    if x < 10**CHUNK:
+    if x < BELOW:
         return str(x)
     k = int(x.bit_length() * 0.30103) // 2
     hi, lo = divmod(x, 10**k)

@@ -1,8 +1,12 @@
 """A loaded program: code words, initial data image and symbols, validated once so that runs never see bad fields.
 
 Validation happens here (and only here) because the interpreters trust it: the JIT masks register fields with
-`& 15` and indexes code by label fields without bounds checks. Raw arrays from anywhere (the assembler, a test's
-random generator, a file) go through the same check.
+`& 15` and indexes code by label fields without bounds checks, and the compiled tier turns jump fields into direct
+branches. Raw arrays from anywhere (the assembler, a test's random generator, a file) go through the same check.
+
+The validated words live in an immutable bytes object: `program.code` is a read-only view of it that numpy refuses to
+make writable again (`code.flags.writeable = True` raises), and the tiers read `trusted_code()`, the same bytes, so
+nothing done to the public attribute can put unchecked words in front of them or leave a stale compiled copy.
 """
 from __future__ import annotations
 
@@ -26,26 +30,30 @@ class Program:
     name: str = "<program>"
 
     def __post_init__(self) -> None:
-        # Frozen, with read-only arrays: the interpreters trust validated code (the JIT indexes by label fields
-        # without bounds checks and caches its layout on the Program), so it must not change after validation.
+        # Frozen, with arrays over immutable bytes: the tiers trust validated code (and cache what they derive from it
+        # on the Program), so it must not change after validation.
         code, data = _as_code(self.code), _as_words(self.data, "data")
         validate(code)
         if self.lines and len(self.lines) != len(code):
             raise ProgramError(f"{self.name}: {len(self.lines)} line numbers for {len(code)} instructions")
-        code.flags.writeable = False
-        data.flags.writeable = False
-        object.__setattr__(self, "code", code)
-        object.__setattr__(self, "data", data)
+        raw = code.tobytes()
+        object.__setattr__(self, "_code_bytes", raw)
+        object.__setattr__(self, "code", _frozen(raw, code.shape))
+        object.__setattr__(self, "data", _frozen(data.tobytes(), data.shape))
+
+    def trusted_code(self) -> np.ndarray:
+        """The validated (n, 4) words, read-only: what every tier runs, whatever happens to `self.code`."""
+        return _frozen(self._code_bytes, (len(self._code_bytes) // (8 * spec.INSTR_WIDTH), spec.INSTR_WIDTH))
 
     def __len__(self) -> int:
-        return len(self.code)
+        return len(self._code_bytes) // (8 * spec.INSTR_WIDTH)
 
     # Programs are equal when they execute identically: same code and data image. Names, symbols and line numbers
     # are metadata (a disassembled program gets synthetic labels), so they do not take part.
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Program):
             return NotImplemented
-        return np.array_equal(self.code, other.code) and np.array_equal(self.data, other.data)
+        return self._code_bytes == other._code_bytes and np.array_equal(self.data, other.data)
 
     __hash__ = None  # mutable-looking container of arrays
 
@@ -61,6 +69,10 @@ class Program:
         mem = np.zeros(n, np.int64)
         mem[: len(self.data)] = self.data
         return mem
+
+
+def _frozen(raw: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    return np.frombuffer(raw, np.int64).reshape(shape)  # over bytes: read-only for good
 
 
 def load_program(code, data=None, *, name: str = "<program>", symbols=None, lines=None) -> Program:

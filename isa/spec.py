@@ -5,7 +5,8 @@ The assembler, the disassembler, both interpreters and the generated reference (
 Machine model
 -------------
 - 16 general-purpose int64 registers r0..r15; `lr` is another name for r15, the register CALL writes.
-- Word-addressed int64 memory of a size chosen per run; the program's data section is laid at address 0.
+- Word-addressed int64 memory of a size chosen per run, at most 2**26 words (MAX_MEMORY_WORDS, 512 MiB); the
+  program's data section is laid at address 0.
 - Fixed-width instructions: each is four int64 words `[opcode, a, b, c]`; operands fill a, b, c in order and a
   memory operand `[rb + off]` fills two of them (base register, then offset).
 - Execution starts at pc 0 and ends at HALT or at a trap.
@@ -18,7 +19,7 @@ is read as unsigned: amounts of 64 or more (and negative ones) give 0 for SHL an
 Memory addresses are exact sums (no wrap-around): `[rb + off]` traps MEM_OOB unless 0 <= rb + off < mem_size
 as mathematical integers, even where the wrapped 64-bit sum would land inside memory.
 
-Steps and traps: `steps` counts executed instructions, HALT included. An instruction that traps is not counted and
+Steps and traps: `steps` counts executed instructions, HALT included, up to a fuel of at most 2**63 - 1. An instruction that traps is not counted and
 changes nothing; the run stops with pc at it. Before each instruction, if steps == fuel the run stops with
 OUT_OF_FUEL (pc at the instruction that did not run). Running past the last instruction stops with BAD_PC and
 pc == program length (checked before fuel: there is no instruction there to run); a JR or RET to an address outside
@@ -35,6 +36,7 @@ LINK_REG = 15
 INSTR_WIDTH = 4  # words per instruction: opcode, a, b, c
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
+MAX_MEMORY_WORDS = 1 << 26  # per run (512 MiB): a data image or memory size beyond this is refused, not allocated
 
 # Operand kinds, one letter each, in assembly order:
 #   r  register r0..r15 (one field)
@@ -164,16 +166,25 @@ func:   ret
 """
 
 RUNNING = """\
-- `isa.machine.run(program, mem_size=None, *, memory=None, fuel=100_000_000, backend="jit", regs=None)` runs once on
-  the Numba tier (`"jit"`) or the plain-Python reference (`"ref"`); both give the same status, pc, steps, registers
-  and memory for every program. `run_batch(program, memories, fuel=..., regs=None)` runs one program over many
-  memories in one compiled call, rows in parallel; a ragged list of memories is zero-padded in the result, but each
-  row runs with its own size.
+- `isa.machine.run(program, mem_size=None, *, memory=None, fuel=100_000_000, tier="jit", regs=None)` runs once on
+  one of `isa.machine.TIERS`: `"ref"` the plain-Python reference, `"jit"` the Numba-compiled interpreter (the
+  default), `"compiled"` the program itself compiled to native code through LLVM (isa/compiled.py; objects cached
+  per code hash in memory and in `$ISABENCH_CACHE_DIR/compiled`, default `~/.cache/isabench/compiled`). All give the
+  same status, pc, steps, registers and memory for every program. `backend=` is the old name of `tier`.
+- `run_batch(program, memories, *, fuel=..., regs=None, tier="jit", threads=None)` runs one program over many
+  memories in one native call (`"jit"` or `"compiled"`) on `threads` threads (default `$ISABENCH_ISA_THREADS`, else
+  1); a ragged list of memories is zero-padded in the result, but each row runs with its own size. Results record
+  the `tier`, the `threads` used, `machine_s` (seconds inside the native call) and `compile_s` (set-up this call
+  spent compiling or loading native code).
 - `isabench asm FILE.s` prints the disassembly; `--run` runs it and prints the status (with the trap name, pc and
-  source line), the steps and the non-zero registers; `--trace` prints the first `--trace-limit` executed
-  instructions (reference tier) with the registers they read. `--fuel N`, `--mem N` and `--backend` set the run.
-  Exit status: 0 halted (or disassembled), 1 the run trapped, 2 the file is missing or does not assemble (the
-  located error goes to stderr).
+  source line), the steps, the answer (library programs, decoded from the input in their data section) and the
+  non-zero registers; `--trace` prints the first `--trace-limit` executed instructions (reference tier) with the
+  registers they read. `--fuel N` (at most 2**63 - 1), `--mem N` (at most 2**26) and `--tier` (`--backend` is its
+  old name) set the run; without them the file's own `; run: mem=N fuel=N` line does. Exit status: 0 halted (or
+  disassembled), 1 the run trapped, 2 the file is missing or does not assemble (the located error goes to stderr)
+  or an option is out of range.
+- The assembler refuses a data section of more than 2**26 words in all, and a jump to a label that follows the last
+  instruction (it marks no instruction), each at the line that causes it.
 """
 
 

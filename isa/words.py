@@ -20,3 +20,11 @@ def words(text: str) -> list[str]:
 def word_counts(text: str) -> list[tuple[str, int]]:
     """Every word once with its count, in order of first appearance."""
     return list(Counter(words(text)).items())  # Counter keeps insertion order
+
+
+def joined_words(text: str) -> list[str]:
+    """The sentiment variant of the word rule: every ASCII apostrophe (') is deleted first, then the word rule above
+    applies. A contraction stays one word ("Don't" -> "dont", which VADER's negation list knows) and quotes vanish
+    ("'great'" -> "great"); an apostrophe never splits a word nor starts one. Only the ASCII apostrophe is dropped:
+    a typographic one (U+2019) is non-ASCII, so it separates words as before."""
+    return words(text.replace("'", ""))

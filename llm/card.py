@@ -18,6 +18,18 @@ def accuracy_table(cells: list[Cell]) -> str:
     return "\n".join(lines)
 
 
+def facet_table(cells: list[Cell], facet: str) -> str:
+    """Markdown: accuracy on the instances with one facet value (e.g. operands of unequal length), per task."""
+    lines = ["| task | difficulty: exact-match accuracy (held-out n) |", "|---|---|"]
+    by_task: dict[str, list[str]] = {}
+    for c in cells:
+        n, correct = c.facets.get(facet, (0, 0))
+        if n:
+            by_task.setdefault(c.task, []).append(f"{c.difficulty}: **{100 * correct / n:.1f} %** ({n})")
+    lines += [f"| {task} | {' · '.join(parts)} |" for task, parts in by_task.items()]
+    return "\n".join(lines) if by_task else ""
+
+
 def mix_table(table: dict[str, dict]) -> str:
     rows = ["| task | weight per difficulty |", "|---|---|"]
     for task, levels in table.items():
@@ -30,6 +42,17 @@ def arch_line(arch: dict) -> str:
     return (f"{arch['model_type']}: hidden {arch['hidden_size']}, {arch['num_hidden_layers']} layers, "
             f"{arch['num_attention_heads']} heads, MLP {arch['intermediate_size']}, "
             f"{arch['max_position_embeddings']} positions, {tied} embeddings, vocabulary {arch['vocab_size']}")
+
+
+def reproduce(command: str | None) -> str:
+    """The command with its --export pointed away from the shipped folder, and no --overwrite-shipped."""
+    import shlex
+
+    words = shlex.split(command or "isabench train")
+    words = [w for w in words if w != "--overwrite-shipped"]
+    if "--export" in words:
+        words[words.index("--export") + 1] = "my_model"
+    return shlex.join(words)
 
 
 def write_card(folder: Path, info: dict, cells: list[Cell], notes: str = "") -> Path:
@@ -52,7 +75,9 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
   characters -> `[UNK]`); `generation_config.json` is greedy and stops at "\\n".
 
 ## Training
-- Command: `{info.get('command') or 'isabench train'}`
+- Command that made it: `{info.get('command') or 'isabench train'}`
+- To reproduce it elsewhere: `{reproduce(info.get('command'))}` (the same seed and thread count give the same
+  weights; exporting into llm/default_model is refused without --overwrite-shipped)
 - Data: `prompt + answer + "\\n"` in exactly the harness's `compact` prompt format, drawn from `bench.tasks`
   generators; only instances with `task.in_split(text, "train")`. The split is decided on the canonical problem
   (`3 + 6` under add and `3+6` under expr are one problem), so no held-out problem of any task is ever trained on,
@@ -74,6 +99,13 @@ Exact match, greedy, on `task.instances(d, n={n}, seed=1234, split="test")` per 
 {n} where the split holds fewer distinct instances: 1-digit squares have 10 in all, about 2 held out).
 
 {accuracy_table(cells)}
+
+Of those, the problems whose two operands have unequal length (`72 + 5`, `0 + 25`; about 19 % at each level from
+2 up, as in the GPT-3 paper's files), and the ones of equal length:
+
+{facet_table(cells, "operands=unequal length")}
+
+{facet_table(cells, "operands=equal length")}
 {notes}"""
     path = Path(folder) / "README.md"
     path.write_text(text)

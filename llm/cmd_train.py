@@ -31,11 +31,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help=f"seeds weights and data (default {d.seed})")
     p.add_argument("--threads", type=int, default=d.threads, help=f"torch CPU threads (default {d.threads})")
     p.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate (default {d.lr})")
-    p.add_argument("--min-lr-frac", type=float, default=d.min_lr_frac, help="cosine floor as a share of the peak")
+    p.add_argument("--min-lr-frac", type=float, default=d.min_lr_frac,
+                   help=f"cosine floor as a share of the peak (default {d.min_lr_frac})")
     p.add_argument("--warmup", type=int, default=d.warmup, help=f"linear warm-up steps (default {d.warmup})")
     p.add_argument("--batch", type=int, default=d.batch, help=f"examples per step (default {d.batch})")
     p.add_argument("--mix", help="task weights, e.g. 'square=2,wordfreq=0' (default: llm.data.DEFAULT_MIX)")
-    p.add_argument("--ckpt-every", type=int, default=d.ckpt_every, help="checkpoint every N steps")
+    p.add_argument("--ckpt-every", type=int, default=d.ckpt_every,
+                   help=f"checkpoint every N steps (default {d.ckpt_every})")
+    p.add_argument("--overwrite-shipped", action="store_true",
+                   help="allow --export into the shipped llm/default_model (a maintainer's step; refused otherwise)")
     p.add_argument("--eval", type=int, default=0, metavar="N",
                    help="after training, score N held-out instances per task and difficulty (0: skip)")
     p.add_argument("--card", action="store_true", help="with --export and --eval: write the model card README.md")
@@ -50,6 +54,9 @@ def config_from(args):
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.card and (args.export is None or not args.eval):
         raise ValueError("--card writes the model card into the --export folder from --eval's scores: give all three")
+    if args.export is not None and not args.overwrite_shipped and shipped(args.export):
+        raise ValueError(f"--export {args.export} is the shipped model's folder; export to another folder (e.g. "
+                         "--export my_model), or add --overwrite-shipped if you mean to replace it")
     for name in ("minutes", "cpu_minutes"):
         value = getattr(args, name)
         if value is not None and value <= 0:
@@ -57,6 +64,12 @@ def config_from(args):
     return TrainConfig(steps=args.steps, lr=args.lr, min_lr_frac=args.min_lr_frac, warmup=args.warmup,
                        batch=args.batch, seed=args.seed, mix=parse_task_weights(args.mix), minutes=args.minutes,
                        cpu_minutes=args.cpu_minutes, threads=args.threads, ckpt_every=args.ckpt_every)
+
+
+def shipped(folder: Path) -> bool:
+    import llm
+
+    return Path(folder).resolve() == llm.DEFAULT_MODEL_DIR.resolve()
 
 
 def run_folder(args) -> Path:
@@ -148,7 +161,8 @@ def main(args) -> int:
         from llm.evaluate import evaluate
         from bench.tasks import TASKS
 
-        cells = evaluate(model, tokenizer, {n: t.difficulties for n, t in TASKS.items()}, n=args.eval)
+        trained = info["mix"]  # the tasks it trained on; the others (sentiment) are not its to answer by generation
+        cells = evaluate(model, tokenizer, {n: t.difficulties for n, t in TASKS.items() if n in trained}, n=args.eval)
         info["heldout"] = [asdict(c) for c in cells]
         (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
         print(accuracy_table(cells))

@@ -25,6 +25,11 @@ DEFAULT_MIX: dict[str, dict[int, float]] = {
     "mul": {1: 0.5, 2: 1.5, 3: 0.5},
     "expr": {2: 1.0, 3: 1.0, 4: 1.0},
     "wordfreq": {2: 1.5, 4: 3.0, 6: 2.0, 8: 1.5},
+    # Emulation: weight on level 4 (2-3 straight-line steps), where a 1 M model has a chance: ~30 k level-4 examples in
+    # 8000 steps. An emulate-only probe with as many (890 steps, 10 CPU-min) got 15 % there (trivial guesses: 9 %),
+    # 8 % at 8 and 4 % at 16 and 32 (= guessing). Branches and loops stay at low weight, present so their form is
+    # known: their programs are ~100 characters, and emulate is then 9 % of examples but 22 % of characters.
+    "emulate": {2: 0.25, 4: 2.0, 8: 0.5, 16: 0.2, 32: 0.2},
 }
 
 

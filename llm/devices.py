@@ -41,7 +41,10 @@ def resolve_device(device: str = "auto") -> torch.device:
                 f"device {device!r} requested but CUDA is not available here ({build}, torch {torch.__version__}); "
                 "use --device cpu or --device auto")
         if ":" in name:
-            index = int(name.split(":", 1)[1])
+            index = name.split(":", 1)[1]
+            if not index.isdigit():
+                raise ValueError(f"unknown device {device!r}: a CUDA device is cuda or cuda:N, N a number")
+            index = int(index)
             if index >= torch.cuda.device_count():
                 raise DeviceUnavailableError(
                     f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")

@@ -1,7 +1,7 @@
 """Held-out accuracy of a model on the harness's test instances, by greedy batched generation."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -14,6 +14,7 @@ class Cell:
     difficulty: int
     n: int
     correct: int
+    facets: dict = field(default_factory=dict)  # "operands=unequal length" -> [n, correct]
 
     @property
     def accuracy(self) -> float:
@@ -44,8 +45,14 @@ def evaluate(model, tokenizer, tasks: dict[str, tuple[int, ...]], n: int = 200, 
             refs = [task.reference(i.text) for i in insts]
             room = max(task.max_new_tokens(i.text) for i in insts)  # the harness's own budget
             replies = generate(model, tokenizer, [task.prompt(i.text) for i in insts], room)
-            correct = sum(task.parse_reply(r) == ref for r, ref in zip(replies, refs))
-            cells.append(Cell(name, d, len(insts), correct))
+            hits = [task.parse_reply(r) == ref for r, ref in zip(replies, refs)]
+            facets: dict[str, list[int]] = {}
+            for inst, hit in zip(insts, hits):
+                for facet, value in inst.facets:
+                    counts = facets.setdefault(f"{facet}={value}", [0, 0])
+                    counts[0] += 1
+                    counts[1] += hit
+            cells.append(Cell(name, d, len(insts), sum(hits), facets))
     return cells
 
 

@@ -1,14 +1,17 @@
-"""Greedy, batched generation with any Hugging Face causal LM (a hub id or a local folder)."""
+"""Greedy, batched generation and continuation scoring with any Hugging Face causal LM (a hub id, a local folder or
+a GGUF file)."""
 from __future__ import annotations
 
+import pickle
 import time
 
 import torch
 
 from llm.devices import resolve_device, resolve_dtype, synchronize
-from llm.locate import ModelSource, content_hash, has_safetensors, resolve_model
+from llm.locate import (ModelSource, WeightsRefusedError, content_hash, files_hash, has_safetensors, resolve_model,
+                        weight_files)
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
-from llm.interface import Completion, check_request, count_parameters
+from llm.interface import Completion, LogLikelihood, check_pairs, check_request, count_parameters
 
 
 class ChatTemplateMissingError(ValueError):
@@ -26,12 +29,20 @@ class HFBackend:
         self.max_positions = max_positions(model.config)
         self._stop_ids: dict[tuple[str, ...], torch.Tensor] = {}
 
-    def encode(self, prompts: list[str]) -> list[list[int]]:
-        if self.chat:
-            prompts = [self.tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=False,
-                                                          add_generation_prompt=True) for p in prompts]
+    def render(self, prompts: list[str]) -> list[str]:
+        """The text the model continues: each prompt as the user's turn of the chat template, or as it is."""
+        if not self.chat:
+            return list(prompts)
+        return [self.tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=False,
+                                                   add_generation_prompt=True) for p in prompts]
+
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
         # A chat template already holds its own special tokens; plain prompts get the tokenizer's usual ones.
-        ids = self.tokenizer(list(prompts), add_special_tokens=not self.chat)["input_ids"]
+        return self.tokenizer(list(texts), add_special_tokens=not self.chat)["input_ids"]
+
+    def encode(self, prompts: list[str]) -> list[list[int]]:
+        prompts = self.render(prompts)
+        ids = self.tokenize(prompts)
         for i, row in enumerate(ids):
             if not row:
                 raise ValueError(f"prompt {i} ({prompts[i]!r}) encodes to no tokens; nothing to continue from")
@@ -82,6 +93,14 @@ class HFBackend:
         latency = time.perf_counter() - started
         return [Completion(text, len(row), generated, latency, len(rows))
                 for row, (text, generated) in zip(rows, finished)]
+
+    @torch.inference_mode()
+    def loglikelihood(self, contexts: list[str], continuations: list[str]) -> list[LogLikelihood]:
+        """log p(continuation | context) per pair, summed over the continuation's tokens (see llm.loglik)."""
+        from llm.loglik import score_pairs
+
+        check_pairs(contexts, continuations)
+        return score_pairs(self, list(contexts), list(continuations)) if contexts else []
 
     def finish(self, rows: list[list[int]], stops: list[str]) -> list[tuple[str, int]]:
         """Per row: (text cut before the first stop, tokens generated through the stop / EOS / limit)."""
@@ -137,20 +156,32 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
     torch_device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
     source = source or resolve_model(str(model))
-    common = dict(revision=source.revision, local_files_only=source.local_files_only,
-                  trust_remote_code=trust_remote_code)
-    tokenizer = AutoTokenizer.from_pretrained(source.load, **common)
-    if chat and not getattr(tokenizer, "chat_template", None):
-        raise ChatTemplateMissingError(f"chat=True but the tokenizer of {model!r} has no chat template; "
-                                       "run without chat (plain completion prompts) or use a chat model")
-    safetensors = has_safetensors(source.local_dir) if source.local_dir else None
+
+    def check_tokenizer(tokenizer) -> None:
+        if chat and not getattr(tokenizer, "chat_template", None):
+            raise ChatTemplateMissingError(f"chat=True but the tokenizer of {model!r} has no chat template; "
+                                           "run without chat (plain completion prompts) or use a chat model")
+
     # transformers >= 4.56 calls it `dtype`; older releases silently ignore that name and load float32.
-    dtype_key = "dtype" if version_tuple(transformers.__version__) >= (4, 56) else "torch_dtype"
+    dtype_kwargs = {"dtype" if version_tuple(transformers.__version__) >= (4, 56) else "torch_dtype": torch_dtype}
     bars = transformers.utils.logging.is_progress_bar_enabled()
     transformers.utils.logging.disable_progress_bar()  # a per-tensor loading bar is noise in a CLI answer
     try:
-        lm = AutoModelForCausalLM.from_pretrained(source.load, use_safetensors=safetensors,
-                                                  **{dtype_key: torch_dtype}, **common)
+        if source.gguf_file is not None:
+            from llm.gguf_file import load_gguf
+            lm, tokenizer, gguf_info = load_gguf(source.gguf_file, str(model), dtype_kwargs, check_tokenizer)
+        else:
+            common = dict(revision=source.revision, local_files_only=source.local_files_only,
+                          trust_remote_code=trust_remote_code)
+            tokenizer = AutoTokenizer.from_pretrained(source.load, **common)
+            check_tokenizer(tokenizer)
+            safetensors = has_safetensors(source.local_dir) if source.local_dir else None
+            try:
+                lm = AutoModelForCausalLM.from_pretrained(source.load, use_safetensors=safetensors, **dtype_kwargs,
+                                                          **common)
+            except pickle.UnpicklingError as err:
+                raise refused(model, source, err) from None
+            gguf_info = {}
     finally:
         if bars:
             transformers.utils.logging.enable_progress_bar()
@@ -159,11 +190,35 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
     info = {
         "backend": "transformers", "model": str(model), "path": str(source.local_dir) if source.local_dir else None,
         "hub_id": source.hub_id, "revision": source.revision,
-        "content_hash": content_hash(source.local_dir) if source.local_dir else None,
+        "content_hash": content_hash(source.local_dir) if source.local_dir and not source.gguf_file else None,
+        "format": weights_format(source.local_dir) if not source.gguf_file else "gguf",
         "model_type": lm.config.model_type, "dtype": str(next(lm.parameters()).dtype).removeprefix("torch."),
         "device": str(torch_device), "torch_threads": torch.get_num_threads(), "n_params": total,
         "n_params_non_embedding": non_embedding, "batch_size": batch_size, "chat": chat,
         "trust_remote_code": trust_remote_code, "stop_method": "token-id set + tail decode",
         "torch_version": torch.__version__, "transformers_version": transformers.__version__,
     }
+    if source.gguf_file is not None:
+        # The GGUF file is the model: its bytes key the records; the folder around it may hold anything else.
+        info.update(path=str(source.gguf_file), content_hash=files_hash([source.gguf_file]),
+                    dequantized_dtype=info["dtype"], **gguf_info)
     return HFBackend(lm, tokenizer, torch_device, batch_size, chat, info)
+
+
+def weights_format(folder) -> str | None:
+    """'safetensors' or 'pickle' (.bin/.pt), as the folder holds; None without a folder (fetched from the hub)."""
+    if folder is None:
+        return None
+    return "safetensors" if has_safetensors(folder) else "pickle" if weight_files(folder) else None
+
+
+def refused(model, source: ModelSource, err: Exception) -> WeightsRefusedError:
+    where = source.local_dir or source.load
+    files = [p.name for p in weight_files(source.local_dir)] if source.local_dir else []
+    reason = next((line.strip() for line in str(err).splitlines() if "Unsupported" in line or "GLOBAL" in line),
+                  str(err).splitlines()[0] if str(err) else type(err).__name__)
+    return WeightsRefusedError(
+        f"model {str(model)!r}: the weights in {where} ({', '.join(files) or 'a pickle'}) are not safetensors, and "
+        f"torch's safe (weights-only) unpickler refused them: {reason.rstrip('.')}. A pickle can run code when "
+        "loaded, so isabench does not load it unsafely; use a model folder with .safetensors weights (convert this "
+        "one only if you trust where it came from).")

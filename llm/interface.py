@@ -93,3 +93,10 @@ def count_parameters(model) -> tuple[int, int]:
     tables = {id(p): p for m in model.modules() if isinstance(m, torch.nn.Embedding) for p in m.parameters()}
     embedding = sum(p.numel() for p in tables.values())
     return total, total - embedding
+
+
+def move_trailing_space(context: str, continuation: str) -> tuple[str, str]:
+    """lm-evaluation-harness's rule for a loglikelihood request: the context's trailing whitespace belongs to the
+    continuation ("is " + "Paris" is scored as "is" + " Paris"), as BPE vocabularies attach a space to the next word."""
+    stripped = context.rstrip()
+    return stripped, context[len(stripped):] + continuation

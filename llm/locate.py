@@ -2,6 +2,9 @@
 
 Why a separate step: on an offline machine `from_pretrained("some/id")` retries and ends in a long stack trace.
 Checking the disk first lets a missing model fail at once with a message that says what to do instead.
+
+A model is a transformers folder (config.json + weights + tokenizer), or one GGUF file (llama.cpp's format: weights,
+config and tokenizer in a single file), named directly or as the only .gguf in a folder without config.json.
 """
 from __future__ import annotations
 
@@ -12,11 +15,16 @@ from pathlib import Path
 
 WEIGHT_SUFFIXES = (".safetensors",)
 LEGACY_WEIGHT_SUFFIXES = (".bin", ".pt", ".pth")
+GGUF_SUFFIX = ".gguf"
 HUB_PROBE_TIMEOUT_S = 5.0  # long enough for a healthy hub, short enough that a dead network fails fast
 
 
 class ModelNotFoundError(ValueError):
     """The model is neither a local folder, nor in the Hugging Face cache, nor reachable on the hub."""
+
+
+class WeightsRefusedError(ValueError):
+    """The weights are a pickle (.bin/.pt) that torch's weights-only unpickler refused to load."""
 
 
 @dataclass
@@ -27,6 +35,7 @@ class ModelSource:
     hub_id: str | None        # the hub id the user named, if any
     revision: str | None      # hub commit, when known
     local_files_only: bool    # True when nothing may be fetched
+    gguf_file: Path | None = None  # the GGUF file, when the model is one (then local_dir is its folder)
 
 
 def is_offline() -> bool:
@@ -42,21 +51,39 @@ def looks_like_path(name: str) -> bool:
 
 def not_found_message(name: str, why: str) -> str:
     return (f"model {name!r} not found: {why}. "
-            "Pass a local model folder with `--model PATH` (config.json + weights + tokenizer files), "
-            "or omit --model to use the embedded default model.")
+            "Pass a local model folder with `--model PATH` (config.json + weights + tokenizer files) or a GGUF "
+            "file, or omit --model to use the embedded default model.")
 
 
 def check_model_dir(path: Path, name: str) -> None:
     if path.is_file():
-        raise ModelNotFoundError(not_found_message(name, f"{path} is a file, expected a model folder"))
+        raise ModelNotFoundError(not_found_message(name, f"{path} is a file, expected a model folder or a "
+                                                         f"{GGUF_SUFFIX} file"))
     if not (path / "config.json").is_file():
-        raise ModelNotFoundError(not_found_message(name, f"folder {path} has no config.json (not a model folder)"))
+        raise ModelNotFoundError(not_found_message(
+            name, f"folder {path} has no config.json and no {GGUF_SUFFIX} file (not a model folder)"))
+
+
+def find_gguf(path: Path, name: str) -> Path | None:
+    """The GGUF file `path` names: itself, or the only .gguf in a folder that is not a transformers folder."""
+    if path.is_file():
+        return path.absolute() if path.suffix.lower() == GGUF_SUFFIX else None
+    if (path / "config.json").is_file():
+        return None  # a transformers folder; a .gguf beside its config is not what it loads
+    found = sorted(p for p in path.iterdir() if p.suffix.lower() == GGUF_SUFFIX and p.is_file())
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise ModelNotFoundError(f"model {name!r}: folder {path} holds {len(found)} GGUF files ({names}); "
+                                 f"name one with `--model {path / found[0].name}`")
+    return found[0].absolute() if found else None
 
 
 def resolve_model(name: str) -> ModelSource:
     """Local folder > cached hub snapshot > hub (only when not offline, probed with a short timeout)."""
     path = Path(name).expanduser()
     if path.exists():
+        if (gguf := find_gguf(path, name)) is not None:
+            return ModelSource(str(gguf.parent), gguf.parent, None, None, True, gguf_file=gguf)
         check_model_dir(path, name)
         return ModelSource(str(path.resolve()), path.resolve(), None, None, True)
     if looks_like_path(name):
@@ -65,6 +92,8 @@ def resolve_model(name: str) -> ModelSource:
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
     try:
         snapshot = Path(huggingface_hub.snapshot_download(name, local_files_only=True))
+        if (gguf := find_gguf(snapshot, name)) is not None:
+            return ModelSource(str(snapshot), snapshot, name, snapshot.name, True, gguf_file=gguf)
         check_model_dir(snapshot, name)
         return ModelSource(str(snapshot), snapshot, name, snapshot.name, True)
     except HFValidationError as err:
@@ -87,8 +116,16 @@ def resolve_model(name: str) -> ModelSource:
 
 def content_hash(folder: Path, digits: int = 12) -> str | None:
     """sha256 over the weight files (safetensors, else legacy formats) in name order; None if there are none."""
-    files = sorted(p for p in folder.iterdir() if p.suffix in WEIGHT_SUFFIXES) or \
+    return files_hash(weight_files(folder), digits)
+
+
+def weight_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in WEIGHT_SUFFIXES) or \
         sorted(p for p in folder.iterdir() if p.suffix in LEGACY_WEIGHT_SUFFIXES)
+
+
+def files_hash(files: list[Path], digits: int = 12) -> str | None:
+    """sha256 over the files' bytes, in the order given (a GGUF model: its one file); None for no files."""
     if not files:
         return None
     digest = hashlib.sha256()

@@ -11,7 +11,7 @@ from pathlib import Path
 from llm import models
 from llm.interface import (Backend, Classification, Classifier, Completion, LogLikelihood, UnsupportedRequest,
                            check_request, count_parameters)
-from llm.locate import ModelNotFoundError, resolve_model
+from llm.locate import ModelNotFoundError
 
 __all__ = ["Backend", "Classification", "Classifier", "Completion", "LogLikelihood", "ModelNotFoundError",
            "UnsupportedRequest", "check_request", "count_parameters", "load_backend"]
@@ -19,19 +19,19 @@ __all__ = ["Backend", "Classification", "Classifier", "Completion", "LogLikeliho
 
 def load_backend(model: str | None = None, *, device="auto", dtype="auto", batch_size=32, threads=None, chat=False,
                  trust_remote_code=False, served_url=None, served_model=None, concurrency=8,
-                 timeout_s=120.0) -> Backend | Classifier:
+                 request_timeout_s=120.0) -> Backend | Classifier:
     """model=None -> the embedded default model; a short name (`isabench models`) -> its files; served_url -> a
     server. A folder holding a sequence-classification model or adapter gives a Classifier, anything else a Backend."""
     if served_url:
         from llm.served import ServedBackend
         return ServedBackend(served_url, served_model or model, chat=chat, concurrency=concurrency,
-                             timeout_s=timeout_s)
+                             request_timeout_s=request_timeout_s)
     path = models.resolve(model)  # before importing torch: a missing model fails in well under a second
     if (Path(path) / "adapter_config.json").is_file() and models.kind_of(path) == "classifier":
         from llm.classifier import load_classifier  # an adapter folder has no config.json for resolve_model
         return load_classifier(path, None, device=device, dtype=dtype, batch_size=batch_size, threads=threads)
-    source = resolve_model(path)
-    if source.local_dir is not None and models.kind_of(source.local_dir) == "classifier":
+    path, source = models.find(model)
+    if source.gguf_file is None and source.local_dir is not None and models.kind_of(source.local_dir) == "classifier":
         from llm.classifier import load_classifier
         return load_classifier(path, source, device=device, dtype=dtype, batch_size=batch_size, threads=threads)
     from llm.hf_backend import load_hf_backend

@@ -1,20 +1,23 @@
 """A model behind an OpenAI-compatible server (`transformers serve`, vLLM, llama.cpp, a hosted API).
 
 Standard library only (urllib + a thread pool): one request per prompt, a bounded number in flight, retries with
-exponential back-off on what is worth retrying (connection errors, timeouts, 429, 5xx) and none on the rest.
+exponential back-off on what is worth retrying (connection errors, 429, 5xx) and none on the rest. Each request has
+one total deadline (`request_timeout_s`) over its tries, back-offs and reads (llm.http_deadline).
 """
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from llm.interface import Completion, check_request
+from llm.http_deadline import Deadline, DeadlineExceeded, fetch
+from llm.interface import Completion, LogLikelihood, UnsupportedRequest, check_pairs, check_request
+from llm.served_scoring import score_request
 from llm.stopping import first_stop
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -22,6 +25,10 @@ RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 class ServedError(OSError):
     """The server refused the request, or could not be reached after the retries (an OSError, like urllib's)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status the server answered, when it answered one
 
 
 def api_key() -> str | None:
@@ -38,16 +45,20 @@ def api_root(base_url: str) -> str:
 
 class ServedBackend:
     def __init__(self, base_url: str, model: str | None = None, *, chat: bool = False, concurrency: int = 8,
-                 timeout_s: float = 120.0, retries: int = 4, backoff_s: float = 0.5):
+                 request_timeout_s: float = 120.0, retries: int = 4, backoff_s: float = 0.5):
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
+        if isinstance(request_timeout_s, bool) or not isinstance(request_timeout_s, (int, float)) \
+                or not request_timeout_s > 0:
+            raise ValueError(f"request_timeout_s must be a positive number of seconds, got {request_timeout_s!r}")
         self.root, self.chat, self.concurrency = api_root(base_url), chat, concurrency
-        self.timeout_s, self.retries, self.backoff_s = timeout_s, retries, backoff_s
+        self.request_timeout_s, self.retries, self.backoff_s = float(request_timeout_s), retries, backoff_s
         self.model = model or self.only_model()
         self.endpoint = self.root + ("/chat/completions" if chat else "/completions")
         self.info = {
             "backend": "served", "url": self.root, "model": self.model, "endpoint": self.endpoint, "chat": chat,
-            "concurrency": concurrency, "batch_size": concurrency, "device": "server", "dtype": "server",
+            "concurrency": concurrency, "batch_size": concurrency, "request_timeout_s": self.request_timeout_s,
+            "device": "server", "dtype": "server",
             "n_params": -1, "n_params_non_embedding": -1, "api_key": "set" if api_key() else "none",
             "token_counts": "not yet known (from the server's usage when it reports it, else -1)",
             # No weights to hash from here: the server and the model name it serves stand for the model's identity.
@@ -55,30 +66,49 @@ class ServedBackend:
         }
 
     def request(self, url: str, payload: dict | None = None) -> dict:
+        """The JSON object the server answers, within request_timeout_s in all (tries, back-offs and reads)."""
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if api_key():
             headers["Authorization"] = f"Bearer {api_key()}"
         data = None if payload is None else json.dumps(payload).encode()
+        deadline = Deadline(self.request_timeout_s)
         for attempt in range(self.retries + 1):
             req = urllib.request.Request(url, data=data, headers=headers, method="GET" if data is None else "POST")
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout_s) as response:
-                    return json.loads(response.read())
-            except urllib.error.HTTPError as err:
-                detail = err.read().decode(errors="replace")[:500]
-                if err.code not in RETRY_STATUS or attempt == self.retries:
-                    raise ServedError(f"{url} answered HTTP {err.code}: {detail}") from None
-                failure = f"HTTP {err.code}"
-            except (urllib.error.URLError, socket.timeout, ConnectionError) as err:
+                status, body = fetch(req, deadline)
+            except DeadlineExceeded:
+                raise ServedError(f"{url} sent no complete reply within {self.request_timeout_s:g} s (the request's "
+                                  f"total time limit, over {attempt + 1} tries): the server is stalled, overloaded or "
+                                  "sending too slowly; raise the request timeout if it is only slow") from None
+            except (OSError, http.client.HTTPException) as err:  # refused, reset, or closed half-way through
+                unreachable = isinstance(err, urllib.error.URLError)
+                reason = getattr(err, "reason", None) or err
+                name = type(reason).__name__
+                failure = str(reason) if name in str(reason) else f"{name}: {reason}"
                 if attempt == self.retries:
-                    raise ServedError(f"cannot reach {url} after {self.retries + 1} tries: "
-                                      f"{getattr(err, 'reason', err)}; is the server running?") from None
-                failure = str(err)
-            time.sleep(self.backoff_s * 2 ** attempt)  # back off: a busy server gets room, a restarting one time
-        raise AssertionError(f"unreachable: {failure}")
+                    what = "cannot reach" if unreachable else "no complete reply from"
+                    raise ServedError(f"{what} {url} after {self.retries + 1} tries: {failure}; "
+                                      "is the server running?") from None
+            else:
+                if 200 <= status < 300:
+                    return json_object(url, body)
+                detail = body.decode(errors="replace")[:500]
+                if status not in RETRY_STATUS or attempt == self.retries:
+                    raise ServedError(f"{url} answered HTTP {status}: {detail}", status)
+                failure = f"HTTP {status}"
+            pause = self.backoff_s * 2 ** attempt  # back off: a busy server gets room, a restarting one time
+            if pause >= deadline.left():
+                raise ServedError(f"{url}: {failure}, and the request's {self.request_timeout_s:g} s time limit "
+                                  f"leaves no time to try again (after {attempt + 1} tries)")
+            time.sleep(pause)
+        raise AssertionError("unreachable")
 
     def only_model(self) -> str:
-        listed = [m["id"] for m in self.request(self.root + "/models").get("data", [])]
+        try:
+            listed = [m["id"] for m in self.request(self.root + "/models").get("data", [])]
+        except (TypeError, KeyError):
+            raise ServedError(f"{self.root}/models did not answer a model list ({{'data': [{{'id': ...}}]}}); "
+                              "name the model with --served-model") from None
         if len(listed) != 1:
             raise ServedError(f"{self.root}/models lists {len(listed)} models {listed}; name one with --served-model")
         return listed[0]
@@ -97,6 +127,8 @@ class ServedBackend:
             text = choice["message"]["content"] if self.chat else choice["text"]
         except (KeyError, IndexError, TypeError):
             raise ServedError(f"{self.endpoint} sent no completion: {json.dumps(reply)[:300]}") from None
+        if not isinstance(text, (str, type(None))):
+            raise ServedError(f"{self.endpoint} sent a completion that is not text: {json.dumps(reply)[:300]}")
         cut = first_stop(text or "", stop)  # some servers return the stop string itself; the contract leaves it out
         usage = reply.get("usage") or {}
         return ((text or "")[:cut] if cut >= 0 else (text or ""),
@@ -115,3 +147,32 @@ class ServedBackend:
         self.info["token_counts"] = "server usage" if known else "unknown: the server sent no usage (-1)"
         # One generate() call is one "batch": latency_s / batch_size still sums to the wall time.
         return [Completion(text, p_tok, g_tok, latency, len(prompts)) for text, p_tok, g_tok in replies]
+
+    def loglikelihood(self, contexts: list[str], continuations: list[str]) -> list[LogLikelihood]:
+        """Prompt log-probabilities from the legacy /v1/completions endpoint (echo, logprobs=1, max_tokens=1), as
+        vLLM answers; a server that returns none raises UnsupportedRequest. See llm.served_scoring for the rule."""
+        check_pairs(contexts, continuations)
+        if not contexts:
+            return []
+        if self.chat:
+            raise UnsupportedRequest(f"{self.root}: a chat endpoint returns no log-probabilities of a given reply; "
+                                     "score continuations without --chat (the legacy /v1/completions endpoint)")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(contexts))) as pool:
+            scored = list(pool.map(lambda pair: score_request(self, *pair), zip(contexts, continuations)))
+        latency = time.perf_counter() - started
+        return [LogLikelihood(lp, greedy, n_ctx, n_cont, latency, len(contexts))
+                for lp, greedy, n_ctx, n_cont in scored]
+
+
+def json_object(url: str, body: bytes) -> dict:
+    """The reply as a JSON object, or a ServedError that says what came instead (an HTML page, a proxy's error...)."""
+    try:
+        reply = json.loads(body)
+    except ValueError as err:
+        shown = body[:200].decode(errors="replace")
+        raise ServedError(f"{url} answered with something that is not JSON ({err}): {shown!r}; is it an "
+                          "OpenAI-compatible API (the base URL, e.g. http://host:8000/v1)?") from None
+    if not isinstance(reply, dict):
+        raise ServedError(f"{url} answered JSON that is not an object: {json.dumps(reply)[:200]}")
+    return reply

@@ -13,7 +13,7 @@ from bench.cmd_run import default_out, levels
 from tiny_model import make_tiny_model
 
 TASKS = ["square", "wordfreq"]
-DIFFS = [1, 2]
+DIFFS = [2, 3]
 N = 4
 
 
@@ -42,12 +42,13 @@ def finished(tiny, tmp_path_factory):
     """One CLI run, shared by the tests below (the model load dominates a test's time)."""
     out = tmp_path_factory.mktemp("runs") / "run"
     code = run_cli("run", "--tasks", ",".join(TASKS), "--backends", ",".join(BACKENDS), "--model", tiny,
-                   "--device", "cpu", "--threads", "1", "--n", N, "--difficulties", "1,2", "--out", out, "--quiet")
+                   "--device", "cpu", "--threads", "1", "--n", N, "--difficulties", "2,3", "--out", out, "--quiet")
     return code, out
 
 
-def test_run_writes_records_summary_tables_and_plots(finished, capsys):
+def test_run_writes_records_summary_tables_and_plots(finished, tiny, capsys):
     code, out = finished
+    tiny_name = tiny.name
     assert code == 0
     recs = records.load(out / records.RECORDS_FILE).records
     assert len(recs) == len(TASKS) * len(DIFFS) * N * len(BACKENDS)
@@ -67,7 +68,7 @@ def test_run_writes_records_summary_tables_and_plots(finished, capsys):
     md = (out / "report.md").read_text()
     for task in TASKS:
         for d in DIFFS:
-            assert f"| {task} | {d} | {N} |" in md
+            assert f"| {task} | {d} | llm: {tiny_name} | {N} |" in md
     assert "Hardware: CPU:" in md
     tex = (out / "report.tex").read_text()
     assert r"\begin{tabular}" in tex and tex.count(r"\\") >= 1 + len(TASKS) * len(DIFFS)
@@ -114,7 +115,7 @@ def test_rerun_resumes_and_another_model_gets_its_own_records(finished, tmp_path
     shutil.copytree(out, folder)
     before = len(records.load(folder / records.RECORDS_FILE).records)
     other = make_tiny_model(tmp_path / "other", seed=1)
-    common = ["--tasks", ",".join(TASKS), "--difficulties", "1,2", "--n", N, "--device", "cpu", "--threads", "1",
+    common = ["--tasks", ",".join(TASKS), "--difficulties", "2,3", "--n", N, "--device", "cpu", "--threads", "1",
               "--out", folder, "--quiet", "--no-plots", "--backends", "llm"]
     assert run_cli("run", "--model", other, *common) == 0
     assert f"{len(TASKS) * len(DIFFS) * N} answered, 0 already on disk" in capsys.readouterr().out
@@ -153,8 +154,12 @@ def test_benchmark_json_becomes_tables_and_plots(tmp_path, capsys):
 
 
 def test_bad_input_gets_a_clear_error(tmp_path, capsys):
-    with pytest.raises(KeyError, match="unknown task 'sqaure'"):
+    with pytest.raises(SystemExit) as stop:
         run_cli("run", "--tasks", "sqaure", "--backends", "reference", "--out", tmp_path / "x")
+    assert stop.value.code == 2 and "unknown task(s) sqaure; known tasks: square" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        run_cli("run", "--backends", "foo", "--out", tmp_path / "x")
+    assert stop.value.code == 2 and "unknown backend(s) foo" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run_cli("run", "--difficulties", "3-1")
     assert "low-high ascending" in capsys.readouterr().err
@@ -206,3 +211,26 @@ def test_kill_leaves_finished_samples_and_a_summary_of_them(tiny, tmp_path):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["invocations"][-1]["interrupted"] is True
     assert meta["invocations"][-1]["samples_done"] == len(loaded.records)
+
+
+def test_figures_and_tables_say_what_a_reader_must_know(tiny, tmp_path, capsys):
+    """Levels the model never trained on are marked (a column, a sign, hollow points); the hardware line names the
+    model and its hash, not the user's path; the ISA's time spread and machine time are measured, not zero."""
+    model = tmp_path / "trained"
+    shutil.copytree(tiny, model)
+    (model / "training.json").write_text(json.dumps({"mix": {"square": {"2": 1.0, "3": 0.0}}}))
+    out = tmp_path / "run"
+    assert run_cli("run", "--tasks", "square", "--difficulties", "2,3", "--n", N, "--model", model, "--device", "cpu",
+                   "--out", out, "--quiet", "--backends", "isa,llm") == 0
+    printed = capsys.readouterr().out
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    llm = summary[summary["backend"] == "llm"].set_index("difficulty")
+    assert llm.loc[2, "coverage"] == "held-out" and llm.loc[3, "coverage"] == "untrained"
+    assert "‡" in printed and "never trained on" in printed
+    md = (out / "report.md").read_text()
+    assert f"| square | 3 | llm: {model.name}‡ |" in md
+    assert str(tmp_path) not in md and f"model: {model.name} @" in md
+    isa = summary[summary["backend"] == "isa"]
+    assert (isa["per_answer_iqr_s"].astype(float) > 0).all() and (isa["machine_per_answer_s"].astype(float) > 0).all()
+    assert (isa["glue_per_answer_s"].astype(float) > 0).all()
+    assert (llm["alone_median_s"].astype(float) > 0).all() and (summary["time_ratio_llm_isa_machine"] != "").any()

@@ -56,8 +56,9 @@ def test_quartiles_match_numpy():
 
 
 # --- records ------------------------------------------------------------------------------------------------------
-def rec(i: int) -> dict:
-    return {"key": f"square/d1/s0/{i}|v1|test|reference|reference", "answer": str(i * i)}
+def rec(i: int, **kw) -> dict:
+    return {"key": f"square/d1/s0/{i}|v1|test|reference|reference", "answer": str(i * i), "task": "square",
+            "difficulty": 1, "backend": "reference", "exact": True, **kw}
 
 
 def test_writer_appends_whole_flushed_lines(tmp_path):
@@ -93,7 +94,7 @@ def test_corrupt_middle_line_is_reported_and_later_records_kept(tmp_path, capsys
     loaded = records.load(path)
     assert [r["answer"] for r in loaded.records] == ["0", "1"]
     assert loaded.bad_lines == [2] and not loaded.torn_tail
-    assert "line(s) [2]" in capsys.readouterr().err
+    assert "line(s) 2" in capsys.readouterr().err
     with records.RecordWriter(path) as w:  # nothing torn: appending keeps every line as it was
         w.write([rec(2)])
     assert len(records.load(path, warn=False).records) == 3
@@ -108,12 +109,34 @@ def test_complete_last_line_without_newline_is_kept(tmp_path):
     assert [r["answer"] for r in records.load(path).records] == ["0", "1"]
 
 
-def test_record_key_separates_model_split_and_task_version():
-    base = records.record_key("add/d2/s0/3", "1", "test", "llm", "m@abc/float32/cpu")
-    assert base != records.record_key("add/d2/s0/3", "1", "test", "llm", "m@def/float32/cpu")
-    assert base != records.record_key("add/d2/s0/3", "2", "test", "llm", "m@abc/float32/cpu")
-    assert base != records.record_key("add/d2/s0/3", "1", "train", "llm", "m@abc/float32/cpu")
-    assert base != records.record_key("add/d2/s0/3", "1", "test", "isa", "m@abc/float32/cpu")
+def test_record_key_separates_everything_that_shapes_an_answer():
+    def key(**kw):
+        args = dict(instance_id="add/d2/s0/3", text="3 + 4", task_version="1", split="test", backend="llm",
+                    variant="m@abc/float32/cpu", setting="generate;compact/0shot;chat=0")
+        return records.record_key(**{**args, **kw})
+
+    base = key()
+    others = [key(variant="m@def/float32/cpu"), key(task_version="2"), key(split="train"), key(backend="isa"),
+              key(text="3 + 5"), key(setting="generate;compact/0shot;chat=1"),
+              key(setting="generate;gpt3/4shot/s0;chat=0"), key(setting="loglikelihood;compact/0shot;chat=0")]
+    assert base == key() and len({base, *others}) == 1 + len(others)
+
+
+def test_lines_missing_fields_are_skipped_and_reported_not_fatal(tmp_path, capsys):
+    path = tmp_path / "records.jsonl"
+    path.write_text(json.dumps(rec(0)) + "\n" + json.dumps({"key": "x"}) + "\n" + json.dumps([1, 2]) + "\n"
+                    + json.dumps(rec(1)) + "\n")
+    loaded = records.load(path)
+    assert [r["answer"] for r in loaded.records] == ["0", "1"] and loaded.bad_lines == [2, 3]
+    assert "skipped 2 unreadable record line(s): line(s) 2, 3" in capsys.readouterr().err
+
+
+def test_a_duplicated_record_counts_once_and_is_reported(tmp_path, capsys):
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (rec(0), rec(1), rec(0, answer="other"), rec(1))))
+    loaded = records.load(path)
+    assert [r["answer"] for r in loaded.records] == ["0", "1"] and loaded.duplicates == [3, 4]
+    assert "2 line(s) repeat an earlier record's key and were counted once" in capsys.readouterr().err
 
 
 def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):

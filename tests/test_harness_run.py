@@ -27,8 +27,9 @@ class ScriptedBackend:
         return [Completion(self.reply(p), len(p), 4, 0.02, len(prompts)) for p in prompts]
 
     def answered(self) -> list[str]:
-        """Prompts of answering calls; warm-up calls ask for 2 tokens, every task's budget is larger."""
-        return [p for prompts, budget in self.calls if budget != 2 for p in prompts]
+        """The distinct prompts of answering calls (a few are asked once more alone, to time one answer on its own);
+        warm-up calls ask for 2 tokens, every task's budget is larger."""
+        return list(dict.fromkeys(p for prompts, budget in self.calls if budget != 2 for p in prompts))
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def scripted(monkeypatch):
 
 
 def config(tmp_path, **kw) -> RunConfig:
-    base = dict(out=tmp_path / "run", tasks=["square", "add"], backends=["llm"], difficulties=[1, 2], n=5,
+    base = dict(out=tmp_path / "run", tasks=["square", "add"], backends=["llm"], difficulties=[2, 3], n=5,
                 side=SideOptions(batch_size=2), progress=False)
     base.update(kw)
     return RunConfig(**base)
@@ -101,7 +102,7 @@ def test_wrong_number_gets_partial_credit_and_flops_estimate(tmp_path, scripted)
     cfg = config(tmp_path, difficulties=[2])
     run(cfg)
     recs = load(cfg)
-    assert all(r["answer"] is not None and not r["exact"] and 0 < r["partial"] < 1 for r in recs)
+    assert all(r["answer"] is not None and not r["exact"] and 0 < r["partial"] < 1 for r in recs), recs
     # FLOPs per answer = 2 x non-embedding params x (prompt + generated tokens).
     assert all(r["flops"] == 2 * 600 * (r["prompt_tokens"] + r["generated_tokens"]) for r in recs)
 
@@ -161,7 +162,8 @@ def test_another_model_does_not_reuse_records(tmp_path, scripted):
     assert len(summary) == 2 * 4  # each model keeps its own rows
 
 
-def test_unavailable_model_is_reported_and_other_sides_still_run(tmp_path, monkeypatch):
+def test_an_unloadable_model_stops_the_run_before_any_work(tmp_path, monkeypatch):
+    from bench.runner import SetupError
     from llm.runner import ModelNotFoundError
 
     def missing(model=None, **kw):
@@ -169,19 +171,20 @@ def test_unavailable_model_is_reported_and_other_sides_still_run(tmp_path, monke
 
     monkeypatch.setattr("llm.runner.load_backend", missing)
     cfg = config(tmp_path, backends=["reference", "llm"])
-    result = run(cfg)
-    assert any("llm" in f and "no model in /nowhere" in f for f in result.failures)
-    assert {r["backend"] for r in load(cfg)} == {"reference"}
+    with pytest.raises(SetupError, match="llm: cannot load .*no model in /nowhere"):
+        run(cfg)
+    assert not cfg.out.exists()  # no folder, no records, no ISA work done first
 
 
 def test_records_hold_what_the_summary_and_a_reader_need(tmp_path, scripted):
     scripted(lambda p: "4")
-    cfg = config(tmp_path, tasks=["square"], difficulties=[1], n=3)
+    cfg = config(tmp_path, tasks=["square"], difficulties=[2], n=3)
     run(cfg)
     r = load(cfg)[0]
     for field in ("key", "task", "task_version", "difficulty", "index", "seed", "split", "instance", "backend",
-                  "variant", "reference", "raw", "answer", "exact", "partial", "prompt_tokens", "generated_tokens",
-                  "flops", "latency_s", "batch_s", "batch_size", "per_answer_s", "error"):
+                  "contestant", "variant", "setting", "method", "prompt", "prompt_format", "shots", "chat",
+                  "reference", "raw", "answer", "exact", "partial", "prompt_tokens", "generated_tokens",
+                  "flops", "latency_s", "alone_s", "batch_s", "batch_size", "per_answer_s", "chunk", "error"):
         assert field in r, field
     assert r["per_answer_s"] == pytest.approx(r["batch_s"] / r["batch_size"])
     json.dumps(r)  # plain JSON
@@ -197,3 +200,50 @@ def test_reference_only_run_plots_accuracy_and_time_but_no_ratio(tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
     with pytest.raises(ValueError, match="nothing to plot"):
         plot_all(summarise([]), tmp_path / "empty")
+
+
+def test_a_second_run_into_a_held_folder_says_who_holds_it_and_writes_nothing(tmp_path, scripted):
+    from bench.lock import FolderBusy, locked
+
+    scripted(lambda p: "7")
+    cfg = config(tmp_path)
+    with locked(cfg.out, "isabench run --the-first-one"):
+        with pytest.raises(FolderBusy, match="in use by another isabench run .*--the-first-one"):
+            run(cfg)
+        assert not (cfg.out / records.RECORDS_FILE).exists()
+    assert run(cfg).done == 20  # released: the next run goes ahead
+
+
+def test_every_prompt_option_is_part_of_the_key(tmp_path, scripted):
+    from bench.tasks import PromptSpec
+
+    backend = scripted(lambda p: "7")
+    cfg = config(tmp_path)
+    run(cfg)
+    for changed in (SideOptions(batch_size=2, chat=True), SideOptions(batch_size=2, prompt=PromptSpec("gpt3")),
+                    SideOptions(batch_size=2, prompt=PromptSpec("compact", 2, seed=0))):
+        backend.calls.clear()
+        again = run(config(tmp_path, side=changed))
+        assert again.skipped == 0 and again.done == 20 and len(backend.answered()) == 20
+    recs = load(cfg)
+    assert len({r["setting"] for r in recs}) == 4 and len(recs) == 80
+    chat = [r for r in recs if r["chat"]]
+    assert len(chat) == 20 and all(r["setting"].endswith("chat=1") for r in chat)
+    assert len(summarise(recs)) == 4 * 4  # each setting keeps its own rows
+
+
+def test_a_signal_between_writing_and_counting_waits_for_both(tmp_path, scripted, monkeypatch):
+    """SIGTERM that lands right after a chunk reaches the disk: the count still includes that chunk."""
+    import os
+    import signal
+
+    scripted(lambda p: "7")
+    original = records.RecordWriter.write
+
+    def write_then_get_killed(self, recs):
+        original(self, recs)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(records.RecordWriter, "write", write_then_get_killed)
+    result = run(config(tmp_path))
+    assert result.interrupted and result.done == len(load(config(tmp_path))) == 2

@@ -43,7 +43,7 @@ def test_trap_exits_1_and_names_trap_and_pc(capsys):
 def test_fuel_and_mem_options(capsys):
     assert main(["asm", str(CASES / "sum_loop.s"), "--run", "--fuel", "10"]) == 1
     assert capsys.readouterr().out.startswith("status OUT_OF_FUEL at pc 4 (line 10)\nsteps 10\n")
-    assert main(["asm", str(CASES / "data_and_calls.s"), "--run"]) == 1  # needs 32 words; the image has 10
+    assert main(["asm", str(CASES / "data_and_calls.s"), "--run", "--mem", "10"]) == 1  # needs 32; the image has 10
     assert "MEM_OOB" in capsys.readouterr().out
     assert main(["asm", str(CASES / "data_and_calls.s"), "--run", "--mem", "32"]) == 0
     assert main(["asm", str(CASES / "data_and_calls.s"), "--run", "--mem", "3"]) == 2
@@ -76,3 +76,56 @@ def test_bad_arguments_exit_2(argv):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--fuel", str(2**70), "fuel must be in 0..9223372036854775807"),
+    ("--fuel", "-1", "fuel must be in 0.."),
+    ("--mem", str(10**12), "the memory size must be in 0..67108864"),
+])
+def test_out_of_range_options_exit_2_with_a_message(capsys, option, value, message):
+    with pytest.raises(SystemExit) as info:
+        main(["asm", str(CASES / "sum_loop.s"), "--run", option, value])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_data_section_past_the_memory_limit_is_refused_at_load(capsys, tmp_path):
+    path = tmp_path / "huge.s"
+    path.write_text(".data\n" + ".zero 67108864\n" * 3 + ".text\nhalt\n")
+    assert main(["asm", str(path), "--run"]) == 2
+    assert f"{path}:3:7: error: data section too large" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags", [["--tier", "compiled"], ["--tier", "ref"], ["--backend", "compiled"], []])
+def test_every_tier_prints_the_same_run(capsys, flags):
+    assert main(["asm", str(CASES / "sum_loop.s"), "--run", *flags]) == 0
+    assert capsys.readouterr().out.splitlines() == ["status HALTED at pc 5 (line 11)", "steps 303", "r2 = 5050"]
+
+
+def test_tier_and_backend_must_agree(capsys):
+    assert main(["asm", str(CASES / "sum_loop.s"), "--run", "--tier", "ref", "--backend", "jit"]) == 2
+    assert "disagree" in capsys.readouterr().err
+
+
+def test_the_files_own_run_line_sizes_memory_and_library_programs_print_their_answer(capsys):
+    assert main(["asm", str(CASES / "data_and_calls.s"), "--run"]) == 0  # '; run: mem=32'
+    assert main(["asm", str(CASES / "trap_out_of_fuel.s"), "--run"]) == 1  # '; run: fuel=1000'
+    assert "steps 1000" in capsys.readouterr().out
+    programs = Path(spec.__file__).parent / "programs"
+    answers = {"square": "15129", "add": "1032", "sub": "-957", "mul": "98901", "expr": "39",
+               "square_mul": "152399025", "wordfreq": "[('it', 2), ('is', 2), ('what', 1), ('internationalization', 2)]"}
+    for name, answer in answers.items():
+        assert main(["asm", str(programs / f"{name}.s"), "--run", "--tier", "compiled"]) == 0, name
+        out = capsys.readouterr().out.splitlines()
+        assert out[0].startswith("status HALTED") and f"answer {answer}" in out, (name, out)
+
+
+def test_the_readme_register_machine_commands_work(capsys):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## The register machine", 1)[1].split("\n## ", 1)[0]
+    commands = [line.split("#")[0].split() for line in section.splitlines() if line.startswith("isabench asm ")]
+    assert len(commands) >= 3
+    for argv in commands:
+        assert main(argv[1:]) == 0, argv
+        assert "MEM_OOB" not in capsys.readouterr().out, argv

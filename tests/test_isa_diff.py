@@ -1,7 +1,9 @@
-"""Differential tests: random programs run on the JIT and on the reference must agree on everything observable.
+"""Differential tests: random programs run on the JIT, on the compiled tier and on the reference must agree on
+everything observable.
 
 Random programs mostly loop until their (small) fuel runs out, hit every trap and touch the int64 extremes, which is
-where the two tiers could differ (wrap-around, shifts, truncating division, address overflow, fuel accounting).
+where the tiers could differ (wrap-around, shifts, truncating division, address overflow, fuel accounting; for the
+compiled tier also the fuel-short fallback, taken whenever the fuel ends inside a straight-line run).
 """
 from __future__ import annotations
 
@@ -11,8 +13,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isa import spec
-from isa.machine import run, run_batch
+from isa.machine import BATCH_TIERS, run, run_batch
 from isa.program import ProgramError, load_program
+
+FAST_TIERS = ("jit", "compiled")  # each checked against "ref"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_compile_cache(tmp_path_factory):
+    """Thousands of random programs are compiled here: keep their objects out of the user's cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ISABENCH_CACHE_DIR", str(tmp_path_factory.mktemp("isa-cache")))
+        yield
 
 EXTREMES = [0, 1, -1, 2, -2, 63, 64, 65, -64, spec.INT64_MAX, spec.INT64_MIN, spec.INT64_MAX - 1, spec.INT64_MIN + 1,
             1 << 32, -(1 << 32)]
@@ -60,27 +72,28 @@ def assert_same(a, b, context=""):
 
 def check_tiers_agree(machine) -> None:
     program, mem_size, fuel, regs = machine
-    ref = run(program, mem_size, fuel=fuel, regs=regs, backend="ref")
-    jit = run(program, mem_size, fuel=fuel, regs=regs, backend="jit")
-    try:
-        assert_same(jit, ref)
-    except AssertionError:
-        from isa.disasm import disassemble
-        print(disassemble(program), f"mem_size={mem_size} fuel={fuel} regs={regs.tolist()}")
-        raise
+    ref = run(program, mem_size, fuel=fuel, regs=regs, tier="ref")
+    for tier in FAST_TIERS:
+        got = run(program, mem_size, fuel=fuel, regs=regs, tier=tier)
+        try:
+            assert_same(got, ref, tier)
+        except AssertionError:
+            from isa.disasm import disassemble
+            print(disassemble(program), f"tier={tier} mem_size={mem_size} fuel={fuel} regs={regs.tolist()}")
+            raise
     assert ref.steps <= fuel
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(machines())
-def test_jit_matches_reference(machine):
+def test_fast_tiers_match_reference(machine):
     check_tiers_agree(machine)
 
 
 @pytest.mark.slow
 @settings(max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(machines())
-def test_jit_matches_reference_sweep(machine):
+def test_fast_tiers_match_reference_sweep(machine):
     check_tiers_agree(machine)
 
 
@@ -89,18 +102,41 @@ def test_jit_matches_reference_sweep(machine):
        st.integers(0, 300))
 def test_batch_rows_equal_single_runs(program, memories, fuel):
     memories = [program.initial_memory(len(program.data)).tolist() + m for m in memories]  # ragged on purpose
-    batch = run_batch(program, memories, fuel=fuel)
-    for i, memory in enumerate(memories):
-        assert_same(batch.row(i), run(program, memory=np.array(memory, np.int64), fuel=fuel), f"row {i}")
+    singles = [run(program, memory=np.array(memory, np.int64), fuel=fuel, tier="ref") for memory in memories]
+    for tier in BATCH_TIERS:
+        batch = run_batch(program, memories, fuel=fuel, tier=tier)
+        assert batch.tier == tier and batch.threads == 1
+        for i, single in enumerate(singles):
+            assert_same(batch.row(i), single, f"{tier} row {i}")
 
 
-def test_batch_takes_a_2d_array_and_per_row_registers():
+@pytest.mark.parametrize("tier", BATCH_TIERS)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batch_on_threads_equals_single_runs(tier, threads):
+    """Rows split over threads (and the fuel-short fallback on some of them) give each row's own result."""
+    program = load_program([[spec.OP_LD, 1, 0, 0], [spec.OP_ADDI, 2, 2, 3], [spec.OP_SUBI, 1, 1, 1],
+                            [spec.OP_ST, 2, 1, 1], [spec.OP_BNEI, 1, 0, 1], [spec.OP_HALT, 0, 0, 0]])
+    memories = np.zeros((9, 40), np.int64)
+    memories[:, 0] = np.arange(9) * 4  # row 8 stores past its memory: MEM_OOB
+    fuel = 70  # rows 6 and 7 run out inside a loop body
+    batch = run_batch(program, memories, fuel=fuel, tier=tier, threads=threads)
+    assert batch.threads == threads and batch.machine_s > 0
+    statuses = set()
+    for i in range(len(memories)):
+        single = run(program, memory=memories[i], fuel=fuel, tier="ref")
+        assert_same(batch.row(i), single, f"row {i}")
+        statuses.add(single.status)
+    assert statuses == {spec.Status.HALTED, spec.Status.OUT_OF_FUEL, spec.Status.MEM_OOB}
+
+
+@pytest.mark.parametrize("tier", BATCH_TIERS)
+def test_batch_takes_a_2d_array_and_per_row_registers(tier):
     program = load_program([[spec.OP_ADD, 0, 1, 2], [spec.OP_ST, 0, 3, 0], [spec.OP_HALT, 0, 0, 0]])
     regs = np.zeros((3, 16), np.int64)
     regs[:, 1] = [1, spec.INT64_MAX, -5]
     regs[:, 2] = [2, 1, 5]
     regs[:, 3] = [0, 1, 2]
-    out = run_batch(program, np.zeros((3, 2), np.int64), regs=regs)
+    out = run_batch(program, np.zeros((3, 2), np.int64), regs=regs, tier=tier)
     assert out.status.tolist() == [spec.Status.HALTED, spec.Status.HALTED, spec.Status.MEM_OOB]
     assert out.regs[:, 0].tolist() == [3, spec.INT64_MIN, 0]
     assert out.mem.tolist() == [[3, 0], [0, spec.INT64_MIN], [0, 0]]

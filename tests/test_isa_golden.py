@@ -1,5 +1,5 @@
-"""Golden programs (tests/isa_cases/*.s): each states its expected outcome in `; expect:` lines, checked on both
-tiers, and survives a disassemble/assemble round trip."""
+"""Golden programs (tests/isa_cases/*.s): each states its expected outcome in `; expect:` lines, checked on every
+tier, and survives a disassemble/assemble round trip."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ import pytest
 
 from isa.asm import assemble, assemble_file
 from isa.disasm import disassemble
-from isa.machine import run
+from isa.machine import TIERS, run
 from isa.spec import Status
 
 CASES = sorted((Path(__file__).parent / "isa_cases").glob("*.s"))
@@ -54,11 +54,11 @@ def test_cases_exist_and_state_expectations():
         assert expectations(path.read_text())[1], f"{path.name} has no '; expect:' line"
 
 
-@pytest.mark.parametrize("backend", ["ref", "jit"])
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_golden(path, backend):
+def test_golden(path, tier):
     params, checks = expectations(path.read_text())
-    check(run(assemble_file(path), backend=backend, **params), checks)
+    check(run(assemble_file(path), tier=tier, **params), checks)
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

@@ -13,26 +13,31 @@ import pytest
 from isa import library as L
 from isa.asm import assemble, assemble_file
 from isa.disasm import disassemble
-from isa.machine import run
+from isa.machine import TIERS, run
 from isa.spec import Status
 from test_isa_golden import check, expectations  # the core's golden-runner: `; run:` / `; expect:` lines
 
 PROGRAMS = sorted(Path(L.PROGRAM_DIR).glob("*.s"))
 
 
+# Programs bound by their own module rather than isa/library.py: sentiment.s runs a whole corpus with a weight table
+# laid once (isa/sentiment.py), which the one-input-per-run bindings do not fit.
+OWN_BINDINGS = {"sentiment"}
+
+
 def test_every_program_has_a_binding_and_a_golden_case():
-    assert {p.stem for p in PROGRAMS} == set(L.PROGRAMS)
+    assert {p.stem for p in PROGRAMS} == set(L.PROGRAMS) | OWN_BINDINGS
     for path in PROGRAMS:
         _, checks = expectations(path.read_text())
         assert ("status", 0, Status.HALTED) in checks, path.name
         assert any(kind in ("mem", "reg") for kind, _, _ in checks), path.name
 
 
-@pytest.mark.parametrize("backend", ["ref", "jit"])
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
-def test_golden(path, backend):
+def test_golden(path, tier):
     params, checks = expectations(path.read_text())
-    check(run(assemble_file(path), backend=backend, **params), checks)
+    check(run(assemble_file(path), tier=tier, **params), checks)
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)

@@ -175,6 +175,12 @@ def test_requested_cuda_without_cuda_is_a_clear_error(no_accelerator):
         resolve_device("tpu")
 
 
+def test_a_malformed_cuda_index_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    with pytest.raises(ValueError, match="cuda:N, N a number"):
+        resolve_device("cuda:x")
+
+
 @pytest.mark.parametrize("bf16, expected", [(True, torch.bfloat16), (False, torch.float16)])
 def test_auto_picks_cuda_and_half_precision_there(monkeypatch, bf16, expected):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)

@@ -105,6 +105,16 @@ def test_model_name_is_found_when_the_server_has_one(server):
     assert ServedBackend(url + "/v1/").model == str(folder)
 
 
+def test_scoring_on_a_server_without_prompt_logprobs_is_unsupported(server):
+    """`transformers serve` ignores echo and logprobs: it cannot score continuations, and says so at once."""
+    from llm.interface import UnsupportedRequest
+
+    url, folder = server
+    served = load_backend(served_url=url, served_model=str(folder))
+    with pytest.raises(UnsupportedRequest, match="cannot score continuations"):
+        served.loglikelihood(["12+3="], ["15"])
+
+
 def test_chat_endpoint(server, tmp_path):
     url, folder = server
     served = load_backend(served_url=url, served_model=str(folder), chat=True)

@@ -198,11 +198,13 @@ def test_cli_trains_a_fresh_model_exports_it_and_writes_its_card(tmp_path):
             "--export", str(exported), "--eval", "2", "--card"]
     assert main(argv) == 0
     card = (exported / "README.md").read_text()
-    for name in TASKS:
-        assert f"| {name} |" in card
     info = json.loads((exported / "training.json").read_text())
+    for name in info["mix"]:
+        assert f"| {name} |" in card
+    assert "| sentiment |" not in card  # not in its training mix: not scored by generation
     assert f"{info['parameters']:,} parameters" in card and info["architecture"]["hidden_size"] == 128
-    assert len(info["heldout"]) == sum(len(t.difficulties) for t in TASKS.values())
+    assert len(info["heldout"]) == sum(len(TASKS[name].difficulties) for name in info["mix"])
+    assert "operands" in card and "To reproduce it elsewhere" in card  # unequal-length cells apart; a reproduce line
     # Rerunning the finished command resumes at its last step: nothing more is trained.
     before = (out / "state.pt").stat().st_mtime_ns
     assert main(argv[:-3]) == 0

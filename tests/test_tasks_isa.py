@@ -10,7 +10,7 @@ from bench.cli import main
 from bench.tasks import TASKS, get_task
 
 
-@pytest.mark.parametrize("name", list(TASKS))
+@pytest.mark.parametrize("name", [n for n, t in TASKS.items() if t.ground_truth == "reference"])
 def test_isa_agrees_with_reference_on_every_difficulty(name):
     task = get_task(name)
     levels = list(task.difficulties) + [max(task.difficulties) + 1, 2 * max(task.difficulties)]

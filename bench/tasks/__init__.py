@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from .arith import Add, Mul, Square, Sub
 from .base import STOP, Instance, IsaAnswer, Score, Task, TaskInputError
+from .emulate import Emulate
 from .expr import Expr
 from .prompts import FORMATS, PromptSpec
 from .sentiment import Sentiment
 from .wordfreq import WordFreq
 
-TASKS: dict[str, Task] = {t.name: t for t in (Square(), Add(), Sub(), Mul(), Expr(), WordFreq(), Sentiment())}
+TASKS: dict[str, Task] = {t.name: t for t in (Square(), Add(), Sub(), Mul(), Expr(), WordFreq(), Sentiment(),
+                                              Emulate())}
 
 
 def task_names() -> list[str]:

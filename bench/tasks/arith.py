@@ -96,6 +96,11 @@ class BinaryOp(NumericAnswer):
     axis = "operands below 10^n"
 
     def parse(self, text: str) -> tuple[int, int]:
+        parts = text.split(" ")
+        if len(parts) == 3 and parts[1] == self.symbol and len(text) < 2000:  # as generated: "98 + 45", read fast
+            a, _, b = parts
+            if a.isdigit() and b.isdigit() and a.isascii() and b.isascii():
+                return int(a), int(b)
         ops = rf"(?:{re.escape(self.symbol)}|{self.word})"
         m = re.fullmatch(rf"(\d+)\s*{ops}\s*(\d+)", question_body(text), re.IGNORECASE) if text.isascii() else None
         if not m:

@@ -16,6 +16,8 @@ import hashlib
 import random
 from dataclasses import dataclass
 
+from isa.numtext import to_decimal
+
 from .prompts import FORMATS, PromptSpec, check_format
 
 STOP = "\n"  # every answer ends at a newline; the LLM is stopped there
@@ -56,6 +58,17 @@ class IsaAnswer:
     steps: int
 
 
+@dataclass
+class IsaBatch:
+    """A batch of ISA answers with its time split: inside the machine, and the glue around it (reading the texts,
+    laying memory, decoding answers; assembling, for emulate). Both measured, in wall seconds for the whole batch."""
+
+    answers: list[IsaAnswer]
+    machine_s: float
+    glue_s: float
+    compile_s: float = 0.0  # set-up the call spent compiling the program (0 once cached): reported apart
+
+
 def problem_hash(canonical: str) -> int:
     """0..99 from the canonical problem: the same problem gets the same split whichever task poses it."""
     digest = hashlib.sha256(f"isabench-split:{canonical}".encode()).digest()
@@ -75,6 +88,7 @@ class Task:
     formats: tuple[str, ...] = ("compact", "gpt3")  # prompt formats the task can write (bench.tasks.prompts)
     labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
+    default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):
@@ -114,6 +128,10 @@ class Task:
         """A generous budget for the answer (characters for the embedded model) plus the stop."""
         raise NotImplementedError
 
+    def isa_variant_id(self, variant: str) -> str:
+        """An ISA variant's identity for record keys (a weight table's name and content hash)."""
+        return variant
+
     def answer_prefix(self, fmt: str) -> str:
         """What stands between a question and its answer in a solved example (and before a scored label)."""
         return FORMATS[fmt].answer_prefix
@@ -128,7 +146,7 @@ class Task:
 
     def format_isa(self, value) -> str:
         """What the program returned -> the canonical answer string."""
-        return str(value)
+        return to_decimal(value) if isinstance(value, int) else str(value)
 
     # --- shared -----------------------------------------------------------------------------------------------
     def check_difficulty(self, difficulty: int) -> None:
@@ -202,17 +220,30 @@ class Task:
         return fmt.separator.join([*solved, self.question(inst.text, fmt.name)])
 
     def solve_isa(self, text: str, tier: str = "jit", variant: str = "") -> IsaAnswer:
-        from isa import library  # numba loads only when the ISA side is used
+        from isa import library  # numba loads only when the ISA side is used (tier auto: not for small runs)
 
-        run = library.solve(self.program, self.isa_input(self.parse(text)), backend=tier)
+        run = library.solve(self.program, self.isa_input(self.parse(text)), tier=tier)
         return IsaAnswer(self.format_isa(run.value), run.status, run.steps)
 
     def solve_isa_many(self, texts: list[str], tier: str = "jit", variant: str = "") -> list[IsaAnswer]:
         """All instances in one batched, compiled call."""
-        from isa import library
+        return self.solve_isa_batch(texts, tier, variant).answers
 
-        runs = library.solve_many(self.program, [self.isa_input(self.parse(t)) for t in texts])
-        return [IsaAnswer(self.format_isa(r.value), r.status, r.steps) for r in runs]
+    def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "",
+                        threads: int | None = None) -> IsaBatch:
+        """All instances in one batched call, with the machine's own time measured apart from the glue."""
+        import time
+
+        from isa.batch import solve_batch
+
+        t0 = time.perf_counter()
+        inputs = [self.isa_input(self.parse(t)) for t in texts]
+        t1 = time.perf_counter()
+        out = solve_batch(self.program, inputs, tier=tier, threads=threads)
+        t2 = time.perf_counter()
+        answers = [IsaAnswer(self.format_isa(v), st, int(k)) for v, st, k in zip(out.values, out.status, out.steps)]
+        glue = (t1 - t0) + (time.perf_counter() - t2) + (t2 - t1 - out.machine_s - out.compile_s)
+        return IsaBatch(answers, out.machine_s, glue, out.compile_s)
 
     def describe(self) -> str:
         return f"{self.name} v{self.version}: difficulty = {self.axis} {list(self.difficulties)}, e.g. {self.example!r}"

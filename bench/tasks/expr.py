@@ -17,6 +17,7 @@ from .base import TaskInputError
 PRECEDENCE = {"+": 1, "-": 1, "*": 2}
 TOKEN = re.compile(r"\s*(?:(\d)|([-+*()]))")
 ATOM = 3  # the precedence of a digit or a bracketed group: never needs brackets
+INT64_MAX = (1 << 63) - 1
 
 
 def tokens_of(text: str) -> list[tuple[int, str]]:
@@ -148,3 +149,20 @@ class Expr(NumericAnswer):
 
     def max_new_tokens(self, text: str) -> int:
         return 2 * sum(c.isdigit() for c in text) + 4
+
+    def isa_input(self, value: str) -> str:
+        """The expression, refused when its value does not fit the machine's 64-bit words (the program would wrap
+        it silently, as isa/programs/expr.s documents): every partial result is bounded by the product of
+        max(digit, 2), so only expressions past that bound are evaluated exactly to check."""
+        bound = 1
+        for c in value:
+            if c.isdigit():
+                bound *= max(int(c), 2)
+        if bound > INT64_MAX:
+            exact = evaluate(value)
+            if not -INT64_MAX - 1 <= exact <= INT64_MAX:
+                digits = len(to_decimal(abs(exact)))
+                raise TaskInputError(f"expr: the value ({digits} digits) does not fit the register machine's 64-bit "
+                                     "words, so its expr program would wrap it; ask --backend reference, or split "
+                                     "the expression")
+        return value

@@ -1,0 +1,192 @@
+"""The language model as a side, through llm.runner. One model per task (--model, or the task's default: the embedded
+causal LM, or the shipped fine-tuned adapter for sentiment), answering the way the model and the task allow:
+
+- `generate`: a causal LM continues the prompt greedily and the task parses the reply;
+- `loglikelihood`: a causal LM on a classification task scores each label as a continuation of the prompt and
+  answers with the likeliest (lm-evaluation-harness's multiple-choice method);
+- `head`: a sequence classifier (an encoder fine-tuned with a task head) names the label itself.
+
+Latency: `latency_s` is the wall time of the batch an answer came in; `alone_s` times a few answers on their own
+(ALONE_SAMPLES per chunk), so "one answer alone" means the same on both sides.
+"""
+from __future__ import annotations
+
+from bench.sides import Contestant, Side, SideUnavailable
+from bench.tasks import STOP, Instance, Task
+
+ALONE_SAMPLES = 2  # instances per chunk answered once more on their own, to measure latency alone
+
+
+def model_label(spec: str | None) -> str:
+    from pathlib import Path
+
+    return "default-model" if spec is None else Path(spec.rstrip("/")).name or spec
+
+
+class LlmSide(Side):
+    name = "llm"
+
+    def __init__(self, options):
+        super().__init__(options)
+        self.chunk_size = max(1, options.batch_size)
+        self.backends: dict[str | None, object] = {}  # model spec -> loaded backend
+
+    def model_for(self, task: Task) -> str | None:
+        if self.options.model is not None or self.options.served_url:
+            return self.options.model
+        return task.default_model
+
+    def _start(self, tasks: list[Task]) -> None:
+        try:
+            from llm.runner import load_backend
+        except ImportError as e:
+            raise SideUnavailable(f"the LLM backend needs llm.runner, which cannot be imported: {e}") from e
+        o = self.options
+        for spec in dict.fromkeys(self.model_for(t) for t in tasks):  # every model the run needs, before any work
+            try:
+                backend = load_backend(model=spec, device=o.device, dtype=o.dtype, batch_size=o.batch_size,
+                                       threads=o.threads, chat=o.chat, served_url=o.served_url,
+                                       concurrency=o.concurrency,
+                                       **({"request_timeout_s": o.request_timeout_s} if o.request_timeout_s else {}))
+            except (ValueError, OSError) as e:  # model not found, device or dtype unavailable, no chat template
+                which = spec or "the embedded default model (llm/default_model/)"
+                raise SideUnavailable(f"cannot load {which}: {e}") from e
+            info = dict(backend.info)
+            info.setdefault("n_params_non_embedding", info.get("n_params"))
+            info.setdefault("trained_on", trained_on(info.get("path")))
+            backend.info, backend.variant = info, model_variant(info)
+            self.backends[spec] = backend
+        infos = {model_label(spec): b.info for spec, b in self.backends.items()}
+        self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
+
+    def coverage(self, task: Task, difficulty: int, split: str) -> str:
+        """held-out / train-shared / untrained for a model whose training data is known, else unknown."""
+        trained = self.backends[self.model_for(task)].info.get("trained_on")
+        if trained is None:
+            return "unknown"
+        if difficulty not in trained.get(task.name, ()):
+            return "untrained"
+        return "train-shared" if split == "train" else "held-out"
+
+    def contestants(self, task: Task) -> list[Contestant]:
+        spec = self.model_for(task)
+        backend = self.backends[spec]
+        method = method_of(backend, task, spec)
+        o = self.options
+        prompt = o.prompt if method != "head" else None
+        setting = method if prompt is None else f"{method};{prompt.key()};chat={int(o.chat)}"
+        options = {"method": method, "model": spec, "prompt_format": prompt and prompt.format,
+                   "shots": prompt and prompt.shots, "shot_seed": prompt and prompt.seed, "chat": o.chat}
+        label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec)}"
+        return [Contestant(label, backend.variant, setting, options, backend)]
+
+    def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
+        if who.options["method"] == "generate":
+            who.handle.generate([self.prompt(task, i) for i in instances], 2, stop=[STOP])
+        else:
+            self.answer(task, who, instances)
+
+    def prompt(self, task: Task, inst: Instance) -> str:
+        return task.prompt(inst, self.options.prompt)
+
+    def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
+        rows = self.ask(task, who, instances)
+        for row, alone in zip(rows, self.ask(task, who, instances[:ALONE_SAMPLES], alone=True)):
+            row["alone_s"] = alone["latency_s"]
+        return rows
+
+    def ask(self, task: Task, who: Contestant, instances: list[Instance], alone: bool = False) -> list[dict]:
+        """The contestant's answers, in one batch (or one call per instance when `alone`), with FLOPs."""
+        method = who.options["method"]
+        ask = {"generate": self.generated, "loglikelihood": self.scored, "head": self.classified}[method]
+        rows = ask(task, who.handle, instances, alone)
+        per_token = 2 * max(0, who.handle.info.get("n_params_non_embedding") or 0)  # unknown (-1): no estimate
+        for row in rows:
+            tokens = row.pop("_tokens")
+            row["flops"] = per_token * tokens if per_token and tokens is not None else None
+        return rows
+
+    def generated(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
+        prompts = [self.prompt(task, i) for i in instances]
+        budget = max(task.max_new_tokens(i.text) for i in instances)
+        out = []
+        for chunk in ([[p] for p in prompts] if alone else [prompts]):
+            out += backend.generate(chunk, budget, stop=[STOP])
+        rows = []
+        for prompt, c in zip(prompts, out):
+            known = c.prompt_tokens >= 0 and c.generated_tokens >= 0  # -1: a server that does not say
+            rows.append({"raw": c.text, "answer": task.parse_reply(c.text), "status": "ok", "prompt": prompt,
+                         "prompt_tokens": c.prompt_tokens, "generated_tokens": c.generated_tokens,
+                         "_tokens": c.prompt_tokens + c.generated_tokens if known else None,
+                         "latency_s": c.latency_s, "batch_s": c.latency_s, "batch_size": c.batch_size})
+        return rows
+
+    def scored(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
+        """Each label's log-likelihood as the continuation of the prompt; the likeliest is the answer."""
+        labels, rows = task.labels, []
+        for chunk in ([[i] for i in instances] if alone else [instances]):
+            prompts = [self.prompt(task, i) for i in chunk]
+            contexts = [p for p in prompts for _ in labels]
+            continuations = [task.answer_prefix(self.options.prompt.format) + lab for _ in prompts for lab in labels]
+            scores = backend.loglikelihood(contexts, continuations)
+            for k, prompt in enumerate(prompts):
+                mine = scores[k * len(labels):(k + 1) * len(labels)]
+                best = max(range(len(labels)), key=lambda j: mine[j].logprob)
+                tokens = sum(s.context_tokens + s.continuation_tokens for s in mine)
+                rows.append({"raw": labels[best], "answer": labels[best], "status": "ok", "prompt": prompt,
+                             "scores": {lab: s.logprob for lab, s in zip(labels, mine)},
+                             "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
+                             "latency_s": mine[0].latency_s, "batch_s": mine[0].latency_s,
+                             "batch_size": len(chunk)})
+        return rows
+
+    def classified(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
+        rows = []
+        for chunk in ([[i] for i in instances] if alone else [instances]):
+            for c in backend.classify([i.text for i in chunk]):
+                rows.append({"raw": c.label, "answer": task.parse_reply(c.label), "status": "ok",
+                             "scores": c.scores, "prompt_tokens": c.tokens, "generated_tokens": 0,
+                             "_tokens": c.tokens, "latency_s": c.latency_s, "batch_s": c.latency_s,
+                             "batch_size": c.batch_size})
+        return rows
+
+
+def trained_on(folder) -> dict[str, list[int]] | None:
+    """The task levels a model folder's training.json (written by `isabench train`) says it trained on."""
+    import json
+    from pathlib import Path
+
+    path = Path(folder) / "training.json" if folder else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        mix = json.loads(path.read_text()).get("mix") or {}
+        return {task: sorted(int(d) for d, w in levels.items() if w > 0) for task, levels in mix.items()}
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def method_of(backend, task: Task, spec) -> str:
+    is_classifier = hasattr(backend, "classify")
+    if is_classifier:
+        if not task.labels:
+            raise SideUnavailable(f"{model_label(spec)} is a sequence classifier: it answers classification tasks "
+                                  f"only, not {task.name}")
+        missing = set(task.labels) - set(backend.labels)
+        if missing:
+            raise SideUnavailable(f"{model_label(spec)}'s head names {list(backend.labels)}, not {task.name}'s labels "
+                                  f"{list(task.labels)}")
+        return "head"
+    return "loglikelihood" if task.labels else "generate"
+
+
+def model_variant(info: dict) -> str:
+    """A model's identity for record keys: id, content hash or revision, dtype and device (numbers differ by each)."""
+    from pathlib import Path
+
+    where = info.get("path") or info.get("model") or "model"
+    ident = info.get("hub_id") or Path(str(where).rstrip("/")).name or str(where)
+    digest = next((str(info[k]) for k in ("content_hash", "revision") if info.get(k)), None)
+    if digest is None:
+        raise SideUnavailable(f"the LLM backend's info has no content hash or revision to key records by: {info}")
+    return f"{ident}@{digest[:12]}/{info.get('dtype', '?')}/{info.get('device', '?')}"
