@@ -152,18 +152,24 @@ class LlmSide(Side):
 
 
 def trained_on(folder) -> dict[str, list[int]] | None:
-    """The task levels a model folder's training.json (written by `isabench train`) says it trained on."""
+    """The task levels a model folder says it trained on: training.json (`isabench train`: its mix) or
+    finetune.json (`isabench finetune`: every level of its task, from the task's train split)."""
     import json
     from pathlib import Path
 
-    path = Path(folder) / "training.json" if folder else None
-    if path is None or not path.is_file():
-        return None
+    from bench.tasks import TASKS
+
+    folder = Path(folder) if folder else None
     try:
-        mix = json.loads(path.read_text()).get("mix") or {}
-        return {task: sorted(int(d) for d, w in levels.items() if w > 0) for task, levels in mix.items()}
+        if folder is not None and (folder / "training.json").is_file():
+            mix = json.loads((folder / "training.json").read_text()).get("mix") or {}
+            return {task: sorted(int(d) for d, w in levels.items() if w > 0) for task, levels in mix.items()}
+        if folder is not None and (folder / "finetune.json").is_file():
+            task = json.loads((folder / "finetune.json").read_text()).get("task")
+            return {task: list(TASKS[task].difficulties)} if task in TASKS else None
     except (ValueError, AttributeError, TypeError):
         return None
+    return None
 
 
 def method_of(backend, task: Task, spec) -> str:

@@ -129,14 +129,19 @@ def resolve_base(name: str, expected_hash: str | None) -> Path:
 @contextlib.contextmanager
 def quiet_loading():
     """No per-tensor loading bar and no "newly initialized" report: an adapter's head replaces the base's new one
-    at once, and `isabench finetune` adds a new head on purpose."""
+    at once, and `isabench finetune` adds a new head on purpose. (Also peft's call of a transformers method that
+    transformers has deprecated: a warning for the two libraries' authors, not for a user.)"""
+    import warnings
+
     from transformers.utils import logging
 
     bars, level = logging.is_progress_bar_enabled(), logging.get_verbosity()
     logging.disable_progress_bar()
     logging.set_verbosity_error()
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            yield
     finally:
         logging.set_verbosity(level)
         if bars:

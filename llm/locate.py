@@ -59,9 +59,10 @@ def check_model_dir(path: Path, name: str) -> None:
     if path.is_file():
         raise ModelNotFoundError(not_found_message(name, f"{path} is a file, expected a model folder or a "
                                                          f"{GGUF_SUFFIX} file"))
-    if not (path / "config.json").is_file():
+    if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
         raise ModelNotFoundError(not_found_message(
-            name, f"folder {path} has no config.json and no {GGUF_SUFFIX} file (not a model folder)"))
+            name, f"folder {path} has no config.json, adapter_config.json or {GGUF_SUFFIX} file (not a model "
+                  "folder)"))
 
 
 def find_gguf(path: Path, name: str) -> Path | None:

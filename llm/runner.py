@@ -6,8 +6,6 @@ nothing here knows about tasks: bench/ builds the prompts and parses the replies
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from llm import models
 from llm.interface import (Backend, Classification, Classifier, Completion, LogLikelihood, UnsupportedRequest,
                            check_request, count_parameters)
@@ -26,11 +24,7 @@ def load_backend(model: str | None = None, *, device="auto", dtype="auto", batch
         from llm.served import ServedBackend
         return ServedBackend(served_url, served_model or model, chat=chat, concurrency=concurrency,
                              request_timeout_s=request_timeout_s)
-    path = models.resolve(model)  # before importing torch: a missing model fails in well under a second
-    if (Path(path) / "adapter_config.json").is_file() and models.kind_of(path) == "classifier":
-        from llm.classifier import load_classifier  # an adapter folder has no config.json for resolve_model
-        return load_classifier(path, None, device=device, dtype=dtype, batch_size=batch_size, threads=threads)
-    path, source = models.find(model)
+    path, source = models.find(model)  # before importing torch: a missing model fails in well under a second
     if source.gguf_file is None and source.local_dir is not None and models.kind_of(source.local_dir) == "classifier":
         from llm.classifier import load_classifier
         return load_classifier(path, source, device=device, dtype=dtype, batch_size=batch_size, threads=threads)
