@@ -234,3 +234,14 @@ def test_figures_and_tables_say_what_a_reader_must_know(tiny, tmp_path, capsys):
     assert (isa["per_answer_iqr_s"].astype(float) > 0).all() and (isa["machine_per_answer_s"].astype(float) > 0).all()
     assert (isa["glue_per_answer_s"].astype(float) > 0).all()
     assert (llm["alone_median_s"].astype(float) > 0).all() and (summary["time_ratio_llm_isa_machine"] != "").any()
+
+
+def test_a_causal_lm_answers_a_labelled_task_by_log_likelihood(tiny, tmp_path):
+    out = tmp_path / "ll"
+    assert run_cli("run", "--tasks", "sentiment", "--difficulties", "1", "--n", N, "--model", tiny, "--device", "cpu",
+                   "--backends", "llm", "--shots", "1", "--out", out, "--quiet", "--no-plots") == 0
+    recs = records.load(out / records.RECORDS_FILE).records
+    assert len(recs) == N and {r["method"] for r in recs} == {"loglikelihood"}
+    for r in recs:
+        assert set(r["scores"]) == {"negative", "positive"} and r["answer"] == max(r["scores"], key=r["scores"].get)
+        assert r["prompt"].count("Sentiment:") == 2 and r["flops"] > 0 and r["setting"].startswith("loglikelihood;")

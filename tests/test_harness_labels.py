@@ -82,3 +82,13 @@ def test_the_gpt3_suite_asks_exactly_the_papers_cells(tmp_path, capsys):
     assert "| 5D- (sub 5) | 100.0" in printed and "| 29.2 |" in printed
     assert "Table 3.9" in (out / "report.md").read_text()
     assert cli.main(["run", "--suite", "gpt3-arithmetic", "--tasks", "add"]) == 2
+
+
+def test_solve_asks_the_shipped_adapter_by_default(capsys):
+    assert cli.main(["solve", "sentiment", "The food was awful and the waiter rude.", "--backend", "llm",
+                     "--json"]) == 0
+    import json
+
+    record = json.loads(capsys.readouterr().out)
+    assert record["answer"] == "negative" and record["method"] == "head"
+    assert record["model"].endswith("sentiment-minilm-lora") and record["scores"]["negative"] > -0.5
