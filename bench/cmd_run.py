@@ -36,7 +36,8 @@ def task_list(text: str) -> list[str]:
     names = comma_list(text)
     unknown = [n for n in names if n not in task_names()]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown task(s) {', '.join(unknown)}; known tasks: {', '.join(task_names())}")
+        known = ", ".join(task_names())
+        raise argparse.ArgumentTypeError(f"unknown task(s) {', '.join(unknown)}; known tasks: {known}")
     return names
 
 

@@ -87,6 +87,8 @@ def text_table(summary: pd.DataFrame) -> str:
     return "\n".join(lines + ([NOTES_TEXT] if marked else []))
 
 
+LATEX_SIGNS = (("%", r"\%"), ("_", r"\_"), ("×", r"$\times$"), ("÷", "/"), ("µs", r"$\mu$s"), ("–", "--"),
+               ("†", r"$^\dagger$"), ("‡", r"$^\ddagger$"))
 FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "time/answer [IQR]", "machine", "glue",
         "alone", "work/answer", "tokens", "LLM ÷ ISA", "LLM ÷ ISA machine", "errors", "unparsed"]
 
@@ -120,8 +122,9 @@ def latex(summary: pd.DataFrame, hardware: str, title: str = "isabench results")
 
     def esc(s) -> str:
         s = str(s)
-        return (s.replace("%", r"\%").replace("_", r"\_").replace("×", r"$\times$").replace("÷", "/")
-                .replace("µs", r"$\mu$s").replace("–", "--").replace("†", r"$^\dagger$").replace("‡", r"$^\ddagger$"))
+        for plain, tex in LATEX_SIGNS:
+            s = s.replace(plain, tex)
+        return s
 
     lines = [r"\begin{table}[t]", r"\centering", r"\small", rf"\begin{{tabular}}{{ll{'r' * (len(cols) - 2)}}}",
              r"\toprule", " & ".join(esc(c) for c in cols) + r" \\", r"\midrule"]

@@ -42,8 +42,8 @@ def paper_table(summary) -> str:
         mine = rows[(rows["task"] == task) & (rows["difficulty"] == d)]
         if mine.empty:
             continue
-        acc = {r["contestant"]: f"{100 * r['accuracy']:.1f} ({100 * r['accuracy_lo']:.1f}–{100 * r['accuracy_hi']:.1f})"
-               for _, r in mine.iterrows()}
+        acc = {r["contestant"]: f"{100 * r['accuracy']:.1f} ({100 * r['accuracy_lo']:.1f}–"
+                                f"{100 * r['accuracy_hi']:.1f})" for _, r in mine.iterrows()}
         lines.append(f"| {PAPER_NAMES[(task, d)]} ({task} {d}) | " + " | ".join(acc.get(w, "–") for w in who)
                      + f" | {PAPER_FEW_SHOT[(task, d)]:.1f} |")
     lines += ["", "GPT-3 figures: Brown et al. 2020, Language Models are Few-Shot Learners, Table 3.9, as printed "
