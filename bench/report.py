@@ -15,7 +15,8 @@ NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Time/answer: ba
          "its own. LLM ÷ ISA: the LLM's time per answer over the ISA's (whole / machine only). FLOPs ≈ 2 × "
          "non-embedding parameters × tokens processed. † the level's instances are also training data of the "
          "model (--split train); ‡ the model was never trained on this level.")
-NOTES_TEXT = "† training data too (--split train); ‡ a level the model never trained on; full table: report.md"
+NOTES_TEXT = ("÷ISA, ÷mach: the LLM's time per answer over the ISA's whole time, and over its machine time alone; "
+              "† training data too (--split train); ‡ a level the model never trained on; full table: report.md")
 
 
 def fmt_time(s: float) -> str:
@@ -39,6 +40,8 @@ def fmt_big(x: float) -> str:
 def fmt_ratio(x: float) -> str:
     if x is None or pd.isna(x):
         return "–"
+    if x >= 1e6:
+        return f"{x / 1e6:.3g}M×"
     return f"{x:,.0f}×" if x >= 100 else f"{x:.3g}×"  # "1,170×", not "1.17e+03×"
 
 
@@ -73,15 +76,19 @@ def mark(row) -> str:
 
 
 def text_table(summary: pd.DataFrame) -> str:
-    """The terminal's table: what a reader needs at a glance, within 100 columns."""
-    rows = [("task", "d", "side", "n", "exact % (95% CI)", "time/answer", "LLM÷ISA", "work/answer")]
+    """The terminal's table: what a reader needs at a glance, within 100 columns. The ISA's machine time stands
+    beside its whole time per answer, and the LLM's time is divided by each (÷ISA, ÷mach)."""
+    rows = [("task", "d", "side", "n", "exact % (95% CI)", "time/ans", "machine", "÷ISA", "÷mach", "work/answer")]
     for _, r in summary.iterrows():
-        rows.append((r["task"], str(int(r["difficulty"])), r["contestant"][:22] + mark(r), str(int(r["n"])),
+        llm = r["backend"] == "llm"
+        rows.append((r["task"][:9], str(int(r["difficulty"])), r["contestant"][:19] + mark(r), str(int(r["n"])),
                      fmt_accuracy(r), fmt_time(r["time_per_answer_s"]),
-                     fmt_ratio(r["time_ratio_llm_isa"]) if r["backend"] == "llm" else "", work(r)))
+                     fmt_time(r["machine_per_answer_s"]) if r["backend"] == "isa" else "",
+                     fmt_ratio(r["time_ratio_llm_isa"]) if llm else "",
+                     fmt_ratio(r["time_ratio_llm_isa_machine"]) if llm else "", work(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = {1, 3, 5, 6, 7}
-    lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+    right = {1, 3, 5, 6, 7, 8, 9}
+    lines = [" ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
              for row in rows]
     marked = summary["coverage"].fillna("").isin(("train-shared", "untrained")).any()
     return "\n".join(lines + ([NOTES_TEXT] if marked else []))

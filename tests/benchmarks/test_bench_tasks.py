@@ -1,23 +1,23 @@
 """Both sides on every task x difficulty, one JSON holding speed and score (run with `pytest --benchmark`).
 
-Each benchmark times one batched call over the same seeded, held-out instances: the ISA's `solve_isa_many`, and the
-embedded model's `generate` over those instances' prompts. The score and the work per answer go into
-`benchmark.extra_info`, so `isabench report results/benchmarks/.../NNNN_*.json` turns the file into the same tables and
-plots as `isabench run`. Set ISABENCH_BENCH_MODEL to benchmark another model folder the same way.
+Each benchmark times one batched call over the same seeded, held-out instances, through the same sides `isabench run`
+uses: the ISA's batched solve (every weight table on sentiment) and the LLM side's answer (each task's default model:
+the embedded model, the shipped adapter for sentiment, by the method the task calls for). The score and the work per
+answer go into `benchmark.extra_info`, so `isabench report results/benchmarks/.../NNNN_*.json` turns the file into the
+same tables and plots as `isabench run`. Set ISABENCH_BENCH_MODEL to benchmark another model on every task.
 """
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-import llm
-from bench.tasks import STOP, TASKS, get_task
+from bench.sides import SideOptions
+from bench.tasks import TASKS, get_task
 
 N = 32  # instances per task x difficulty: one batch on both sides
 SEED = 0
-MODEL = Path(os.environ.get("ISABENCH_BENCH_MODEL", llm.DEFAULT_MODEL_DIR))
+MODEL = os.environ.get("ISABENCH_BENCH_MODEL")  # None: each task's default model
 # One thread per side, as `isabench run` defaults to: with 2 threads on a shared 2-core box, barrier stalls made the
 # LLM ~100x slower per answer (120 ms vs 1.2 ms) and the batched ISA ~10x.
 THREADS = int(os.environ.get("ISABENCH_BENCH_THREADS", "1"))
@@ -25,71 +25,68 @@ CASES = [(name, d) for name, task in TASKS.items() for d in task.difficulties]
 IDS = [f"{name}-d{d}" for name, d in CASES]
 
 
-def texts_of(name: str, d: int) -> list[str]:
-    return [i.text for i in get_task(name).instances(d, N, seed=SEED, split="test")]
+def instances_of(name: str, d: int):
+    return get_task(name).instances(d, N, seed=SEED, split="test")
 
 
-def scored(name: str, d: int, texts: list[str], answers: list[str | None]) -> dict:
+def scored(name: str, d: int, insts, answers: list[str | None]) -> dict:
     task = get_task(name)
-    scores = [task.score(a, task.reference(t)) for t, a in zip(texts, answers)]
-    return {"task": name, "axis": task.axis, "difficulty": d, "n": len(texts), "seed": SEED,
-            "correct": sum(s.exact for s in scores), "partial": sum(s.partial for s in scores) / len(scores),
+    scores = [task.score(a, task.answer_of(i)) for i, a in zip(insts, answers)]
+    return {"task": name, "axis": task.axis, "ground_truth": task.ground_truth, "difficulty": d, "n": len(insts),
+            "seed": SEED, "correct": sum(s.exact for s in scores), "partial": sum(s.partial for s in scores) / len(scores),
             "unparsed": sum(a is None for a in answers)}
 
 
 @pytest.fixture(scope="module")
-def isa_ready():
-    try:
-        from isa import library  # noqa: F401
-    except ImportError as e:
-        pytest.skip(f"isa.library is not importable: {e}")
-    import numba
+def isa_side():
+    from bench.side_isa import IsaSide
 
-    numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
+    side = IsaSide(SideOptions(isa_threads=THREADS))
+    side.start(list(TASKS.values()))
+    return side
 
 
 @pytest.fixture(scope="module")
-def backend():
-    if not (MODEL / "config.json").is_file():
-        pytest.skip(f"no trained model in {MODEL}: run `isabench train` first (or set ISABENCH_BENCH_MODEL)")
-    from llm.runner import load_backend
+def llm_side():
+    from bench.side_llm import LlmSide
 
-    return load_backend(str(MODEL), device="auto", batch_size=N, threads=THREADS)
-
-
-@pytest.mark.parametrize("name, d", CASES, ids=IDS)
-def test_bench_isa(benchmark, isa_ready, name, d):
-    from bench.sides import isa_source_hash
-
-    task, texts = get_task(name), texts_of(name, d)
-    benchmark.group = f"{name} d{d}"
-    task.solve_isa_many(texts)  # compile outside the timing
-    answers = benchmark.pedantic(task.solve_isa_many, args=(texts,), rounds=5, warmup_rounds=1)
-    benchmark.extra_info.update(scored(name, d, texts, [a.answer for a in answers]), backend="isa",
-                                variant=f"isa@{isa_source_hash()}",
-                                instructions_per_answer=sum(a.steps for a in answers) / len(answers),
-                                errors=sum(a.status.lower() != "halted" for a in answers))
-    assert len(answers) == len(texts)
+    side = LlmSide(SideOptions(model=MODEL, batch_size=N, threads=THREADS))
+    side.start(list(TASKS.values()))
+    return side
 
 
 @pytest.mark.parametrize("name, d", CASES, ids=IDS)
-def test_bench_llm(benchmark, backend, name, d):
-    from bench.sides import model_variant
-
-    task, texts = get_task(name), texts_of(name, d)
-    prompts = [task.prompt(t) for t in texts]
-    budget = max(task.max_new_tokens(t) for t in texts)
+def test_bench_isa(benchmark, isa_side, name, d):
+    task, insts = get_task(name), instances_of(name, d)
+    who = isa_side.contestants(task)[0]
+    texts = [i.text for i in insts]
     benchmark.group = f"{name} d{d}"
-    completions = benchmark.pedantic(backend.generate, args=(prompts, budget), kwargs={"stop": [STOP]}, rounds=3,
-                                     warmup_rounds=1)
-    info = backend.info
-    tokens = [c.prompt_tokens + c.generated_tokens for c in completions]
+    task.solve_isa_batch(texts, "jit", who.handle, THREADS)  # compile outside the timing
+    out = benchmark.pedantic(task.solve_isa_batch, args=(texts, "jit", who.handle, THREADS), rounds=5,
+                             warmup_rounds=1)
+    steps = [a.steps if a.steps >= 0 else task.solve_isa(t, "jit", who.handle).steps for a, t in zip(out.answers, texts)]
+    benchmark.extra_info.update(scored(name, d, insts, [a.answer for a in out.answers]), backend="isa",
+                                contestant=who.label, variant=who.variant, setting=who.setting,
+                                instructions_per_answer=sum(steps) / len(steps),
+                                machine_per_answer_s=out.machine_s / len(texts),
+                                glue_per_answer_s=out.glue_s / len(texts),
+                                errors=sum(a.status.lower() != "halted" for a in out.answers))
+    assert len(out.answers) == len(texts)
+
+
+@pytest.mark.parametrize("name, d", CASES, ids=IDS)
+def test_bench_llm(benchmark, llm_side, name, d):
+    task, insts = get_task(name), instances_of(name, d)
+    who = llm_side.contestants(task)[0]
+    benchmark.group = f"{name} d{d}"
+    rows = benchmark.pedantic(llm_side.ask, args=(task, who, insts), rounds=3, warmup_rounds=1)
+    info = who.handle.info
     benchmark.extra_info.update(
-        scored(name, d, texts, [task.parse_reply(c.text) for c in completions]), backend="llm",
-        variant=model_variant(info), batch_size=N,
-        prompt_tokens_per_answer=sum(c.prompt_tokens for c in completions) / len(completions),
-        generated_tokens_per_answer=sum(c.generated_tokens for c in completions) / len(completions),
-        flops_per_answer=2 * info["n_params_non_embedding"] * sum(tokens) / len(tokens),
+        scored(name, d, insts, [r["answer"] for r in rows]), backend="llm", contestant=who.label,
+        variant=who.variant, setting=who.setting, method=who.options["method"], batch_size=N,
+        prompt_tokens_per_answer=sum(r["prompt_tokens"] for r in rows) / len(rows),
+        generated_tokens_per_answer=sum(r["generated_tokens"] for r in rows) / len(rows),
+        flops_per_answer=sum(r["flops"] or 0 for r in rows) / len(rows),
         model_info={k: info.get(k) for k in ("model", "content_hash", "revision", "dtype", "device", "n_params",
                                              "n_params_non_embedding", "torch_threads")})
-    assert len(completions) == len(texts)
+    assert len(rows) == len(insts)
