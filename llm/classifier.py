@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from llm.devices import resolve_device, resolve_dtype, synchronize
+from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
 from llm.interface import Classification, count_parameters
 from llm.locate import ModelSource, content_hash, resolve_model
 
@@ -190,12 +190,7 @@ def load_classifier(model: str, source: ModelSource | None = None, *, device="au
     """The Classifier backend of a folder holding a sequence-classification model or a SEQ_CLS LoRA adapter."""
     import transformers
 
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if threads is not None:
-        if not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
-        torch.set_num_threads(threads)
+    apply_runtime(batch_size, threads)
     if source is None:
         folder = Path(model).expanduser()
         # An adapter folder has no config.json, which resolve_model asks of a model folder.

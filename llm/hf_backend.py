@@ -7,7 +7,7 @@ import time
 
 import torch
 
-from llm.devices import resolve_device, resolve_dtype, synchronize
+from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
 from llm.locate import (ModelSource, WeightsRefusedError, content_hash, files_hash, has_safetensors, resolve_model,
                         weight_files)
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
@@ -147,12 +147,7 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
     from transformers import AutoModelForCausalLM, AutoTokenizer
     import transformers
 
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if threads is not None:
-        if not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
-        torch.set_num_threads(threads)
+    apply_runtime(batch_size, threads)
     torch_device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
     source = source or resolve_model(str(model))

@@ -5,9 +5,10 @@
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
+
+from tiny_model import save_loadable
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -57,10 +58,5 @@ def make_tiny_encoder(path, *, head: bool = False, seed: int = 0, hidden: int = 
     else:
         model = BertModel(config)
     model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    # transformers 5 names its own wrapper class here, which 4.x cannot load; the fast class loads in both.
-    config_file = path / "tokenizer_config.json"
-    saved = json.loads(config_file.read_text())
-    saved["tokenizer_class"] = "PreTrainedTokenizerFast"
-    config_file.write_text(json.dumps(saved, indent=2))
+    save_loadable(tokenizer, path)
     return path

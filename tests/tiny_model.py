@@ -59,10 +59,14 @@ def make_tiny_model(path, *, arch: str = "llama", chat_template: bool = False, s
     model_class(config).save_pretrained(path, safe_serialization=True)
     if chat_template:
         tokenizer.chat_template = CHAT_TEMPLATE
+    save_loadable(tokenizer, path)
+    return path
+
+
+def save_loadable(tokenizer, path: Path) -> None:
+    """save_pretrained, then the class name both transformers 4.x and 5.x load (5.x writes one 4.x cannot)."""
     tokenizer.save_pretrained(path)
-    # transformers 5 names its own wrapper class here, which 4.x cannot load; the fast class loads in both.
     config_file = path / "tokenizer_config.json"
     saved = json.loads(config_file.read_text())
     saved["tokenizer_class"] = "PreTrainedTokenizerFast"
     config_file.write_text(json.dumps(saved, indent=2))
-    return path
