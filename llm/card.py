@@ -55,6 +55,23 @@ def reproduce(command: str | None) -> str:
     return shlex.join(words)
 
 
+def commands(info: dict) -> str:
+    """What made the model, and how to make it again elsewhere: one command, or the sequence of invocations that
+    resumed one run folder (each extending --steps; the cosine schedule follows each new total)."""
+    runs = info.get("invocations") or [{"command": info.get("command"), "to_step": info.get("steps_done")}]
+    if len(runs) == 1:
+        return (f"- Command that made it: `{runs[0]['command'] or 'isabench train'}`\n"
+                f"- To reproduce it elsewhere: `{reproduce(runs[0]['command'])}` (the same seed and thread count give "
+                "the same weights; exporting into llm/default_model is refused without --overwrite-shipped)")
+    lines = [f"- Made by {len(runs)} invocations on one run folder, each resuming the last's checkpoint with a larger "
+             "`--steps` (the cosine schedule then follows the new total from where the run stands):"]
+    lines += [f"  {k}. `{r['command']}` (to step {r['to_step']})" for k, r in enumerate(runs, 1)]
+    lines.append("- To reproduce it elsewhere, run the same sequence with `--out` naming one new run folder and "
+                 "`--export my_model` (the same seed and thread count give the same weights):")
+    lines += [f"  {k}. `{reproduce(r['command'])} --out runs/default`" for k, r in enumerate(runs, 1)]
+    return "\n".join(lines)
+
+
 def write_card(folder: Path, info: dict, cells: list[Cell], notes: str = "") -> Path:
     cfg, arch = info["config"], info["architecture"]
     n = max(c.n for c in cells)
@@ -75,9 +92,7 @@ model = AutoModelForCausalLM.from_pretrained("llm/default_model")
   characters -> `[UNK]`); `generation_config.json` is greedy and stops at "\\n".
 
 ## Training
-- Command that made it: `{info.get('command') or 'isabench train'}`
-- To reproduce it elsewhere: `{reproduce(info.get('command'))}` (the same seed and thread count give the same
-  weights; exporting into llm/default_model is refused without --overwrite-shipped)
+{commands(info)}
 - Data: `prompt + answer + "\\n"` in exactly the harness's `compact` prompt format, drawn from `bench.tasks`
   generators; only instances with `task.in_split(text, "train")`. The split is decided on the canonical problem
   (`3 + 6` under add and `3+6` under expr are one problem), so no held-out problem of any task is ever trained on,

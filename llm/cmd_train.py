@@ -66,6 +66,21 @@ def config_from(args):
                        cpu_minutes=args.cpu_minutes, threads=args.threads, ckpt_every=args.ckpt_every)
 
 
+def previous_invocations(out: Path) -> list[dict]:
+    """The invocations an earlier training.json of this run folder lists (or the one it describes)."""
+    path = out / "training.json"
+    if not path.is_file():
+        return []
+    try:
+        old = json.loads(path.read_text())
+    except ValueError:
+        return []
+    if "invocations" in old:
+        return list(old["invocations"])
+    return [{"command": old.get("command"), "steps": (old.get("config") or {}).get("steps"),
+             "to_step": old.get("steps_done")}]
+
+
 def shipped(folder: Path) -> bool:
     import llm
 
@@ -139,8 +154,12 @@ def main(args) -> int:
     except ValueError as e:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
+    command = "isabench train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"] else None
     info = {
-        "command": "isabench train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["train"] else None,
+        "command": command,
+        # Every invocation that trained this run folder: a run extended with a larger --steps (the cosine then
+        # follows the new total) is reproduced by the same sequence of commands, not by the last one alone.
+        "invocations": previous_invocations(out) + [{"command": command, "steps": cfg.steps, "to_step": state.step}],
         "init": args.init,
         "parameters": count_parameters(model)[0],
         "architecture": {k: getattr(model.config, k, None) for k in ARCH_KEYS},
