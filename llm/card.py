@@ -115,10 +115,12 @@ Exact match, greedy, on `task.instances(d, n={n}, seed=1234, split="test")` per 
 
 {accuracy_table(cells)}
 
-Of those, the problems whose two operands have unequal length (`72 + 5`, `0 + 25`; about 19 % at each level from
-2 up, as in the GPT-3 paper's files), and the ones of equal length:
+The same cells split by operand length. Operands of **unequal length** (`72 + 5`, `0 + 25`; about a fifth of each
+level from 2 up, as in the GPT-3 paper's files):
 
 {facet_table(cells, "operands=unequal length")}
+
+Operands of **equal length**:
 
 {facet_table(cells, "operands=equal length")}
 {notes}"""
