@@ -204,7 +204,7 @@ def test_cli_trains_a_fresh_model_exports_it_and_writes_its_card(tmp_path):
     assert "| sentiment |" not in card  # not in its training mix: not scored by generation
     assert f"{info['parameters']:,} parameters" in card and info["architecture"]["hidden_size"] == 128
     assert len(info["heldout"]) == sum(len(TASKS[name].difficulties) for name in info["mix"])
-    assert "operands" in card and "To reproduce it elsewhere" in card  # unequal-length cells apart; a reproduce line
+    assert "unequal length" in card and "To reproduce it elsewhere" in card  # unequal-length cells apart; a reproduce line
     # Rerunning the finished command resumes at its last step: nothing more is trained.
     before = (out / "state.pt").stat().st_mtime_ns
     assert main(argv[:-3]) == 0
