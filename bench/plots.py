@@ -172,7 +172,11 @@ def plot_ratio(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
         if backend != "llm" or rows["time_ratio_llm_isa"].isna().all():
             continue
         axes[task].plot(rows["difficulty"], rows["time_ratio_llm_isa"], "-o", color=color,
-                        label=f"{label} ÷ ISA's whole time per answer")
+                        label=f"{label} ÷ ISA's whole time per answer (bar: quartile ÷ quartile of batch times)")
+        # The bar spans LLM q1 / ISA q3 to LLM q3 / ISA q1; the point is the ratio of the means, which may lie outside.
+        spread = rows[["difficulty", "time_ratio_llm_isa_lo", "time_ratio_llm_isa_hi"]].astype(float).dropna()
+        axes[task].vlines(spread["difficulty"], spread["time_ratio_llm_isa_lo"], spread["time_ratio_llm_isa_hi"],
+                          color=color, linewidth=1.5, alpha=0.7)
         if rows["time_ratio_llm_isa_machine"].notna().any():
             axes[task].plot(rows["difficulty"], rows["time_ratio_llm_isa_machine"], "--s", color=color, markersize=4,
                             label=f"{label} ÷ ISA's machine time alone")

@@ -12,7 +12,8 @@ COVERAGE_NOTE = {"held-out": "", "train-shared": "†", "untrained": "‡", "unk
 NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Time/answer: batched wall time ÷ answers (set-up "
          "and warm-up excluded), [q1–q3] over batches. Machine: the ISA's time inside the compiled machine per "
          "answer; glue: laying inputs and decoding answers around it. Alone: the median latency of one answer on "
-         "its own. LLM ÷ ISA: the LLM's time per answer over the ISA's (whole / machine only). FLOPs ≈ 2 × "
+         "its own. LLM ÷ ISA: the LLM's time per answer over the ISA's (whole / machine only); [lo–hi]: the LLM's q1 "
+         "over the ISA's q3 to its q3 over the ISA's q1. FLOPs ≈ 2 × "
          "non-embedding parameters × tokens processed. † the level's instances are also training data of the "
          "model (--split train); ‡ the model was never trained on this level.")
 NOTES_TEXT = ("÷ISA, ÷mach: the LLM's time per answer over the ISA's whole time, and over its machine time alone; "
@@ -43,6 +44,13 @@ def fmt_ratio(x: float) -> str:
     if x >= 1e6:
         return f"{x / 1e6:.3g}M×"
     return f"{x:,.0f}×" if x >= 100 else f"{x:.3g}×"  # "1,170×", not "1.17e+03×"
+
+
+def fmt_ratio_spread(row) -> str:
+    lo, hi = row.get("time_ratio_llm_isa_lo"), row.get("time_ratio_llm_isa_hi")
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return fmt_ratio(row["time_ratio_llm_isa"])
+    return f"{fmt_ratio(row['time_ratio_llm_isa'])} [{fmt_ratio(lo)}–{fmt_ratio(hi)}]"
 
 
 def fmt_accuracy(row, latex: bool = False) -> str:
@@ -97,7 +105,7 @@ def text_table(summary: pd.DataFrame) -> str:
 LATEX_SIGNS = (("%", r"\%"), ("_", r"\_"), ("×", r"$\times$"), ("÷", "/"), ("µs", r"$\mu$s"), ("–", "--"),
                ("†", r"$^\dagger$"), ("‡", r"$^\ddagger$"))
 FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "time/answer [IQR]", "machine", "glue",
-        "alone", "work/answer", "tokens", "LLM ÷ ISA", "LLM ÷ ISA machine", "errors", "unparsed"]
+        "alone", "work/answer", "tokens", "LLM ÷ ISA [lo–hi]", "LLM ÷ ISA machine", "errors", "unparsed"]
 
 
 def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
@@ -111,7 +119,7 @@ def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
                     f"{r['partial']:.2f}", fmt_spread(r), fmt_time(r["machine_per_answer_s"]),
                     fmt_time(r["glue_per_answer_s"]), fmt_time(r["alone_median_s"]), work(r),
                     fmt_big(tokens) if tokens is not None else "–",
-                    fmt_ratio(r["time_ratio_llm_isa"]) if llm else "", fmt_ratio(r["time_ratio_llm_isa_machine"])
+                    fmt_ratio_spread(r) if llm else "", fmt_ratio(r["time_ratio_llm_isa_machine"])
                     if llm else "", str(int(r["errors"])), str(int(r["unparsed"]))])
     return out
 

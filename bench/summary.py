@@ -7,6 +7,8 @@ Timings per row, each named for what it measures:
     (laying inputs into memory, decoding answers);
   alone: one answer on its own (ISA: every instance; LLM: a sample of each batch), the latency a user waits;
   batch latency (LLM): the wall time of the batch an answer came back in.
+The LLM / ISA time ratio carries a spread: from the LLM's first quartile over the ISA's third to the LLM's third over
+the ISA's first (per-answer batch times), so a reader sees how far batch-to-batch noise moves it.
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ COLUMNS = [
     "alone_median_s", "alone_q1_s", "alone_q3_s", "alone_n", "batch_latency_median_s",
     "throughput_per_s", "instructions_per_answer", "prompt_tokens_per_answer", "generated_tokens_per_answer",
     "flops_per_answer", "unparsed", "errors",
-    "time_ratio_llm_isa", "time_ratio_llm_isa_machine", "flops_per_instruction",
+    "time_ratio_llm_isa", "time_ratio_llm_isa_lo", "time_ratio_llm_isa_hi", "time_ratio_llm_isa_machine",
+    "flops_per_instruction",
 ]
 
 
@@ -118,6 +121,8 @@ def add_ratios(df: pd.DataFrame) -> pd.DataFrame:
             continue
         ref = isa.loc[key]
         df.at[i, "time_ratio_llm_isa"] = ratio(row["time_per_answer_s"], ref["time_per_answer_s"])
+        df.at[i, "time_ratio_llm_isa_lo"] = ratio(row["per_answer_q1_s"], ref["per_answer_q3_s"])
+        df.at[i, "time_ratio_llm_isa_hi"] = ratio(row["per_answer_q3_s"], ref["per_answer_q1_s"])
         df.at[i, "time_ratio_llm_isa_machine"] = ratio(row["time_per_answer_s"], ref["machine_per_answer_s"])
         df.at[i, "flops_per_instruction"] = ratio(row["flops_per_answer"], ref["instructions_per_answer"])
     return df

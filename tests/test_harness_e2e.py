@@ -65,6 +65,12 @@ def test_run_writes_records_summary_tables_and_plots(finished, tiny, capsys):
     assert (llm["accuracy_lo"] <= llm["accuracy"]).all() and (llm["accuracy"] <= llm["accuracy_hi"]).all()
     if "isa" in BACKENDS:
         assert llm["time_ratio_llm_isa"].notna().all()
+        isa = summary[summary["backend"] == "isa"].set_index(["task", "difficulty"])
+        for _, row in llm.iterrows():  # the ratio's spread is quartile over quartile of the two sides' batch times
+            other = isa.loc[(row["task"], row["difficulty"])]
+            assert row["time_ratio_llm_isa_lo"] == pytest.approx(row["per_answer_q1_s"] / other["per_answer_q3_s"], rel=1e-3)
+            assert row["time_ratio_llm_isa_hi"] == pytest.approx(row["per_answer_q3_s"] / other["per_answer_q1_s"], rel=1e-3)
+            assert row["time_ratio_llm_isa_lo"] <= row["time_ratio_llm_isa_hi"]
     md = (out / "report.md").read_text()
     for task in TASKS:
         for d in DIFFS:
