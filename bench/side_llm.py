@@ -11,6 +11,8 @@ Latency: `latency_s` is the wall time of the batch an answer came in; `alone_s` 
 """
 from __future__ import annotations
 
+import time
+
 from bench.sides import Contestant, Side, SideUnavailable
 from bench.tasks import STOP, Instance, Task
 
@@ -128,7 +130,11 @@ class LlmSide(Side):
             prompts = [self.prompt(task, i) for i in chunk]
             contexts = [p for p in prompts for _ in labels]
             continuations = [task.answer_prefix(self.options.prompt.format) + lab for _ in prompts for lab in labels]
+            # Timed here, over the whole chunk: the backend scores the 2 x len(chunk) pairs in several sub-batches,
+            # and each score carries only its own sub-batch's time.
+            start = time.perf_counter()
             scores = backend.loglikelihood(contexts, continuations)
+            wall = time.perf_counter() - start
             for k, prompt in enumerate(prompts):
                 mine = scores[k * len(labels):(k + 1) * len(labels)]
                 best = max(range(len(labels)), key=lambda j: mine[j].logprob)
@@ -136,8 +142,7 @@ class LlmSide(Side):
                 rows.append({"raw": labels[best], "answer": labels[best], "status": "ok", "prompt": prompt,
                              "scores": {lab: s.logprob for lab, s in zip(labels, mine)},
                              "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
-                             "latency_s": mine[0].latency_s, "batch_s": mine[0].latency_s,
-                             "batch_size": len(chunk)})
+                             "latency_s": wall, "batch_s": wall, "batch_size": len(chunk)})
         return rows
 
     def classified(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:

@@ -92,3 +92,27 @@ def test_solve_asks_the_shipped_adapter_by_default(capsys):
     record = json.loads(capsys.readouterr().out)
     assert record["answer"] == "negative" and record["method"] == "head"
     assert record["model"].endswith("sentiment-minilm-lora") and record["scores"]["negative"] > -0.5
+
+
+def test_log_likelihood_time_covers_every_sub_batch_of_a_chunk():
+    """The backend scores a chunk's 2 x n pairs in sub-batches, each score carrying its own sub-batch's time; the
+    records must carry the whole chunk's time, so per-answer times sum to the wall time, not to one sub-batch's."""
+    import time
+
+    from bench.side_llm import LlmSide
+    from bench.sides import SideOptions
+    from llm.interface import LogLikelihood
+
+    class SubBatching:
+        def loglikelihood(self, contexts, continuations):
+            out = []
+            for start in range(0, len(contexts), 2):  # sub-batches of two pairs, 20 ms each
+                time.sleep(0.02)
+                out += [LogLikelihood(-float(len(c)), False, 5, 1, 0.02, 2) for c in continuations[start:start + 2]]
+            return out
+
+    task = get_task("sentiment")
+    instances = task.instances(1, 4, 0, "test")
+    rows = LlmSide(SideOptions(model="x")).scored(task, SubBatching(), instances)
+    per_answer = sum(r["batch_s"] / r["batch_size"] for r in rows)
+    assert per_answer >= 0.02 * len(instances) * len(task.labels) / 2 * 0.95
