@@ -22,7 +22,7 @@ from isa.spec import Status
 
 DEFAULT_FUEL = 100_000_000
 TIERS = ("ref", "jit", "compiled")
-BATCH_TIERS = ("jit", "compiled")
+BATCH_TIERS = TIERS  # ref runs a batch row by row in Python: slow, but the same results
 DEFAULT_TIER = "jit"
 THREADS_ENV = "ISABENCH_ISA_THREADS"
 
@@ -132,7 +132,7 @@ def _compile(program: Program):
 
 def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None, tier: str = DEFAULT_TIER,
               threads: int | None = None) -> BatchResult:
-    """Run `program` over every row of `memories` in one native call on `tier` ("jit" or "compiled").
+    """Run `program` over every row of `memories` in one native call on `tier` ("jit" or "compiled"; "ref" loops over the rows in Python).
 
     `memories` is a (B, mem_size) int array, or a ragged list of 1-D memories: those are zero-padded to the longest
     in the result, but each row still runs with its own size (so an access past it traps MEM_OOB exactly as in
@@ -172,7 +172,9 @@ def run_laid(program: Program, mem: np.ndarray, sizes: np.ndarray, *, fuel: int 
         if r.shape != (len(mem), spec.NUM_REGS):
             raise ValueError(f"regs must have shape (16,) or ({len(mem)}, 16), got {r.shape}")
     fuel, threads = _fuel(fuel), resolve_threads(threads)
-    if tier == "jit":
+    if tier == "ref":
+        status, pc, steps, machine_s, compile_s, threads = (*_ref_batch(program, mem, sizes, r, fuel), 0.0, 1)
+    elif tier == "jit":
         from isa import jit
 
         prep, compile_s = jit.prepare(program), jit.warm_up()
@@ -183,6 +185,22 @@ def run_laid(program: Program, mem: np.ndarray, sizes: np.ndarray, *, fuel: int 
         code, compile_s = _compile(program)
         status, pc, steps, machine_s = compiled.execute_batch(code, mem, sizes, r, fuel, threads)
     return BatchResult(status, pc, steps, r, mem, sizes, tier, threads, machine_s, compile_s)
+
+
+def _ref_batch(program: Program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int):
+    """Every row through the reference interpreter, in place, on one thread; its time is the machine's."""
+    import time
+
+    from isa import ref
+
+    code = program.trusted_code().tolist()
+    out = np.zeros((3, len(mem)), np.int64)
+    start = time.perf_counter()
+    for i in range(len(mem)):
+        py_regs, py_mem = [int(x) for x in regs[i]], mem[i, : sizes[i]].tolist()
+        out[:, i] = ref.execute(code, py_mem, py_regs, fuel)
+        regs[i], mem[i, : sizes[i]] = py_regs, py_mem
+    return out[0], out[1], out[2], time.perf_counter() - start
 
 
 def resolve_threads(threads: int | None) -> int:

@@ -64,6 +64,18 @@ def test_reference_backend_scores_every_task_perfectly(tmp_path):
     assert (summary["errors"] == 0).all() and (summary["unparsed"] == 0).all()
 
 
+@pytest.mark.parametrize("tier", ["ref", "compiled"])
+def test_every_task_runs_on_every_isa_tier(tmp_path, tier):
+    """`run --tier ref|jit|compiled` is advertised for every task: each gives the reference's answers."""
+    cfg = RunConfig(out=tmp_path / tier, tasks=task_names(), backends=["isa"], n=2, progress=False,
+                    side=SideOptions(tier=tier))
+    assert not run(cfg).failures
+    summary = summarise(load(cfg))
+    computed = summary[summary["ground_truth"] != "labels"]
+    assert len(computed) and (computed["accuracy"] == 1.0).all() and (summary["errors"] == 0).all()
+    assert set(summary["setting"]) == {f"tier={tier}"}
+
+
 def test_both_sides_get_identical_instances(tmp_path, scripted):
     scripted(lambda p: "0")
     cfg = config(tmp_path, backends=["reference", "llm"])

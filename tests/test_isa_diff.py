@@ -120,7 +120,7 @@ def test_batch_on_threads_equals_single_runs(tier, threads):
     memories[:, 0] = np.arange(9) * 4  # row 8 stores past its memory: MEM_OOB
     fuel = 70  # rows 6 and 7 run out inside a loop body
     batch = run_batch(program, memories, fuel=fuel, tier=tier, threads=threads)
-    assert batch.threads == threads and batch.machine_s > 0
+    assert batch.threads == (1 if tier == "ref" else threads) and batch.machine_s > 0  # ref runs rows one by one
     statuses = set()
     for i in range(len(memories)):
         single = run(program, memory=memories[i], fuel=fuel, tier="ref")
