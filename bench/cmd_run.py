@@ -233,7 +233,8 @@ def main(args) -> int:
     from bench.meta import run_metadata
     from bench.report import text_table
     from bench.runner import RunConfig, SetupError, run
-    from bench.tasks import PromptSpec, TaskInputError, task_names
+    from bench.meta import data_split_key
+    from bench.tasks import PromptSpec, TaskInputError, get_task, task_names
 
     all_tasks = task_names()
     if args.suite and (args.tasks or args.difficulties):
@@ -254,6 +255,12 @@ def main(args) -> int:
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
                     levels=cells, suite=args.suite)
+    previous = run_folder.earlier_meta(out)
+    conflict = run_folder.resume_conflict(previous, cfg.seed, cfg.split, data_split_key(cfg.data) if cfg.data and cfg.data.is_file() else None,
+                                          {name: get_task(name).version for name in tasks if name in all_tasks})
+    if conflict:
+        print(f"isabench run: {out}: {conflict}", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(f"isabench run -> {out}", file=sys.stderr)
     try:
@@ -265,7 +272,7 @@ def main(args) -> int:
     if not (out / "records.jsonl").exists():
         print("isabench run: nothing was recorded", file=sys.stderr)
         return 1
-    run_folder.write_meta(out, run_metadata(cfg, result, canonical_argv(args), run_folder.read_meta(out)))
+    run_folder.write_meta(out, run_metadata(cfg, result, canonical_argv(args), previous))
     if not args.quiet:
         print("writing the summary, tables" + ("" if args.no_plots else " and figures") + "...", file=sys.stderr)
     summary, _ = run_folder.rebuild(out, run_folder.read_meta(out), plots=not args.no_plots)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,40 @@ def read_meta(run: str | Path) -> dict:
         return json.loads(path.read_text())
     except ValueError as e:
         raise ValueError(f"{path} is not valid JSON ({e}); it is rewritten by the next `isabench run`") from e
+
+
+def earlier_meta(run: str | Path) -> dict:
+    """meta.json for a run about to extend the folder: a corrupt one is said and replaced, never fatal."""
+    try:
+        return read_meta(run)
+    except ValueError as e:
+        print(f"note: {e}", file=sys.stderr)
+        return {}
+
+
+def resume_conflict(meta: dict, seed: int, split: str, data_key: str | None, versions: dict[str, int]) -> str | None:
+    """Why this folder cannot take the run, or None. Its records were drawn with one seed, split, data file and
+    task versions; mixing others in would merge them into one summary row under one label."""
+    if not meta:
+        return None
+    earlier = {"--seed": meta.get("seed"), "--split": meta.get("split"),
+               "--data": (meta.get("data") or {}).get("split_key")}
+    now = {"--seed": seed, "--split": split, "--data": data_key}
+    for flag, value in earlier.items():
+        if flag in ("--seed", "--split") and value is None:
+            continue
+        if value != now[flag]:
+            return (f"this folder holds a run with {flag} {shown(value)}, not {shown(now[flag])}; "
+                    f"give this run its own --out")
+    for name, info in (meta.get("tasks") or {}).items():
+        if name in versions and info.get("version") not in (None, versions[name]):
+            return (f"this folder holds {name} version {info['version']} records, not version {versions[name]}; "
+                    f"give this run its own --out")
+    return None
+
+
+def shown(value) -> str:
+    return "(none)" if value is None else str(value)
 
 
 def write_meta(run: str | Path, meta: dict) -> None:

@@ -91,3 +91,24 @@ def test_the_terminal_table_fits_100_columns_and_piped_progress_is_one_line_per_
     assert len(table) > 10 and max(map(len, table)) <= 100
     assert "\r" not in captured.err  # no bar redrawn into a pipe
     assert "isa square d3: 30 answered in" in captured.err and "reference wordfreq d8: 30 answered" in captured.err
+
+
+def test_a_folder_refuses_another_split_or_seed_and_survives_a_corrupt_meta(tmp_path, capsys):
+    """Records of another split or seed would merge into one summary row under the first run's label (200 training
+    instances counted as held-out); a corrupt meta.json is said and rewritten, not fatal."""
+    import json
+
+    out = tmp_path / "run"
+    base = ["run", "--backends", "reference", "--tasks", "add", "--difficulties", "2", "--n", "3", "--no-plots",
+            "--quiet", "--out", str(out)]
+    assert cli.main(base) == 0
+    for extra, message in ((["--split", "train"], "--split test, not train"), (["--seed", "3"], "--seed 0, not 3")):
+        capsys.readouterr()
+        assert cli.main(base + extra) == 2
+        assert message in capsys.readouterr().err
+    assert sum(1 for _ in (out / "records.jsonl").open()) == 3
+    (out / "meta.json").write_text('{"trunc')
+    capsys.readouterr()
+    assert cli.main([*base[:8], "4", *base[9:]]) == 0
+    assert "not valid JSON" in capsys.readouterr().err
+    assert json.loads((out / "meta.json").read_text())["n"] == 4
