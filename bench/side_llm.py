@@ -50,9 +50,13 @@ class LlmSide(Side):
                                        threads=o.threads, chat=o.chat, served_url=o.served_url,
                                        concurrency=o.concurrency,
                                        **({"request_timeout_s": o.request_timeout_s} if o.request_timeout_s else {}))
-            except (ValueError, OSError) as e:  # model not found, device or dtype unavailable, no chat template
+            except Exception as e:  # noqa: BLE001 - a folder's files can fail in any library's way; say which
+                # ValueError/OSError: model not found, device or dtype unavailable, no chat template; anything else
+                # (a truncated safetensors file, an adapter config without peft_type) is a damaged model folder.
                 which = spec or "the embedded default model (llm/default_model/)"
-                raise SideUnavailable(f"cannot load {which}: {e}") from e
+                kind = "" if isinstance(e, (ValueError, OSError)) else f"its files are damaged or incomplete " \
+                                                                      f"({type(e).__name__}): "
+                raise SideUnavailable(f"cannot load {which}: {kind}{e}") from e
             info = dict(backend.info)
             info.setdefault("n_params_non_embedding", info.get("n_params"))
             info.setdefault("trained_on", trained_on(info.get("path")))

@@ -112,3 +112,22 @@ def test_a_folder_refuses_another_split_or_seed_and_survives_a_corrupt_meta(tmp_
     assert cli.main([*base[:8], "4", *base[9:]]) == 0
     assert "not valid JSON" in capsys.readouterr().err
     assert json.loads((out / "meta.json").read_text())["n"] == 4
+
+
+def test_a_damaged_model_folder_is_named_not_a_traceback(tmp_path, capsys):
+    """A truncated safetensors file fails inside safetensors (not ValueError/OSError); it must still be a message,
+    exit 2, and leave no run folder."""
+    import shutil
+    from pathlib import Path
+
+    import llm
+
+    model = tmp_path / "damaged"
+    shutil.copytree(Path(llm.__file__).parent / "default_model", model)
+    with (model / "model.safetensors").open("r+b") as f:
+        f.truncate(1000)
+    assert cli.main(["solve", "add", "2 + 3", "--backend", "llm", "--model", str(model)]) == 2
+    assert "damaged or incomplete" in capsys.readouterr().err
+    out = tmp_path / "run"
+    assert cli.main(["run", "--tasks", "add", "--backends", "llm", "--model", str(model), "--out", str(out)]) == 2
+    assert "damaged or incomplete" in capsys.readouterr().err and not out.exists()
