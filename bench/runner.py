@@ -154,6 +154,13 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
         if g.task.ground_truth == "reference" and g.split == cfg.split and len(g.instances) < g.asked:
             result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {len(g.instances)} "
                                 f"instances, fewer than the {g.asked} asked for")
+    empty = [f"{g.task.name} d{g.difficulty}" for g in groups if not g.instances]
+    if groups and len(empty) == len(groups):  # before any folder exists: there is nothing to answer
+        known = "; ".join(f"{g.task.name}: levels {', '.join(map(str, g.task.difficulties))}"
+                          for g in {g.task.name: g for g in groups}.values())
+        raise SetupError(f"no instances to answer: the {groups[0].split} split has none at {', '.join(empty)} "
+                         f"({known})")
+    result.notes += [f"{name}: no instances in this split; skipped" for name in empty]
     sides = start_sides(cfg, groups, result)
     out = Path(cfg.out)
     path = out / records.RECORDS_FILE

@@ -131,3 +131,11 @@ def test_a_damaged_model_folder_is_named_not_a_traceback(tmp_path, capsys):
     out = tmp_path / "run"
     assert cli.main(["run", "--tasks", "add", "--backends", "llm", "--model", str(model), "--out", str(out)]) == 2
     assert "damaged or incomplete" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_level_without_instances_says_so_and_writes_no_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["run", "--tasks", "sentiment", "--difficulties", "4", "--backends", "isa", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no instances to answer" in err and "sentiment d4" in err and "levels 1, 2, 3" in err
+    assert not out.exists()
