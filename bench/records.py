@@ -44,8 +44,19 @@ class Loaded:
         return {r["key"] for r in self.records}
 
 
+REQUIRED_TYPES = {"key": str, "task": str, "difficulty": int, "backend": str, "exact": bool}
+# Fields the summary does arithmetic on: a number or null where present, so a hand-edited line cannot crash it.
+NUMERIC = ("per_answer_s", "batch_s", "alone_s", "latency_s", "machine_s", "glue_s", "steps", "flops",
+           "prompt_tokens", "generated_tokens", "partial", "batch_size")
+
+
 def is_record(rec) -> bool:
-    return isinstance(rec, dict) and all(k in rec for k in REQUIRED) and isinstance(rec["key"], str)
+    if not isinstance(rec, dict) or not all(k in rec for k in REQUIRED):
+        return False
+    if not all(isinstance(rec[k], t) and (t is bool or not isinstance(rec[k], bool)) for k, t in REQUIRED_TYPES.items()):
+        return False
+    return all(rec.get(k) is None or (isinstance(rec[k], (int, float)) and not isinstance(rec[k], bool))
+               for k in NUMERIC)
 
 
 def load(path: str | Path, warn: bool = True) -> Loaded:

@@ -124,11 +124,12 @@ def test_record_key_separates_everything_that_shapes_an_answer():
 
 def test_lines_missing_fields_are_skipped_and_reported_not_fatal(tmp_path, capsys):
     path = tmp_path / "records.jsonl"
+    wrong_types = [{**rec(5), "difficulty": "x"}, {**rec(6), "per_answer_s": "fast"}, {**rec(7), "exact": "yes"}]
     path.write_text(json.dumps(rec(0)) + "\n" + json.dumps({"key": "x"}) + "\n" + json.dumps([1, 2]) + "\n"
-                    + json.dumps(rec(1)) + "\n")
+                    + "".join(json.dumps(r) + "\n" for r in wrong_types) + json.dumps(rec(1)) + "\n")
     loaded = records.load(path)
-    assert [r["answer"] for r in loaded.records] == ["0", "1"] and loaded.bad_lines == [2, 3]
-    assert "skipped 2 unreadable record line(s): line(s) 2, 3" in capsys.readouterr().err
+    assert [r["answer"] for r in loaded.records] == ["0", "1"] and loaded.bad_lines == [2, 3, 4, 5, 6]
+    assert "skipped 5 unreadable record line(s): line(s) 2, 3, 4, 5, 6" in capsys.readouterr().err
 
 
 def test_a_duplicated_record_counts_once_and_is_reported(tmp_path, capsys):

@@ -78,6 +78,7 @@ def test_a_users_file_becomes_instances(tmp_path):
     ("Good.\t1\nBad\n", r"mine.tsv:2: no TAB"),
     ("Good.\t1\nBad.\tmeh\n", r"mine.tsv:2: label 'meh' is not 0, 1, negative or positive"),
     ("Good.\t1\n\t0\n", r"mine.tsv:2: the sentence before the TAB is empty"),
+    ("Good.\t1\nbad\tvery bad\t0\n", r"mine.tsv:2: more than one TAB"),
     ("", r"holds no labelled sentences"),
     ("Good.\t1\nFine.\tpositive\n", r"every one of its 2 sentences is labelled positive"),
 ])

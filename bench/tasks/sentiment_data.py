@@ -73,6 +73,8 @@ def _review(path: Path, number: int, line: bytes, site: str) -> list[Review]:
         raise TaskInputError(f"{where}: no TAB between sentence and label (expected sentence<TAB>label)")
     if not sentence.strip():
         raise TaskInputError(f"{where}: the sentence before the TAB is empty")
+    if "\t" in sentence:
+        raise TaskInputError(f"{where}: more than one TAB (a sentence may not hold one; expected sentence<TAB>label)")
     name = LABEL_NAMES.get(label.strip().lower())
     if name is None:
         raise TaskInputError(f"{where}: label {label.strip()!r} is not 0, 1, negative or positive")
