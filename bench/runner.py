@@ -49,6 +49,7 @@ class Group:
     instances: list[Instance]
     split: str  # as it enters record keys: "test", "train", or "data:<file>@<hash>"
     asked: int  # instances asked for (n), to tell a user when a level holds fewer
+    seen_in_training: bool = False  # a --data file shares sentences with the built-in train/dev split
 
 
 @dataclass
@@ -98,7 +99,8 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
         "task": task.name, "task_version": task.version, "axis": task.axis, "ground_truth": task.ground_truth,
         "difficulty": inst.difficulty, "index": inst.index, "seed": inst.seed, "instance": inst.text,
         "facets": dict(inst.facets), "backend": side.name, "contestant": who.label, "variant": who.variant,
-        "setting": who.setting, **who.options, "coverage": side.coverage(task, inst.difficulty, group.split),
+        "setting": who.setting, **who.options,
+        "coverage": "train-shared" if group.seen_in_training else side.coverage(task, inst.difficulty, group.split, who),
         "reference": reference, "exact": score.exact, "partial": score.partial,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),
@@ -150,6 +152,15 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run)."""
     result = RunResult()
     groups = plan(cfg)
+    if cfg.data is not None:
+        for task in {g.task.name: g.task for g in groups}.values():
+            seen = task.training_overlap([i for g in groups if g.task is task for i in g.instances])
+            if seen:
+                for g in groups:
+                    g.seen_in_training = g.seen_in_training or g.task is task
+                result.notes.append(f"{task.name}: {seen} of {cfg.data}'s sentences are in the built-in train or dev "
+                                    "split, which the shipped adapter and the ISA's counted table learnt from: "
+                                    "their scores on this file are not held-out")
     for g in groups:  # a labelled task's levels are as large as its data: no news there
         if g.task.ground_truth == "reference" and g.split == cfg.split and len(g.instances) < g.asked:
             result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {len(g.instances)} "

@@ -15,6 +15,13 @@ class IsaSide(Side):
     chunk_size = 250  # instances per batched call: several chunks give the batched time a real spread
     repeats = 3  # a batched call takes ~0.1-1 ms: time it 3 times; every repeat is kept in the record
 
+    def coverage(self, task: Task, difficulty: int, split: str, who: Contestant | None = None) -> str:
+        """On a labelled task the ISA's tables and rule constants came from the train split (and dev): scored on
+        train they are marked like a model scored on its training data. Computed tasks learn nothing: moot."""
+        if task.ground_truth != "labels":
+            return ""
+        return "train-shared" if split == "train" else "held-out"
+
     def _start(self, tasks: list[Task]) -> None:
         try:
             from isa import library  # noqa: F401

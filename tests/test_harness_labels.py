@@ -116,3 +116,20 @@ def test_log_likelihood_time_covers_every_sub_batch_of_a_chunk():
     rows = LlmSide(SideOptions(model="x")).scored(task, SubBatching(), instances)
     per_answer = sum(r["batch_s"] / r["batch_size"] for r in rows)
     assert per_answer >= 0.02 * len(instances) * len(task.labels) / 2 * 0.95
+
+
+def test_the_isas_tables_scored_on_their_training_data_are_marked(tmp_path):
+    """The counted table (and every rule constant) came from the train split: scored there, its rows are
+    train-shared like a model's; held-out on test; and a --data file overlapping train/dev is marked and noted."""
+    def coverage(split, data=None):
+        cfg = RunConfig(out=tmp_path / f"{split}{bool(data)}", tasks=["sentiment"], backends=["isa"], n=5,
+                        difficulties=[1], split=split, data=data, progress=False)
+        result = run(cfg)
+        return set(summarise(records.load(cfg.out / records.RECORDS_FILE).records)["coverage"]), result.notes
+
+    assert coverage("train")[0] == {"train-shared"} and coverage("test")[0] == {"held-out"}
+    from bench.tasks.sentiment_data import splits
+    mine = tmp_path / "mine.tsv"
+    mine.write_text("".join(f"{r.text}\t{r.label}\n" for r in splits()["train"][:3]) + "A new one, great.\t1\n")
+    marks, notes = coverage("test", mine)
+    assert marks == {"train-shared"} and any("3 of" in n and "not held-out" in n for n in notes)

@@ -71,6 +71,12 @@ class Sentiment(Task):
         return [Instance(self.name, difficulty, i, seed, r.text, r.label, (("site", r.site),))
                 for i, r in enumerate(rows)]
 
+    def training_overlap(self, instances: list[Instance]) -> int:
+        """How many of these sentences are in the vendored train or dev split: what the shipped adapter and the
+        counted table learnt from, and the rule constants were tuned on."""
+        seen = split_of_text()
+        return sum(seen.get(i.text, ("test",))[0] != "test" for i in instances)
+
     def instances_from_file(self, path: str | Path, seed: int = 0) -> list[Instance]:
         """Every line of a user's `sentence<TAB>label` file, one instance each; index = line number."""
         return [Instance(self.name, self.difficulty_of(r.text), r.line, seed, r.text, r.label, (("site", r.site),))
