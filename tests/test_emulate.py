@@ -221,3 +221,17 @@ def test_every_default_levels_longest_compact_prompt_fits_the_embedded_model():
                                            ("garbage", None), ("", None)])
 def test_reply_parsing(reply, parsed):
     assert TASK.parse_reply(reply) == parsed
+
+
+def test_compiling_new_programs_is_set_up_not_machine_or_glue(tmp_path, monkeypatch):
+    """Every emulate program is new, so the compiled tier compiles each: that time is reported as compile_s (set-up),
+    apart from the machine's and the glue's, and the answers are the reference's."""
+    monkeypatch.setenv("ISABENCH_CACHE_DIR", str(tmp_path))
+    task = get_task("emulate")
+    texts = [i.text for i in task.instances(4, 3, seed=7, split="test")]
+    texts = [f"li r9, {random.Random(s).randrange(10**6)}\n" + t for s, t in enumerate(texts)]  # never cached yet
+    batch = task.solve_isa_batch(texts, tier="compiled")
+    assert batch.compile_s > 0 and batch.glue_s >= 0
+    assert [a.answer for a in batch.answers] == [task.solve_isa(t, "ref").answer for t in texts]
+    again = task.solve_isa_batch(texts, tier="compiled")
+    assert again.compile_s == 0

@@ -156,7 +156,7 @@ class Emulate(NumericAnswer):
         """One native call per program (run_batch runs one program over many memories, and here every program
         differs). Assembling the text is glue, like laying memory for the other tasks; the machine's time is the
         time inside each native call."""
-        started, machine, answers = time.perf_counter(), 0.0, []
+        started, machine, compile_s, answers = time.perf_counter(), 0.0, 0.0, []
         memory = np.zeros((1, MEM_WORDS), np.int64)
         for text in texts:
             program = assemble_text(text)
@@ -168,10 +168,11 @@ class Emulate(NumericAnswer):
                 continue
             result = run_batch(program, memory, fuel=FUEL, tier="compiled" if tier == "auto" else tier,
                                threads=threads)
-            machine += result.machine_s
+            machine, compile_s = machine + result.machine_s, compile_s + result.compile_s
             answers.append(IsaAnswer(str(int(result.regs[0, 1])), Status(int(result.status[0])).name,
                                      int(result.steps[0])))
-        return IsaBatch(answers, machine, time.perf_counter() - started - machine)
+        # A new program compiles on the compiled tier: set-up, reported apart, in neither machine nor glue.
+        return IsaBatch(answers, machine, time.perf_counter() - started - machine - compile_s, compile_s)
 
 
 def control_of(program: Program) -> str:
