@@ -207,11 +207,12 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
         print(f"isabench finetune: {e}", file=sys.stderr)
         return 2
     record.update(history=state.history, best_epoch=state.best_epoch, best_dev_accuracy=state.best_dev,
-                  steps=state.step, cpu_s=round(state.cpu_s, 1), wall_s=round(state.elapsed_s, 1), finished=True)
+                  steps=state.step, cpu_s=round(state.cpu_s, 1), wall_s=round(state.elapsed_s, 1), trained=True)
+    # `finished` waits for the test read and the card: a run stopped in between resumes (training is skipped).
     (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
 
     if args.dev_only:  # a run for choosing settings: the test split stays unread
-        record["test"] = None
+        record.update(test=None, finished=True)
         (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
         write_card(out, record, args.note)
         (out / "checkpoint.pt").unlink(missing_ok=True)
@@ -231,8 +232,9 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
                       "ms_per_sentence_wall": round(1000 * wall / len(gold), 2),
                       "ms_per_sentence_cpu": round(1000 * cpu / len(gold), 2)}
     record["content_hash"] = backend.info["content_hash"]
-    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
     write_card(out, record, args.note, short_name(out))
+    record["finished"] = True
+    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
     (out / "checkpoint.pt").unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
     t = record["test"]
     print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test accuracy {t['accuracy']:.1%} "

@@ -308,3 +308,29 @@ def test_the_shipped_adapter_reproduces_its_card_offline(monkeypatch):
     assert correct == record["test"]["correct"] and len(test) == record["test"]["n"]
     card = (models.KNOWN["sentiment-lora"].locate() / "README.md").read_text()
     assert f"{correct} / {len(test)}" in card and folder.endswith("sentiment-minilm-lora")
+
+
+def test_a_run_stopped_before_its_test_read_resumes_without_training_again(base, tmp_path, monkeypatch, capsys):
+    """Killed after the last epoch but before test was read and the card written: the same command reads test and
+    writes the card (it was refused as 'already finished', with no card to see)."""
+    import llm.classifier
+
+    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "1", "--lr", "3e-2",
+            "--out", str(tmp_path / "run")]
+    real = llm.classifier.load_classifier
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(llm.classifier, "load_classifier", killed)
+    try:
+        assert cli(argv) != 0
+    except KeyboardInterrupt:
+        pass
+    assert not json.loads((tmp_path / "run" / "finetune.json").read_text()).get("finished")
+    monkeypatch.setattr(llm.classifier, "load_classifier", real)
+    capsys.readouterr()
+    assert cli(argv) == 0
+    assert "resuming after epoch 1 of 1" in capsys.readouterr().err
+    record = json.loads((tmp_path / "run" / "finetune.json").read_text())
+    assert record["finished"] and record["test"]["n"] == 397 and (tmp_path / "run" / "README.md").is_file()
