@@ -82,7 +82,8 @@ class LlmSide(Side):
         prompt = o.prompt if method != "head" else None
         setting = method if prompt is None else f"{method};{prompt.key()};chat={int(o.chat)}"
         options = {"method": method, "model": spec, "prompt_format": prompt and prompt.format,
-                   "shots": prompt and prompt.shots, "shot_seed": prompt and prompt.seed, "chat": o.chat}
+                   "shots": prompt and prompt.shots, "shot_seed": prompt and prompt.seed,
+                   "chat": o.chat if prompt is not None else None}  # a head reads the bare text: no template
         label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec)}"
         return [Contestant(label, backend.variant, setting, options, backend)]
 
