@@ -165,7 +165,7 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     if args.split != "test":
         parts.append(args.split)
     if getattr(args, "prompt", "compact") != "compact" or getattr(args, "shots", 0):
-        parts.append(f"{args.prompt}{args.shots}shot")
+        parts.append(f"{args.prompt}-{args.shots}shot")  # "gpt3-4shot", not "gpt34shot"
     if getattr(args, "chat", False):
         parts.append("chat")
     if getattr(args, "tier", "jit") != "jit":

@@ -186,6 +186,12 @@ def test_default_folder_name_is_stable_so_reruns_resume():
     assert str(a) == "results/default-model_square+add_isa+llm_n20_s0"
     assert levels("1-3,5") == [1, 2, 3, 5]
 
+    class Chat(Args):  # every option that shapes a prompt names its own folder, so a rerun never reuses records
+        chat, prompt, shots = True, "gpt3", 4
+
+    assert str(default_out(Chat, ["square", "add"], ["square", "add", "sub"])).endswith("_gpt3-4shot_chat") and \
+        default_out(Chat, ["square", "add"], ["square", "add", "sub"]) != a
+
 
 def test_kill_leaves_finished_samples_and_a_summary_of_them(tiny, tmp_path):
     """SIGTERM mid-run (as `kill` sends): exit 130, every flushed record readable, summary and meta describe them."""
