@@ -230,10 +230,9 @@ def labelled_overall(out: Path) -> str:
 def main(args) -> int:
     from bench import run_folder
     from bench.lock import FolderBusy
-    from bench.meta import run_metadata
+    from bench.meta import data_split_key, run_metadata
     from bench.report import text_table
     from bench.runner import RunConfig, SetupError, run
-    from bench.meta import data_split_key
     from bench.tasks import PromptSpec, TaskInputError, get_task, task_names
 
     all_tasks = task_names()
@@ -256,7 +255,8 @@ def main(args) -> int:
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
                     levels=cells, suite=args.suite)
     previous = run_folder.earlier_meta(out)
-    conflict = run_folder.resume_conflict(previous, cfg.seed, cfg.split, data_split_key(cfg.data) if cfg.data and cfg.data.is_file() else None,
+    data_key = data_split_key(cfg.data) if cfg.data and cfg.data.is_file() else None  # a missing file: run says so
+    conflict = run_folder.resume_conflict(previous, cfg.seed, cfg.split, data_key,
                                           {name: get_task(name).version for name in tasks if name in all_tasks})
     if conflict:
         print(f"isabench run: {out}: {conflict}", file=sys.stderr)

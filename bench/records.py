@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 RECORDS_FILE = "records.jsonl"
-# What summarising a record reads: a line without these is not a record.
-REQUIRED = ("key", "task", "difficulty", "backend", "exact")
+# Every record has these fields, of these types; a line without them is skipped and reported, never fatal.
+REQUIRED = {"key": str, "task": str, "difficulty": int, "backend": str, "exact": bool}
 
 
 def record_key(instance_id: str, text: str, task_version: str, split: str, backend: str, variant: str,
@@ -44,7 +44,6 @@ class Loaded:
         return {r["key"] for r in self.records}
 
 
-REQUIRED_TYPES = {"key": str, "task": str, "difficulty": int, "backend": str, "exact": bool}
 # Fields the summary does arithmetic on: a number or null where present, so a hand-edited line cannot crash it.
 NUMERIC = ("per_answer_s", "batch_s", "alone_s", "latency_s", "machine_s", "glue_s", "steps", "flops",
            "prompt_tokens", "generated_tokens", "partial", "batch_size")
@@ -53,10 +52,10 @@ NUMERIC = ("per_answer_s", "batch_s", "alone_s", "latency_s", "machine_s", "glue
 def is_record(rec) -> bool:
     if not isinstance(rec, dict) or not all(k in rec for k in REQUIRED):
         return False
-    if not all(isinstance(rec[k], t) and (t is bool or not isinstance(rec[k], bool)) for k, t in REQUIRED_TYPES.items()):
+    # bool is an int to Python: `"difficulty": true` is not a level, `"exact": 1` is not a verdict
+    if not all(type(rec[k]) is t for k, t in REQUIRED.items()):
         return False
-    return all(rec.get(k) is None or (isinstance(rec[k], (int, float)) and not isinstance(rec[k], bool))
-               for k in NUMERIC)
+    return all(rec.get(k) is None or type(rec[k]) in (int, float) for k in NUMERIC)
 
 
 def load(path: str | Path, warn: bool = True) -> Loaded:

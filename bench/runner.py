@@ -100,7 +100,7 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
         "difficulty": inst.difficulty, "index": inst.index, "seed": inst.seed, "instance": inst.text,
         "facets": dict(inst.facets), "backend": side.name, "contestant": who.label, "variant": who.variant,
         "setting": who.setting, **who.options,
-        "coverage": "train-shared" if group.seen_in_training else side.coverage(task, inst.difficulty, group.split, who),
+        "coverage": "train-shared" if group.seen_in_training else side.coverage(task, inst.difficulty, group.split),
         "reference": reference, "exact": score.exact, "partial": score.partial,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),

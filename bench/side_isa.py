@@ -15,7 +15,7 @@ class IsaSide(Side):
     chunk_size = 250  # instances per batched call: several chunks give the batched time a real spread
     repeats = 3  # a batched call takes ~0.1-1 ms: time it 3 times; every repeat is kept in the record
 
-    def coverage(self, task: Task, difficulty: int, split: str, who: Contestant | None = None) -> str:
+    def coverage(self, task: Task, difficulty: int, split: str) -> str:
         """On a labelled task the ISA's tables and rule constants came from the train split (and dev): scored on
         train they are marked like a model scored on its training data. Computed tasks learn nothing: moot."""
         if task.ground_truth != "labels":
@@ -46,7 +46,12 @@ class IsaSide(Side):
         # Both entry points compile separately: warm each so neither's first call carries the compile.
         out = task.solve_isa_batch([i.text for i in instances], self.options.tier, who.handle, self.threads)
         task.solve_isa(instances[0].text, self.options.tier, who.handle)
-        if out.compile_s > 0:  # once a program is compiled (in memory or on disk), its later calls compile nothing
+        self.count_compile(task, out)
+
+    def count_compile(self, task: Task, out) -> None:
+        """Compiling is set-up, never answering: once a program is compiled (in memory or on disk) its later calls
+        compile nothing, but emulate meets new programs in every batch."""
+        if out.compile_s > 0:
             self.setup[f"compile {task.name}"] = self.setup.get(f"compile {task.name}", 0.0) + out.compile_s
 
     def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
@@ -54,10 +59,8 @@ class IsaSide(Side):
         times, runs = [], []
         for _ in range(self.repeats):
             out, seconds = timed(task.solve_isa_batch, texts, tier, who.handle, self.threads)
-            if out.compile_s > 0:  # programs first met here (emulate's are all new): compiling is set-up, not answering
-                seconds -= out.compile_s
-                self.setup[f"compile {task.name}"] = self.setup.get(f"compile {task.name}", 0.0) + out.compile_s
-            times.append(seconds)
+            self.count_compile(task, out)
+            times.append(seconds - out.compile_s)
             runs.append(out)
         middle = sorted(range(self.repeats), key=times.__getitem__)[self.repeats // 2]
         batch, batch_s = runs[middle], times[middle]

@@ -65,7 +65,7 @@ class LlmSide(Side):
         infos = {model_label(spec): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
 
-    def coverage(self, task: Task, difficulty: int, split: str, who: Contestant | None = None) -> str:
+    def coverage(self, task: Task, difficulty: int, split: str) -> str:
         """held-out / train-shared / untrained for a model whose training data is known, else unknown."""
         trained = self.backends[self.model_for(task)].info.get("trained_on")
         if trained is None:

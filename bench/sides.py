@@ -66,7 +66,7 @@ class Side:
     def contestants(self, task: Task) -> list[Contestant]:
         raise NotImplementedError
 
-    def coverage(self, task: Task, difficulty: int, split: str, who: Contestant | None = None) -> str:
+    def coverage(self, task: Task, difficulty: int, split: str) -> str:
         """Whether the answerer trained on this level ("held-out", "train-shared", "untrained"); "" where moot."""
         return ""
 

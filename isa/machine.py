@@ -132,7 +132,8 @@ def _compile(program: Program):
 
 def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None, tier: str = DEFAULT_TIER,
               threads: int | None = None) -> BatchResult:
-    """Run `program` over every row of `memories` in one native call on `tier` ("jit" or "compiled"; "ref" loops over the rows in Python).
+    """Run `program` over every row of `memories` in one native call on `tier` ("jit" or "compiled"; "ref" loops
+    over the rows in Python).
 
     `memories` is a (B, mem_size) int array, or a ragged list of 1-D memories: those are zero-padded to the longest
     in the result, but each row still runs with its own size (so an access past it traps MEM_OOB exactly as in

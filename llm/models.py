@@ -114,10 +114,10 @@ def kind_of(folder: Path) -> str:
         task = (_json(adapter).get("task_type") or "").upper()
         return "classifier" if task == "SEQ_CLS" else "causal"
     config = folder / "config.json"
-    architectures = (_json(config).get("architectures") or []) if config.is_file() else []
-    if any(a.endswith("ForSequenceClassification") for a in architectures):
+    settings = _json(config) if config.is_file() else {}
+    if any(a.endswith("ForSequenceClassification") for a in settings.get("architectures") or []):
         return "classifier"
-    if (_json(config).get("model_type") if config.is_file() else None) in ENCODER_TYPES:
+    if settings.get("model_type") in ENCODER_TYPES:
         return "encoder"  # a bare BERT-family encoder: no head to answer with, and it is not a causal LM
     return "causal"
 

@@ -160,12 +160,6 @@ class Emulate(NumericAnswer):
         memory = np.zeros((1, MEM_WORDS), np.int64)
         for text in texts:
             program = assemble_text(text)
-            if tier == "ref":  # the reference interpreter has no batch entry: its whole run is the machine's time
-                t0 = time.perf_counter()
-                one = run(program, MEM_WORDS, fuel=FUEL, tier="ref")
-                machine += time.perf_counter() - t0
-                answers.append(IsaAnswer(str(int(one.regs[1])), one.status.name, one.steps))
-                continue
             result = run_batch(program, memory, fuel=FUEL, tier="compiled" if tier == "auto" else tier,
                                threads=threads)
             machine, compile_s = machine + result.machine_s, compile_s + result.compile_s
