@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isa import spec
-from isa.machine import BATCH_TIERS, run, run_batch
+from isa.machine import TIERS, run, run_batch
 from isa.program import ProgramError, load_program
 
 FAST_TIERS = ("jit", "compiled")  # each checked against "ref"
@@ -103,14 +103,14 @@ def test_fast_tiers_match_reference_sweep(machine):
 def test_batch_rows_equal_single_runs(program, memories, fuel):
     memories = [program.initial_memory(len(program.data)).tolist() + m for m in memories]  # ragged on purpose
     singles = [run(program, memory=np.array(memory, np.int64), fuel=fuel, tier="ref") for memory in memories]
-    for tier in BATCH_TIERS:
+    for tier in TIERS:
         batch = run_batch(program, memories, fuel=fuel, tier=tier)
         assert batch.tier == tier and batch.threads == 1
         for i, single in enumerate(singles):
             assert_same(batch.row(i), single, f"{tier} row {i}")
 
 
-@pytest.mark.parametrize("tier", BATCH_TIERS)
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("threads", [1, 2])
 def test_batch_on_threads_equals_single_runs(tier, threads):
     """Rows split over threads (and the fuel-short fallback on some of them) give each row's own result."""
@@ -129,7 +129,7 @@ def test_batch_on_threads_equals_single_runs(tier, threads):
     assert statuses == {spec.Status.HALTED, spec.Status.OUT_OF_FUEL, spec.Status.MEM_OOB}
 
 
-@pytest.mark.parametrize("tier", BATCH_TIERS)
+@pytest.mark.parametrize("tier", TIERS)
 def test_batch_takes_a_2d_array_and_per_row_registers(tier):
     program = load_program([[spec.OP_ADD, 0, 1, 2], [spec.OP_ST, 0, 3, 0], [spec.OP_HALT, 0, 0, 0]])
     regs = np.zeros((3, 16), np.int64)
