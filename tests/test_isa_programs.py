@@ -225,4 +225,4 @@ def test_worst_cases_halt_within_the_default_budget(name, inp):
     run = L.solve(name, inp)  # solve's default budget: a trap here would raise ProgramTrapError
     assert run.status == "HALTED"
     prog, memory = L.prepare(name, inp)
-    assert run.steps * 1.4 < L.BINDINGS[name].fuel(prog, memory)  # with room to spare
+    assert run.steps * 1.4 < L.budget(name, inp)  # with room to spare
