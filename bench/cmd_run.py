@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.sides import BACKENDS, SideOptions
 from bench.suites import SUITES
+from isa.tiers import AUTO, NAMES as TIERS, TIERS as TIER_TABLE
 
 DEFAULT_N = 1000  # per task x difficulty (Wilson CI within ±3 points; small levels hold fewer)
 MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating it would take minutes
@@ -20,7 +21,6 @@ MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating 
 # the n=100 suite took 81-306 s with torch's 2 threads while another process held a core, 18 s with 1), and one core
 # each makes the comparison per core. --threads / --isa-threads N use more.
 DEFAULT_THREADS = 1
-TIERS = ("ref", "jit", "compiled")
 
 
 def comma_list(text: str) -> list[str]:
@@ -113,14 +113,13 @@ def add_model_arguments(p: argparse.ArgumentParser, tier: str = "jit") -> None:
                         "serve); --model is then the name it serves; key from ISABENCH_API_KEY or OPENAI_API_KEY")
     p.add_argument("--request-timeout", type=seconds, default=None,
                    help="LLM: a served request's total deadline in seconds, retries included (default: 120)")
-    if tier == "auto":
-        p.add_argument("--tier", choices=("auto", *TIERS), default="auto",
-                       help="ISA execution tier; auto: the reference interpreter for small runs (a fast start, "
-                            "identical results), the compiled tier for large ones (default: auto)")
+    about = "; ".join(f"{t.name}: {t.about}" for t in TIER_TABLE.values())
+    if tier == AUTO:
+        p.add_argument("--tier", choices=(AUTO, *TIERS), default=AUTO,
+                       help=f"ISA execution tier; {AUTO}: the reference interpreter for small runs (a fast start, "
+                            f"identical results), the compiled tier for large ones; {about} (default: {AUTO})")
     else:
-        p.add_argument("--tier", choices=TIERS, default=tier,
-                       help=f"ISA execution tier: ref (plain Python), jit (Numba), compiled (LLVM native code) "
-                            f"(default: {tier})")
+        p.add_argument("--tier", choices=TIERS, default=tier, help=f"ISA execution tier: {about} (default: {tier})")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -207,7 +206,8 @@ def check_out(out: Path) -> str | None:
 
 
 def labelled_overall(out: Path) -> str:
-    """Labelled tasks' accuracy over all levels and per site, from breakdown.csv: the figure such a task is cited by."""
+    """Accuracy over all levels and per headline facet (Task.headline_facets: sentiment's site), from breakdown.csv:
+    the figure such a task is cited by."""
     import pandas as pd
 
     path = out / "breakdown.csv"
@@ -218,10 +218,11 @@ def labelled_overall(out: Path) -> str:
     df = pd.read_csv(path, keep_default_na=False)
     lines = []
     for task, rows in df.groupby("task", sort=False):
-        if task not in TASKS or TASKS[task].ground_truth != "labels":
+        facets = getattr(TASKS.get(task), "headline_facets", ())
+        if not facets:
             continue
-        lines.append(f"\n{task}, overall and per site (exact %, 95 % CI):")
-        for _, r in rows[rows["facet"].isin(["all levels", "site"])].iterrows():
+        lines.append(f"\n{task}, overall and per {', '.join(facets)} (exact %, 95 % CI):")
+        for _, r in rows[rows["facet"].isin(["all levels", *facets])].iterrows():
             lines.append(f"  {r['contestant']:<22} {r['value']:<12} n={r['n']:<4} {100 * r['accuracy']:.1f} "
                          f"({100 * r['accuracy_lo']:.1f}–{100 * r['accuracy_hi']:.1f})")
     return "\n".join(lines)

@@ -25,14 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def solve_isa(task, text: str, args) -> dict:
-    answers = {}
+    answers, ran = {}, []
     for variant in task.isa_variants:
         out = task.solve_isa(text, args.tier, variant)
         answers[variant] = {"answer": out.answer, "status": out.status, "steps": out.steps}
+        ran.append(out.tier)
+    tier = ran[0] if len(set(ran)) == 1 else ",".join(ran)  # the tier that ran: "auto" resolved by the run's size
     if list(answers) == [""]:
-        return {**answers[""], "tier": args.tier}
+        return {**answers[""], "tier": tier}
     first = next(iter(answers.values()))
-    return {"answer": first["answer"], "variants": answers, "tier": args.tier}
+    return {"answer": first["answer"], "variants": answers, "tier": tier}
 
 
 def solve_llm(task, text: str, args) -> dict:

@@ -198,6 +198,19 @@ def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Pat
         paths += plot_cost(summary, out, note)
     if summary["time_ratio_llm_isa"].notna().any():
         paths += plot_ratio(summary, out, note)
-    from bench.plots_emulate import plot_emulate  # after this module has loaded: it draws with its helpers
+    return paths + task_figures(summary, out, note)
 
-    return paths + plot_emulate(summary, out, note)
+
+def task_figures(summary: pd.DataFrame, out: Path, note: str) -> list[Path]:
+    """Each task's own figure (Task.figure names its function), for the tasks the summary holds."""
+    import importlib
+
+    from bench.tasks import TASKS
+
+    paths = []
+    for name in tasks_of(summary):
+        hook = getattr(TASKS.get(name), "figure", None)
+        if hook:
+            module, function = hook.split(":")
+            paths += getattr(importlib.import_module(module), function)(summary[summary["task"] == name], out, note)
+    return paths

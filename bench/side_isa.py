@@ -3,10 +3,8 @@ instance alone (latency). On computed tasks an answer that differs from the refe
 labelled tasks (sentiment) the ISA is a contestant and its wrong answers are results."""
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
-from bench.sides import Contestant, Side, SideUnavailable, timed
+from bench.isa_identity import isa_identity
+from bench.side import Contestant, Side, SideUnavailable, timed
 from bench.tasks import Instance, Task
 
 
@@ -31,14 +29,13 @@ class IsaSide(Side):
 
         # Parallel rows need every thread scheduled at once: on a shared, busy machine fewer threads are faster.
         self.threads = resolve_threads(self.options.isa_threads)
-        self.source = isa_source_hash()
-        self.info = {"solver": "isa.library", "variant": f"isa@{self.source}", "tier": self.options.tier,
-                     "threads": self.threads}
+        self.info = {"solver": "isa.library", "tier": self.options.tier, "threads": self.threads,
+                     "identity": {t.name: f"isa@{isa_identity(t)}" for t in tasks}}
 
     def contestants(self, task: Task) -> list[Contestant]:
         tier = self.options.tier
         return [Contestant(f"isa: {v}" if v else "isa",
-                           f"isa@{self.source}" + (f"/{task.isa_variant_id(v)}" if v else ""),
+                           f"isa@{isa_identity(task)}" + (f"/{task.isa_variant_id(v)}" if v else ""),
                            f"tier={tier}", {"tier": tier, "isa_variant": v or None}, v)
                 for v in task.isa_variants]
 
@@ -73,20 +70,8 @@ class IsaSide(Side):
                    "batch_times_s": times, "machine_s": batch.machine_s / n, "glue_s": batch.glue_s / n,
                    "threads": self.threads}
             if (single.answer, single.status) != (batched.answer, batched.status) or single.steps != steps:
-                row["error"] = f"solve_isa gave {single} but solve_isa_many gave {batched}"
+                row["error"] = f"solve_isa gave {single} but solve_isa_batch gave {batched}"
             elif task.ground_truth == "reference" and batched.answer != task.answer_of(inst):
                 row["error"] = f"the ISA's answer {batched.answer!r} differs from the reference"
             rows.append(row)
         return rows
-
-
-def isa_source_hash() -> str:
-    """The ISA's identity: a hash of its programs and machine code, so a fixed program never reuses old records."""
-    import isa
-
-    root = Path(isa.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted([*root.glob("*.py"), *root.glob("programs/*.s")]):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from bench.sides import Contestant, Side, SideUnavailable
+from bench.side import Contestant, Side, SideUnavailable
 from bench.tasks import STOP, Instance, Task
 
 ALONE_SAMPLES = 2  # instances per chunk answered once more on their own, to measure latency alone

@@ -65,6 +65,7 @@ class CorpusRun:
     lay_s: float  # wall seconds: texts and table -> the initial memory
     machine_s: float  # wall seconds inside isa.machine.run only
     decode_s: float  # wall seconds: final memory -> labels and scores
+    tier: str = ""  # the tier that ran ("auto" resolved by the corpus's step budget)
 
 
 @functools.cache
@@ -136,13 +137,13 @@ def budget(lengths: np.ndarray, table: WeightTable) -> int:
 
 
 def classify(texts, table: WeightTable, *, tier: str = "jit") -> CorpusRun:
-    """Every sentence of `texts` in one machine run on `tier` (an isa.machine.run backend: "jit", "ref", ...)."""
+    """Every sentence of `texts` in one machine run on `tier` (any of isa.tiers, or "auto")."""
     t0 = time.perf_counter()
     mem, records, fuel = lay(texts, table)
     n = int(mem[program().symbols["count"]])
     t1 = time.perf_counter()
     try:
-        result = run(program(), memory=mem, fuel=fuel, backend=tier)
+        result = run(program(), memory=mem, fuel=fuel, tier=tier)
     except ValueError as e:  # an unknown tier, said by the machine
         raise SentimentInputError(f"sentiment: {e}") from None
     t2 = time.perf_counter()
@@ -152,7 +153,8 @@ def classify(texts, table: WeightTable, *, tier: str = "jit") -> CorpusRun:
     out = result.mem[records : records + RECORD * n].reshape(n, RECORD)
     scores, labels = out[:, 2].tolist(), out[:, 3].tolist()
     t3 = time.perf_counter()
-    return CorpusRun(labels, scores, Status(result.status).name, int(result.steps), t1 - t0, t2 - t1, t3 - t2)
+    return CorpusRun(labels, scores, Status(result.status).name, int(result.steps), t1 - t0, t2 - t1, t3 - t2,
+                     result.tier)
 
 
 def classify_one(text: str, table: WeightTable, *, tier: str = "jit") -> tuple[int, int, int]:

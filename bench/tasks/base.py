@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from isa.numtext import to_decimal
 
@@ -56,6 +56,7 @@ class IsaAnswer:
     answer: str
     status: str
     steps: int
+    tier: str = field(default="", compare=False)  # the tier that ran ("auto" resolved); answers equal on any tier
 
 
 @dataclass
@@ -88,7 +89,13 @@ class Task:
     formats: tuple[str, ...] = ("compact", "gpt3")  # prompt formats the task can write (bench.tasks.prompts)
     labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
+    # The isa modules an ISA answer runs through besides the task's own classes: part of the ISA records' key
+    # (bench/isa_identity.py), so a change there re-keys exactly these tasks.
+    isa_modules: tuple[str, ...] = ("isa.layouts", "isa.batch", "isa.digits", "isa.numtext")
     default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
+    # Hooks generic code calls without naming tasks:
+    figure: str | None = None  # "module:function" drawing the task's own figure: (summary, out, note) -> [paths]
+    headline_facets: tuple[str, ...] = ()  # facets a run's closing lines give overall accuracy by (sentiment: site)
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):
@@ -223,7 +230,7 @@ class Task:
         from isa import library  # numba loads only when the ISA side is used (tier auto: not for small runs)
 
         run = library.solve(self.program, self.isa_input(self.parse(text)), tier=tier)
-        return IsaAnswer(self.format_isa(run.value), run.status, run.steps)
+        return IsaAnswer(self.format_isa(run.value), run.status, run.steps, run.result.tier)
 
     def solve_isa_many(self, texts: list[str], tier: str = "jit", variant: str = "") -> list[IsaAnswer]:
         """All instances in one batched, compiled call."""

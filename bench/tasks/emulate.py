@@ -3,7 +3,7 @@
 An instance is a short program in the project's assembly syntax (isa/ISA.md), its inputs given as leading `li`
 lines, e.g. `li r1, 3\\naddi r1, r1, 4\\nhalt`; the question is always the value of r1 after HALT (here 7). The
 register machine assembles and runs it (isa.machine.run on the chosen tier); the reference answer comes from the
-plain-Python reference interpreter (backend="ref").
+plain-Python reference interpreter (tier="ref").
 
 Difficulty is the number of instructions EXECUTED, HALT included, exactly as the machine counts `steps`
 (isa/spec.py): `li r1, 3; addi r1, r1, 4; halt` is level 3. Facets (for a report to group by): `control` is
@@ -51,7 +51,7 @@ _COMPACT = re.compile(r"(?P<body>.*?);?\s*r1\s*=\s*", re.DOTALL | re.IGNORECASE)
 def analyse(text: str) -> tuple[Program, tuple[str, ...], RunResult]:
     """(program, canonical listing, reference run) of an instance text; raises TaskInputError."""
     program = assemble_text(text)
-    result = run(program, MEM_WORDS, fuel=FUEL, backend="ref")
+    result = run(program, MEM_WORDS, fuel=FUEL, tier="ref")
     if result.status.name == "OUT_OF_FUEL":
         raise TaskInputError(f"emulate: the program does not halt within {FUEL} instructions (the task's fuel)")
     if not result.ok:
@@ -108,6 +108,8 @@ class Emulate(NumericAnswer):
     difficulties = (2, 4, 8, 16, 32)  # 1 is the bare `halt`, a single program
     program = ""  # no isa.library program: the instance is the program
     example = "li r1, 3; addi r1, r1, 4; halt"
+    figure = "bench.plots_emulate:plot_emulate"  # the cost of one emulated instruction
+    isa_modules = ("isa.asm", "isa.program")  # the instance is the program: its text is assembled
 
     def parse(self, text: str) -> Program:
         return analyse(text)[0]
@@ -147,9 +149,8 @@ class Emulate(NumericAnswer):
         return 22
 
     def solve_isa(self, text: str, tier: str = "jit", variant: str = "") -> IsaAnswer:
-        # tier auto: the reference tier, since a program here runs at most FUEL steps (no numba to load for one).
-        result = run(assemble_text(text), MEM_WORDS, fuel=FUEL, tier="ref" if tier == "auto" else tier)
-        return IsaAnswer(str(int(result.regs[1])), result.status.name, result.steps)
+        result = run(assemble_text(text), MEM_WORDS, fuel=FUEL, tier=tier)
+        return IsaAnswer(str(int(result.regs[1])), result.status.name, result.steps, result.tier)
 
     def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "",
                         threads: int | None = None) -> IsaBatch:
@@ -160,8 +161,7 @@ class Emulate(NumericAnswer):
         memory = np.zeros((1, MEM_WORDS), np.int64)
         for text in texts:
             program = assemble_text(text)
-            result = run_batch(program, memory, fuel=FUEL, tier="compiled" if tier == "auto" else tier,
-                               threads=threads)
+            result = run_batch(program, memory, fuel=FUEL, tier=tier, threads=threads)
             machine, compile_s = machine + result.machine_s, compile_s + result.compile_s
             answers.append(IsaAnswer(str(int(result.regs[0, 1])), Status(int(result.status[0])).name,
                                      int(result.steps[0])))

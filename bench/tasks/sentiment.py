@@ -31,6 +31,8 @@ class Sentiment(Task):
     labels = LABELS
     isa_variants = ("lexicon", "counted")
     default_model = "sentiment-lora"  # the LoRA adapter over MiniLM that `isabench finetune` made (llm/models.py)
+    headline_facets = ("site",)
+    isa_modules = ("isa.sentiment", "isa.sentiment_tables", "isa.words")
 
     def parse(self, text: str) -> str:
         if "\n" in text or "\t" in text:
@@ -116,10 +118,8 @@ class Sentiment(Task):
     def solve_isa(self, text: str, tier: str = "jit", variant: str = "lexicon") -> IsaAnswer:
         from isa import sentiment
 
-        # tier auto: the reference tier, since one sentence runs a few hundred steps (no numba to load for one).
-        score, label, steps = sentiment.classify_one(self.parse(text), table(variant),
-                                                     tier="ref" if tier == "auto" else tier)
-        return IsaAnswer(LABELS[label], "HALTED", steps)
+        done = sentiment.classify([self.parse(text)], table(variant), tier=tier)
+        return IsaAnswer(LABELS[done.labels[0]], done.status, done.steps, done.tier)
 
     def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "lexicon",
                         threads: int | None = None) -> IsaBatch:
@@ -129,8 +129,7 @@ class Sentiment(Task):
         from isa import sentiment
 
         started = time.perf_counter()
-        done = sentiment.classify([self.parse(t) for t in texts], table(variant),
-                                  tier="compiled" if tier == "auto" else tier)
+        done = sentiment.classify([self.parse(t) for t in texts], table(variant), tier=tier)
         answers = [IsaAnswer(LABELS[label], done.status, -1) for label in done.labels]
         return IsaBatch(answers, done.machine_s, time.perf_counter() - started - done.machine_s)
 
