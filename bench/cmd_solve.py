@@ -48,9 +48,11 @@ def solve_llm(task, text: str, args) -> dict:
     side.start([task])
     [who] = side.contestants(task)
     inst = Instance(task.name, task.difficulty_of(text), 0, 0, text)
-    [row] = side.ask(task, who, [inst])
+    [row], span = side.timed_ask(task, who, [inst])
+    row["latency_s"] = span.total_s
     info = who.handle.info
-    keep = ("answer", "raw", "prompt", "scores", "prompt_tokens", "generated_tokens", "flops", "latency_s")
+    keep = ("answer", "raw", "status", "error", "prompt", "scores", "prompt_tokens", "generated_tokens", "flops",
+            "latency_s")
     return {**{k: row[k] for k in keep if k in row}, "method": who.options["method"], "model": info.get("model"),
             "device": info.get("device"), "dtype": info.get("dtype")}
 

@@ -134,21 +134,22 @@ def plot_accuracy(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path
 
 
 def plot_time(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
-    fig, axes = panels(tasks_of(summary), "Seconds per answer vs difficulty (log): batched wall time ÷ answers "
-                                          "(bars: IQR over batches), one answer alone, the ISA's machine time")
+    fig, axes = panels(tasks_of(summary), "Seconds per answer vs difficulty (log), text in to answer out: the total "
+                                          "(bars: IQR over repeats), its machine part, one answer alone")
     for task, backend, label, color, rows in series(summary):
         ax = axes[task]
         t = rows["time_per_answer_s"]
         err = [(t - rows["per_answer_q1_s"]).clip(lower=0).fillna(0), (rows["per_answer_q3_s"] - t).clip(lower=0)
                .fillna(0)]
         ax.errorbar(rows["difficulty"], t, yerr=err, fmt="-o", color=color, capsize=3, markersize=4,
-                    label=f"{label}: batched ÷ answers")
+                    label=f"{label}: total (a chunk ÷ its answers)")
         if rows["alone_median_s"].notna().any():
             ax.plot(rows["difficulty"], rows["alone_median_s"], ":", marker="x", color=color,
                     label=f"{label}: one answer alone (median)")
-        if backend == "isa" and rows["machine_per_answer_s"].notna().any():
+        if rows["machine_per_answer_s"].notna().any():
+            what = "engine call" if backend == "isa" else "forward passes"
             ax.plot(rows["difficulty"], rows["machine_per_answer_s"], "--", marker=".", color=color,
-                    label=f"{label}: machine only (inside the compiled call)")
+                    label=f"{label}: machine ({what})")
     return finish(fig, axes, summary, "seconds per answer", out, "time", note, log=True)
 
 
@@ -166,24 +167,26 @@ def plot_cost(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
 
 
 def plot_ratio(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
-    fig, axes = panels(tasks_of(summary), "How many times longer the LLM takes than the ISA per answer (log; batched "
-                                          "time ÷ answers; 1 = equal)")
+    fig, axes = panels(tasks_of(summary), "How many times longer than the ISA per answer (log; 1 = equal): total ÷ "
+                                          "ISA total, and model (forward passes) ÷ ISA machine (engine call)")
     for task, backend, label, color, rows in series(summary):
-        if backend != "llm" or rows["time_ratio_llm_isa"].isna().all():
+        if rows["total_ratio_to_isa"].isna().all():
             continue
-        axes[task].plot(rows["difficulty"], rows["time_ratio_llm_isa"], "-o", color=color,
-                        label=f"{label} ÷ ISA's whole time per answer (bar: quartile ÷ quartile of batch times)")
-        # The bar spans LLM q1 / ISA q3 to LLM q3 / ISA q1; the point is the ratio of the means, which may lie outside.
-        spread = rows[["difficulty", "time_ratio_llm_isa_lo", "time_ratio_llm_isa_hi"]].astype(float).dropna()
-        axes[task].vlines(spread["difficulty"], spread["time_ratio_llm_isa_lo"], spread["time_ratio_llm_isa_hi"],
-                          color=color, linewidth=1.5, alpha=0.7)
-        if rows["time_ratio_llm_isa_machine"].notna().any():
-            axes[task].plot(rows["difficulty"], rows["time_ratio_llm_isa_machine"], "--s", color=color, markersize=4,
-                            label=f"{label} ÷ ISA's machine time alone")
+        vs = rows["isa_contestant"].dropna()
+        against = f" ({vs.iloc[0]})" if len(vs) and vs.iloc[0] != "isa" else ""
+        for what, style, text in (("total", "-o", "total ÷ ISA total"), ("machine", "--s", "model ÷ ISA machine")):
+            if rows[f"{what}_ratio_to_isa"].isna().all():
+                continue
+            axes[task].plot(rows["difficulty"], rows[f"{what}_ratio_to_isa"], style, color=color, markersize=4,
+                            label=f"{label}: {text}{against} (bar: quartile ÷ quartile)")
+            # The bar spans q1 / ISA q3 to q3 / ISA q1; the point is the ratio of the means, which may lie outside.
+            spread = rows[["difficulty", f"{what}_ratio_to_isa_lo", f"{what}_ratio_to_isa_hi"]].astype(float).dropna()
+            axes[task].vlines(spread["difficulty"], spread[f"{what}_ratio_to_isa_lo"],
+                              spread[f"{what}_ratio_to_isa_hi"], color=color, linewidth=1.5, alpha=0.7)
     for ax in axes.values():
         if ax.has_data():
             ax.axhline(1.0, color="0.5", linewidth=0.8)
-    return finish(fig, axes, summary, "LLM time ÷ ISA time", out, "time_ratio", note, log=True)
+    return finish(fig, axes, summary, "time ÷ ISA time", out, "time_ratio", note, log=True)
 
 
 def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Path]:
@@ -196,7 +199,7 @@ def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Pat
     # Work and ratio figures need the sides that define them; an ISA-only or reference-only run has no ratio.
     if summary[["instructions_per_answer", "flops_per_answer"]].notna().any().any():
         paths += plot_cost(summary, out, note)
-    if summary["time_ratio_llm_isa"].notna().any():
+    if summary["total_ratio_to_isa"].notna().any():
         paths += plot_ratio(summary, out, note)
     return paths + task_figures(summary, out, note)
 

@@ -1,23 +1,29 @@
 """Tables from a summary, one row per task x difficulty x contestant: a narrow one for the terminal (fits 100
 columns) and the full one in Markdown and LaTeX for reports.
 
-Accuracy is shown with its Wilson 95 % interval; times are batched time per answer with the interquartile range over
-batches; "LLM ÷ ISA" is given twice, against the ISA's whole time per answer and against its machine time alone.
+Accuracy is shown with its Wilson 95 % interval; times follow bench/timing.py (total per answer with the quartiles
+over repeats and chunks; machine and glue apart); each side other than the ISA is divided by the ISA twice, total
+by total and machine by machine (the model's forward passes by the register machine's engine call).
 """
 from __future__ import annotations
 
 import pandas as pd
 
 COVERAGE_NOTE = {"held-out": "", "train-shared": "†", "untrained": "‡", "unknown": "", "": ""}
-NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Time/answer: batched wall time ÷ answers (set-up "
-         "and warm-up excluded), [q1–q3] over batches. Machine: the ISA's time inside the compiled machine per "
-         "answer; glue: laying inputs and decoding answers around it. Alone: the median latency of one answer on "
-         "its own. LLM ÷ ISA: the LLM's time per answer over the ISA's (whole / machine only); [lo–hi]: the LLM's q1 "
-         "over the ISA's q3 to its q3 over the ISA's q1. FLOPs ≈ 2 × "
-         "non-embedding parameters × tokens processed. † the level's instances are also training data of the "
-         "model (--split train); ‡ the model was never trained on this level.")
-NOTES_TEXT = ("÷ISA, ÷mach: the LLM's time per answer over the ISA's whole time, and over its machine time alone; "
-              "† training data too (--split train); ‡ a level the model never trained on; full table: report.md")
+NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Every time runs from an instance's text in to its "
+         "parsed answer out, the same span on every side (set-up and warm-up excluded). Total/answer: a chunk's "
+         "time ÷ its answers (the median of its repeats), [q1–q3] over every repeat of every chunk. Machine: the "
+         "instruction set at work per answer: the register machine's engine call (ISA), the model's forward passes "
+         "(LLM). Glue: the rest of the total (reading text, prompts, tokens, laying memory, decoding, parsing). "
+         "Compile: building a program that is the instance, inside the total. Alone: the median latency of one "
+         "answer on its own. total ÷ ISA total: the row's total per answer over the ISA's; model ÷ ISA machine: its "
+         "machine over the ISA's machine; [lo–hi]: its q1 over the ISA's q3 to its q3 over the ISA's q1; the ISA "
+         "row is named in \"vs ISA\". FLOPs ≈ 2 × non-embedding parameters × tokens processed. † the level's "
+         "instances are also training data of the model (--split train); ‡ the model was never trained on this "
+         "level.")
+NOTES_TEXT = ("total÷ISA: the row's total time per answer ÷ the ISA's; model÷mach: its machine time (a model's forward "
+              "passes) ÷ the ISA's machine (engine call) time; † training data too (--split train); ‡ a level the "
+              "model never trained on; full table: report.md")
 
 
 def fmt_time(s: float) -> str:
@@ -46,11 +52,11 @@ def fmt_ratio(x: float) -> str:
     return f"{x:,.0f}×" if x >= 100 else f"{x:.3g}×"  # "1,170×", not "1.17e+03×"
 
 
-def fmt_ratio_spread(row) -> str:
-    lo, hi = row.get("time_ratio_llm_isa_lo"), row.get("time_ratio_llm_isa_hi")
+def fmt_ratio_spread(row, what: str = "total") -> str:
+    mid, lo, hi = (row.get(f"{what}_ratio_to_isa{end}") for end in ("", "_lo", "_hi"))
     if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
-        return fmt_ratio(row["time_ratio_llm_isa"])
-    return f"{fmt_ratio(row['time_ratio_llm_isa'])} [{fmt_ratio(lo)}–{fmt_ratio(hi)}]"
+        return fmt_ratio(mid)
+    return f"{fmt_ratio(mid)} [{fmt_ratio(lo)}–{fmt_ratio(hi)}]"
 
 
 def fmt_accuracy(row, latex: bool = False) -> str:
@@ -86,14 +92,14 @@ def mark(row) -> str:
 def text_table(summary: pd.DataFrame) -> str:
     """The terminal's table: what a reader needs at a glance, within 100 columns. The ISA's machine time stands
     beside its whole time per answer, and the LLM's time is divided by each (÷ISA, ÷mach)."""
-    rows = [("task", "d", "side", "n", "exact % (95% CI)", "time/ans", "machine", "÷ISA", "÷mach", "work/answer")]
+    rows = [("task", "d", "side", "n", "exact % (95% CI)", "total", "machine", "total÷ISA", "model÷mach",
+             "work/answer")]
     for _, r in summary.iterrows():
-        llm = r["backend"] == "llm"
+        vs = isinstance(r.get("isa_contestant"), str) and bool(r.get("isa_contestant"))
         rows.append((r["task"][:9], str(int(r["difficulty"])), r["contestant"][:19] + mark(r), str(int(r["n"])),
-                     fmt_accuracy(r), fmt_time(r["time_per_answer_s"]),
-                     fmt_time(r["machine_per_answer_s"]) if r["backend"] == "isa" else "",
-                     fmt_ratio(r["time_ratio_llm_isa"]) if llm else "",
-                     fmt_ratio(r["time_ratio_llm_isa_machine"]) if llm else "", work(r)))
+                     fmt_accuracy(r), fmt_time(r["time_per_answer_s"]), fmt_time(r["machine_per_answer_s"]),
+                     fmt_ratio(r["total_ratio_to_isa"]) if vs else "",
+                     fmt_ratio(r["machine_ratio_to_isa"]) if vs else "", work(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     right = {1, 3, 5, 6, 7, 8, 9}
     lines = [" ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
@@ -104,8 +110,9 @@ def text_table(summary: pd.DataFrame) -> str:
 
 LATEX_SIGNS = (("%", r"\%"), ("_", r"\_"), ("×", r"$\times$"), ("÷", "/"), ("µs", r"$\mu$s"), ("–", "--"),
                ("†", r"$^\dagger$"), ("‡", r"$^\ddagger$"))
-FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "time/answer [IQR]", "machine", "glue",
-        "alone", "work/answer", "tokens", "LLM ÷ ISA [lo–hi]", "LLM ÷ ISA machine", "errors", "unparsed"]
+FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "total/answer [IQR]", "machine", "glue",
+        "compile", "alone", "work/answer", "tokens", "total ÷ ISA total [lo–hi]", "model ÷ ISA machine [lo–hi]",
+        "vs ISA", "errors", "unparsed"]
 
 
 def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
@@ -113,14 +120,15 @@ def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
     for _, r in summary.iterrows():
         tokens = r["prompt_tokens_per_answer"] + (r["generated_tokens_per_answer"] or 0) \
             if r["backend"] == "llm" and not pd.isna(r["prompt_tokens_per_answer"]) else None
-        llm = r["backend"] == "llm"
+        vs = r.get("isa_contestant") if isinstance(r.get("isa_contestant"), str) else ""
         out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), str(int(r["n"])),
                     fmt_accuracy(r, latex),
                     f"{r['partial']:.2f}", fmt_spread(r), fmt_time(r["machine_per_answer_s"]),
-                    fmt_time(r["glue_per_answer_s"]), fmt_time(r["alone_median_s"]), work(r),
-                    fmt_big(tokens) if tokens is not None else "–",
-                    fmt_ratio_spread(r) if llm else "", fmt_ratio(r["time_ratio_llm_isa_machine"])
-                    if llm else "", str(int(r["errors"])), str(int(r["unparsed"]))])
+                    fmt_time(r["glue_per_answer_s"]),
+                    fmt_time(r["compile_per_answer_s"]) if r["compile_per_answer_s"] > 0 else "–",
+                    fmt_time(r["alone_median_s"]), work(r), fmt_big(tokens) if tokens is not None else "–",
+                    fmt_ratio_spread(r, "total") if vs else "", fmt_ratio_spread(r, "machine") if vs else "", vs,
+                    str(int(r["errors"])), str(int(r["unparsed"]))])
     return out
 
 
@@ -132,7 +140,7 @@ def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench result
 
 
 def latex(summary: pd.DataFrame, hardware: str, title: str = "isabench results") -> str:
-    cols = [c for c in FULL if c not in ("partial", "tokens", "unparsed")]
+    cols = [c for c in FULL if c not in ("partial", "tokens", "unparsed", "compile")]
     keep = [FULL.index(c) for c in cols]
 
     def esc(s) -> str:

@@ -9,9 +9,9 @@ returning per-sample fields that the runner turns into records. Set-up time neve
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
+from bench import timing
 from bench.tasks import Instance, PromptSpec, Task
 
 
@@ -58,9 +58,9 @@ class Side:
         self._warm: set[tuple[str, str]] = set()
 
     def start(self, tasks: list[Task]) -> None:
-        t0 = time.perf_counter()
+        t0 = timing.clock()
         self._start(tasks)
-        self.setup["start"] = time.perf_counter() - t0
+        self.setup["start"] = timing.clock() - t0
 
     def contestants(self, task: Task) -> list[Contestant]:
         raise NotImplementedError
@@ -72,10 +72,10 @@ class Side:
     def warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
         if (task.name, who.label) in self._warm or not instances:
             return
-        t0 = time.perf_counter()
+        t0 = timing.clock()
         self._warm_up(task, who, instances[:2])
         step = f"warm-up {task.name}" + (f" ({who.label})" if ":" in who.label else "")
-        self.setup[step] = time.perf_counter() - t0
+        self.setup[step] = timing.clock() - t0
         self._warm.add((task.name, who.label))
 
     def _start(self, tasks: list[Task]) -> None:
@@ -86,9 +86,3 @@ class Side:
 
     def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
         raise NotImplementedError
-
-
-def timed(fn, *args):
-    t0 = time.perf_counter()
-    out = fn(*args)
-    return out, time.perf_counter() - t0

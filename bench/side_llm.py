@@ -6,13 +6,15 @@ causal LM, or the shipped fine-tuned adapter for sentiment), answering the way t
   answers with the likeliest (lm-evaluation-harness's multiple-choice method);
 - `head`: a sequence classifier (an encoder fine-tuned with a task head) names the label itself.
 
-Latency: `latency_s` is the wall time of the batch an answer came in; `alone_s` times a few answers on their own
-(ALONE_SAMPLES per chunk), so "one answer alone" means the same on both sides.
+Times follow bench/timing.py: a chunk's span runs from the instances' text to their parsed answers (prompts are built
+inside it); its machine time is the model's forward passes; `alone_s` times a few answers on their own
+(ALONE_SAMPLES per chunk), each with the same span, so "one answer alone" means the same on both sides.
 """
 from __future__ import annotations
 
-import time
+import math
 
+from bench import timing
 from bench.side import Contestant, Side, SideUnavailable
 from bench.tasks import STOP, Instance, Task
 
@@ -88,77 +90,92 @@ class LlmSide(Side):
         return [Contestant(label, backend.variant, setting, options, backend)]
 
     def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
-        if who.options["method"] == "generate":
+        if who.options["method"] == "generate":  # the first kernels and caches: two tokens are enough
             who.handle.generate([self.prompt(task, i) for i in instances], 2, stop=[STOP])
         else:
-            self.answer(task, who, instances)
+            self.ask(task, who, instances)
 
     def prompt(self, task: Task, inst: Instance) -> str:
         return task.prompt(inst, self.options.prompt)
 
     def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
-        rows = self.ask(task, who, instances)
-        for row, alone in zip(rows, self.ask(task, who, instances[:ALONE_SAMPLES], alone=True)):
-            row["alone_s"] = alone["latency_s"]
+        """The chunk's answers, timed by the one rule (bench/timing.py); a few answered again alone for latency."""
+        rows, timed = timing.repeat(lambda: self.timed_ask(task, who, instances))
+        fields = timed.fields(len(instances))
+        for row in rows:
+            row.update(fields, latency_s=fields["batch_s"])
+        for row, inst in zip(rows, instances[:ALONE_SAMPLES]):
+            row["alone_s"] = self.timed_ask(task, who, [inst])[1].total_s
         return rows
 
-    def ask(self, task: Task, who: Contestant, instances: list[Instance], alone: bool = False) -> list[dict]:
-        """The contestant's answers, in one batch (or one call per instance when `alone`), with FLOPs."""
+    def timed_ask(self, task: Task, who: Contestant, instances: list[Instance]) -> tuple[list[dict], timing.Span]:
+        """One answering of the chunk on the clock: from the instances' text (the prompt is built inside) to their
+        parsed answers; the machine is the model's forward passes, as the backend reports them per batch."""
+        rows, span = timing.timed_span(lambda: self.ask(task, who, instances),
+                                       lambda rows: sum(r.pop("_model_share") for r in rows))
+        return rows, span
+
+    def ask(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
+        """The contestant's answers in one call of its backend, with FLOPs. A chunk the model cannot take whole (a
+        prompt longer than its positions) is asked one instance at a time, and an instance it cannot take at all
+        is a recorded failure (status "refused", the model's message kept), never a crash."""
         method = who.options["method"]
         ask = {"generate": self.generated, "loglikelihood": self.scored, "head": self.classified}[method]
-        rows = ask(task, who.handle, instances, alone)
+        try:
+            rows = ask(task, who.handle, instances)
+        except ValueError as e:
+            if len(instances) > 1:
+                return [row for inst in instances for row in self.ask(task, who, [inst])]
+            return [{"raw": None, "answer": None, "status": "refused", "error": f"{type(e).__name__}: {e}",
+                     "prompt_tokens": None, "generated_tokens": None, "flops": None, "_model_share": 0.0}]
         per_token = 2 * max(0, who.handle.info.get("n_params_non_embedding") or 0)  # unknown (-1): no estimate
         for row in rows:
             tokens = row.pop("_tokens")
             row["flops"] = per_token * tokens if per_token and tokens is not None else None
         return rows
 
-    def generated(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
+    def generated(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
         prompts = [self.prompt(task, i) for i in instances]
         budget = max(task.max_new_tokens(i.text) for i in instances)
-        out = []
-        for chunk in ([[p] for p in prompts] if alone else [prompts]):
-            out += backend.generate(chunk, budget, stop=[STOP])
         rows = []
-        for prompt, c in zip(prompts, out):
+        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=[STOP])):
             known = c.prompt_tokens >= 0 and c.generated_tokens >= 0  # -1: a server that does not say
             rows.append({"raw": c.text, "answer": task.parse_reply(c.text), "status": "ok", "prompt": prompt,
                          "prompt_tokens": c.prompt_tokens, "generated_tokens": c.generated_tokens,
                          "_tokens": c.prompt_tokens + c.generated_tokens if known else None,
-                         "latency_s": c.latency_s, "batch_s": c.latency_s, "batch_size": c.batch_size})
+                         "_model_share": share(c)})
         return rows
 
-    def scored(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
+    def scored(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
         """Each label's log-likelihood as the continuation of the prompt; the likeliest is the answer."""
-        labels, rows = task.labels, []
-        for chunk in ([[i] for i in instances] if alone else [instances]):
-            prompts = [self.prompt(task, i) for i in chunk]
-            contexts = [p for p in prompts for _ in labels]
-            continuations = [task.answer_prefix(self.options.prompt.format) + lab for _ in prompts for lab in labels]
-            # Timed here, over the whole chunk: the backend scores the 2 x len(chunk) pairs in several sub-batches,
-            # and each score carries only its own sub-batch's time.
-            start = time.perf_counter()
-            scores = backend.loglikelihood(contexts, continuations)
-            wall = time.perf_counter() - start
-            for k, prompt in enumerate(prompts):
-                mine = scores[k * len(labels):(k + 1) * len(labels)]
-                best = max(range(len(labels)), key=lambda j: mine[j].logprob)
-                tokens = sum(s.context_tokens + s.continuation_tokens for s in mine)
-                rows.append({"raw": labels[best], "answer": labels[best], "status": "ok", "prompt": prompt,
-                             "scores": {lab: s.logprob for lab, s in zip(labels, mine)},
-                             "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
-                             "latency_s": wall, "batch_s": wall, "batch_size": len(chunk)})
+        labels = task.labels
+        prompts = [self.prompt(task, i) for i in instances]
+        contexts = [p for p in prompts for _ in labels]
+        continuations = [task.answer_prefix(self.options.prompt.format) + lab for _ in prompts for lab in labels]
+        scores = backend.loglikelihood(contexts, continuations)
+        rows = []
+        for k, prompt in enumerate(prompts):
+            mine = scores[k * len(labels):(k + 1) * len(labels)]
+            best = max(range(len(labels)), key=lambda j: mine[j].logprob)
+            # What the model ran through for these requests: a context computed once counts once.
+            tokens = sum(s.processed_tokens if s.processed_tokens >= 0 else s.context_tokens + s.continuation_tokens
+                         for s in mine)
+            rows.append({"raw": labels[best], "answer": labels[best], "status": "ok", "prompt": prompt,
+                         "scores": {lab: s.logprob for lab, s in zip(labels, mine)},
+                         "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
+                         "_model_share": sum(share(s) for s in mine)})
         return rows
 
-    def classified(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
-        rows = []
-        for chunk in ([[i] for i in instances] if alone else [instances]):
-            for c in backend.classify([i.text for i in chunk]):
-                rows.append({"raw": c.label, "answer": task.parse_reply(c.label), "status": "ok",
-                             "scores": c.scores, "prompt_tokens": c.tokens, "generated_tokens": 0,
-                             "_tokens": c.tokens, "latency_s": c.latency_s, "batch_s": c.latency_s,
-                             "batch_size": c.batch_size})
-        return rows
+    def classified(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+        return [{"raw": c.label, "answer": task.parse_reply(c.label), "status": "ok", "scores": c.scores,
+                 "prompt_tokens": c.tokens, "generated_tokens": 0, "_tokens": c.tokens, "_model_share": share(c)}
+                for c in backend.classify([i.text for i in instances])]
+
+
+def share(item) -> float:
+    """An answer's share of its batch's forward-pass time (nan when the backend cannot see it: a server)."""
+    model_s = getattr(item, "model_s", -1.0)
+    return model_s / item.batch_size if model_s is not None and model_s >= 0 else math.nan
 
 
 def trained_on(folder) -> dict[str, list[int]] | None:

@@ -2,7 +2,10 @@
 scoring path end to end."""
 from __future__ import annotations
 
-from bench.side import Contestant, Side, timed
+import math
+
+from bench import timing
+from bench.side import Contestant, Side
 from bench.tasks import Instance, Task
 
 
@@ -13,11 +16,7 @@ class ReferenceSide(Side):
         return [Contestant("reference", "reference", "")]
 
     def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
-        rows, batch_s = [], 0.0
-        for inst in instances:
-            answer, seconds = timed(task.answer_of, inst)
-            batch_s += seconds
-            rows.append({"raw": answer, "answer": answer, "status": "ok", "latency_s": seconds})
-        for row in rows:
-            row.update(batch_s=batch_s, batch_size=len(rows))
-        return rows
+        answers, timed = timing.repeat(lambda: timing.timed_span(lambda: [task.answer_of(i) for i in instances],
+                                                                 lambda out: math.nan))
+        fields = timed.fields(len(instances))
+        return [{"raw": a, "answer": a, "status": "ok", "latency_s": fields["batch_s"], **fields} for a in answers]

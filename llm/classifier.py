@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
+from llm.forward_time import ForwardClock
 from llm.interface import Classification, count_parameters
 from llm.locate import ModelSource, content_hash, resolve_model
 
@@ -77,6 +78,7 @@ class ClassifierBackend:
         self.batch_size, self.max_length, self.info = batch_size, max_length, info
         id2label = model.config.id2label
         self.labels = tuple(id2label[i] for i in range(len(id2label)))
+        self.forward_clock = ForwardClock(model, device)  # the model's own time: its forward passes
 
     def classify(self, texts: list[str]) -> list[Classification]:
         if isinstance(texts, str):
@@ -88,14 +90,16 @@ class ClassifierBackend:
         for batch in batches_by_length(rows, self.batch_size):
             synchronize(self.device)
             started = time.perf_counter()
+            self.forward_clock.lap()
             scores = torch.log_softmax(logits_of(self.model, [rows[i] for i in batch], self.tokenizer.pad_token_id,
                                                  self.device), dim=-1)
             synchronize(self.device)
             latency = time.perf_counter() - started
+            model_s = self.forward_clock.lap()
             for i, row in zip(batch, scores.tolist()):
                 best = max(range(len(row)), key=row.__getitem__)
                 results[i] = Classification(self.labels[best], dict(zip(self.labels, row)), len(rows[i]), latency,
-                                            len(batch))
+                                            len(batch), model_s)
         return results
 
 

@@ -8,6 +8,7 @@ import time
 import torch
 
 from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
+from llm.forward_time import ForwardClock
 from llm.locate import (ModelSource, WeightsRefusedError, content_hash, files_hash, has_safetensors, resolve_model,
                         weight_files)
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
@@ -28,6 +29,7 @@ class HFBackend:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[0]
         self.max_positions = max_positions(model.config)
         self._stop_ids: dict[tuple[str, ...], torch.Tensor] = {}
+        self.forward_clock = ForwardClock(model, device)  # the model's own time: its forward passes
 
     def render(self, prompts: list[str]) -> list[str]:
         """The text the model continues: each prompt as the user's turn of the chat template, or as it is."""
@@ -77,6 +79,7 @@ class HFBackend:
     def generate_batch(self, rows: list[list[int]], max_new_tokens: int, stops: tuple[str, ...]) -> list[Completion]:
         synchronize(self.device)
         started = time.perf_counter()
+        self.forward_clock.lap()
         width = max(len(r) for r in rows)
         input_ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(rows), width), dtype=torch.long)
@@ -91,7 +94,8 @@ class HFBackend:
         finished = self.finish(out[:, width:].tolist(), list(stops))
         synchronize(self.device)
         latency = time.perf_counter() - started
-        return [Completion(text, len(row), generated, latency, len(rows))
+        model_s = self.forward_clock.lap()
+        return [Completion(text, len(row), generated, latency, len(rows), model_s)
                 for row, (text, generated) in zip(rows, finished)]
 
     @torch.inference_mode()

@@ -100,10 +100,12 @@ def test_log_likelihood_time_covers_every_sub_batch_of_a_chunk():
     import time
 
     from bench.side_llm import LlmSide
-    from bench.sides import SideOptions
+    from bench.sides import Contestant, SideOptions
     from llm.interface import LogLikelihood
 
     class SubBatching:
+        info = {"n_params_non_embedding": 10}
+
         def loglikelihood(self, contexts, continuations):
             out = []
             for start in range(0, len(contexts), 2):  # sub-batches of two pairs, 20 ms each
@@ -113,7 +115,8 @@ def test_log_likelihood_time_covers_every_sub_batch_of_a_chunk():
 
     task = get_task("sentiment")
     instances = task.instances(1, 4, 0, "test")
-    rows = LlmSide(SideOptions(model="x")).scored(task, SubBatching(), instances)
+    who = Contestant("llm: x", "x", "", {"method": "loglikelihood"}, SubBatching())
+    rows = LlmSide(SideOptions(model="x")).answer(task, who, instances)
     per_answer = sum(r["batch_s"] / r["batch_size"] for r in rows)
     assert per_answer >= 0.02 * len(instances) * len(task.labels) / 2 * 0.95
 

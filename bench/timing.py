@@ -1,0 +1,93 @@
+"""One timing model for every side: what each time in a record, a table and a figure measures.
+
+A chunk of instances is timed as one span, from the instances' text in to their parsed answers out, on every side:
+
+    total = machine + glue + compile
+    machine  the instruction set at work: the register machine's engine call (isa.tiers: native code on jit and
+             compiled, a Python loop on ref); the language model's forward passes (summed over its batches)
+    glue     the rest of the span: reading the text, building the prompt, tokenising, laying memory, the generation
+             loop's own Python (stopping, logits processing), detokenising, decoding and parsing the answer
+    compile  building native code for a program that is itself the instance (emulate on the compiled tier, the
+             programs a model writes): part of answering it, so inside the total, and shown apart too
+
+Set-up is outside every span: imports, model loads, compiling a task's fixed program, one warm-up per task and
+contestant.
+
+Repeats, one rule for every side: a chunk is answered and timed once, then again while its repeats add up to less
+than MIN_TIMED_S, up to MAX_REPEATS times in all. A fast chunk (a few hundred register-machine answers take about a
+millisecond) is timed several times; a slow one (a language model's batch) once. The chunk's machine and glue are
+those of its median repeat (by total, without compiling); compiling happens in the first repeat only (later repeats
+find the programs compiled), so the chunk's compile time is the first repeat's. Every repeat's total and machine time
+are kept for the spread, and the answers are the first repeat's.
+
+Every time is read from `now`, one clock; tests replace it with a counter and check every figure exactly.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+MIN_TIMED_S = 0.02  # a chunk is repeated while its repeats sum to less than this
+MAX_REPEATS = 5  # and is answered at most this many times
+now: Callable[[], float] = time.perf_counter  # the clock of every span (a test swaps in a counter)
+
+
+def clock() -> float:
+    """The current time on the one clock (a module-level lookup, so a swapped `now` is seen everywhere)."""
+    return now()
+
+
+@dataclass(frozen=True)
+class Span:
+    """One timed answering of a chunk, in seconds for the whole chunk."""
+
+    total_s: float
+    machine_s: float  # nan where the side cannot see its machine (a served model)
+    compile_s: float = 0.0
+
+    @property
+    def glue_s(self) -> float:
+        return self.total_s - self.compile_s - (0.0 if math.isnan(self.machine_s) else self.machine_s)
+
+
+@dataclass
+class Timed:
+    """A chunk's timing: the median repeat's span, and every repeat's."""
+
+    median: Span
+    repeats: list[Span] = field(default_factory=list)
+
+    def fields(self, n: int) -> dict:
+        """A record's timing fields, the same on every side: the chunk's times (the median repeat, every repeat's
+        total and machine time) and the per-answer shares (÷ n, the answers in the chunk)."""
+        m = self.median
+        known = not math.isnan(m.machine_s)
+        return {"batch_s": m.total_s, "batch_size": n, "batch_times_s": [r.total_s for r in self.repeats],
+                "machine_times_s": [r.machine_s for r in self.repeats] if known else None,
+                "machine_s": m.machine_s / n if known else None, "glue_s": m.glue_s / n,
+                "compile_s": m.compile_s / n, "repeats": len(self.repeats)}
+
+
+def repeat(answer: Callable[[], tuple[object, Span]]) -> tuple[object, Timed]:
+    """Run `answer` (which answers a chunk and returns its answers and its Span) by the repeat rule above; return
+    the first repeat's answers and the chunk's timing."""
+    first, span = answer()
+    spans = [span]
+    while len(spans) < MAX_REPEATS and sum(s.total_s for s in spans) < MIN_TIMED_S:
+        spans.append(answer()[1])
+    ranked = sorted(spans, key=lambda s: s.total_s - s.compile_s)
+    middle = ranked[(len(ranked) - 1) // 2]
+    compile_s = spans[0].compile_s
+    chunk = Span(middle.total_s - middle.compile_s + compile_s, middle.machine_s, compile_s)
+    return first, Timed(chunk, spans)
+
+
+def timed_span(work: Callable[[], object], machine_of: Callable[[object], float],
+               compile_of: Callable[[object], float] = lambda out: 0.0) -> tuple[object, Span]:
+    """Run `work` once on the clock: its result and its Span (machine and compile as the work itself reports)."""
+    start = clock()
+    out = work()
+    total = clock() - start
+    return out, Span(total, machine_of(out), compile_of(out))
