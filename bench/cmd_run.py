@@ -207,7 +207,8 @@ def check_out(out: Path) -> str | None:
 
 
 def labelled_overall(out: Path) -> str:
-    """Labelled tasks' accuracy over all levels and per site, from breakdown.csv: the figure such a task is cited by."""
+    """Labelled tasks' accuracy over all levels and per facet (sentiment's site, svamp's type), from breakdown.csv:
+    the figure such a task is cited by."""
     import pandas as pd
 
     path = out / "breakdown.csv"
@@ -220,9 +221,10 @@ def labelled_overall(out: Path) -> str:
     for task, rows in df.groupby("task", sort=False):
         if task not in TASKS or TASKS[task].ground_truth != "labels":
             continue
-        lines.append(f"\n{task}, overall and per site (exact %, 95 % CI):")
-        for _, r in rows[rows["facet"].isin(["all levels", "site"])].iterrows():
-            lines.append(f"  {r['contestant']:<22} {r['value']:<12} n={r['n']:<4} {100 * r['accuracy']:.1f} "
+        facets = " and ".join(sorted(set(rows["facet"]) - {"all levels"}))
+        lines.append(f"\n{task}, overall{' and per ' + facets if facets else ''} (exact %, 95 % CI):")
+        for _, r in rows.iterrows():
+            lines.append(f"  {r['contestant']:<22} {r['value']:<16} n={r['n']:<4} {100 * r['accuracy']:.1f} "
                          f"({100 * r['accuracy_lo']:.1f}–{100 * r['accuracy_hi']:.1f})")
     return "\n".join(lines)
 
