@@ -13,9 +13,9 @@ these fail, and the figure says how far they get.
    letter next to a digit ends the one and starts the other ("3rd" is 3 and "rd").
 2. The question is the tokens from the last question word of the table ("how", "what") to the end; without one, the
    whole text is statement.
-3. Operation: score[op] = bias[op] + the sum over the text's words of the table's weight for op, read from the
-   word's statement vector or its question vector by where it stands (a word not in the table weighs 0). The
-   operation is the highest score; ties go to the first of add, sub, mul, div.
+3. Operation: score[op] = bias[op] + the sum, over every word of the text (a repeated word each time), of the table's
+   weight for op, read from the word's statement vector or its question vector by where it stands (a word not in
+   the table weighs 0). The operation is the highest score; ties go to the first of add, sub, mul, div.
 4. Operands: a number is *relevant* when the token right after it is a word that is also a word of the question
    (the question's "how many apples" makes "45 apples" relevant). Two or more relevant numbers: the last two. One:
    it and the last other number of the text. None: the last two numbers. The pair is taken in text order (a, b).
@@ -27,12 +27,13 @@ one-operation problems, against 63.4 % for the last two numbers, 57.0 % for the 
 two (`python -m bench.tasks.svamp_tune` prints them). The tables and how their constants were chosen (on the train
 and dev parts only; test was looked at once, for the final figure) are in isa/svamp_tables.py.
 
-Why one run for many problems (as isa/sentiment.py): the counted table (4,096 slots of 10 words) is larger than a
-problem's whole work, so the table is laid once, then `count` records [first byte, length, answer, op, a, b] and the
-problems' bytes, and one scratch area for the tokens of the problem being read. Limits: MAX_BYTES of text in all,
-MAX_PROBLEM_BYTES per problem, MAX_PROBLEMS per run; past them, or for input that is not a list of str,
-SvampInputError. A run that does not halt raises SvampTrapError (a bug: within the limits the step budget is above
-the worst case).
+Why one run for many problems (as isa/sentiment.py): the counted table (2,048 slots of 10 words: 20,480 memory
+words) is more than ten times the memory a SVAMP problem needs (5 words a byte, its bytes and its tokens; 331 bytes
+at most), so rather than copy it into a batch row per problem, the table is laid once, then `count` records [first
+byte, length, answer, op, a, b] and the problems' bytes, and one scratch area for the tokens of the problem being
+read. Limits: MAX_BYTES of text in all, MAX_PROBLEM_BYTES per problem, MAX_PROBLEMS per run; past them, or for input
+that is not a list of str, SvampInputError. A run that does not halt raises SvampTrapError (a bug: within the limits
+the step budget is above the worst case).
 """
 from __future__ import annotations
 
