@@ -223,7 +223,7 @@ def labelled_overall(out: Path) -> str:
             continue
         lines.append(f"\n{task}, overall and per {', '.join(facets)} (exact %, 95 % CI):")
         for _, r in rows[rows["facet"].isin(["all levels", *facets])].iterrows():
-            lines.append(f"  {r['contestant']:<22} {r['value']:<12} n={r['n']:<4} {100 * r['accuracy']:.1f} "
+            lines.append(f"  {r['contestant']:<22} {r['value']:<16} n={r['n']:<4} {100 * r['accuracy']:.1f} "
                          f"({100 * r['accuracy_lo']:.1f}–{100 * r['accuracy_hi']:.1f})")
     return "\n".join(lines)
 

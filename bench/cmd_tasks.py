@@ -10,8 +10,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def answer_of(task) -> str:
-    """The example's answer; a labelled task's answers are a person's labels, not computed from the text."""
-    if task.ground_truth == "labels":
+    """The example's answer; a labelled task's answers are a person's labels, not computed from the text (svamp's
+    are the data's answers: the example is a problem of the data)."""
+    if task.ground_truth == "labels" and task.labels:
         return " | ".join(task.labels) + " (a person's label)"
     return task.reference(task.example)
 

@@ -32,7 +32,7 @@ class Sentiment(Task):
     isa_variants = ("lexicon", "counted")
     default_model = "sentiment-lora"  # the LoRA adapter over MiniLM that `isabench finetune` made (llm/models.py)
     headline_facets = ("site",)
-    isa_modules = ("isa.sentiment", "isa.sentiment_tables", "isa.words")
+    isa_modules = ("isa.sentiment", "isa.sentiment_tables", "isa.corpus", "isa.words")
 
     def parse(self, text: str) -> str:
         if "\n" in text or "\t" in text:
