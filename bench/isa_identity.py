@@ -71,9 +71,15 @@ def task_modules(task: Task) -> list[str]:
 
 
 @functools.cache
-def isa_identity(task: Task) -> str:
-    """The 12-hex-digit hash that keys the task's ISA records."""
-    digest = hashlib.sha256(program_words(task))
-    for module in task_modules(task):
+def code_identity(modules: tuple[str, ...], words: bytes = b"") -> str:
+    """12 hex digits over a program's words, the instruction set's semantics and the code of `modules`."""
+    digest = hashlib.sha256(words)
+    for module in sorted({*SEMANTICS, *modules}):
         digest.update(f"\0{module}\0{module_digest(module)}".encode())
     return digest.hexdigest()[:12]
+
+
+@functools.cache
+def isa_identity(task: Task) -> str:
+    """The 12-hex-digit hash that keys the task's ISA records."""
+    return code_identity(tuple(task_modules(task)), program_words(task))

@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench import records
@@ -117,9 +117,9 @@ def key_of(side: Side, who: Contestant, group: Group, inst: Instance) -> str:
 
 def start_sides(cfg: RunConfig, groups: list[Group], result: RunResult) -> list[Side]:
     tasks = list({g.task.name: g.task for g in groups}.values())
-    sides = []
+    sides, options = [], replace(cfg.side, loaded={})  # this run's sides share the models they load, and only they
     for name in cfg.backends:
-        side = make_side(name, cfg.side)
+        side = make_side(name, options)
         if cfg.progress and name == "llm":
             print("loading the language model(s)...", file=sys.stderr, flush=True)
         try:

@@ -33,6 +33,7 @@ class SideOptions:
     served_url: str | None = None  # an OpenAI-compatible server (vLLM, TGI, SGLang, llama.cpp, transformers serve)
     concurrency: int = 8  # requests in flight to that server
     request_timeout_s: float | None = None  # a served request's total deadline (None: the backend's default)
+    loaded: dict = field(default_factory=dict, repr=False, compare=False)  # models loaded for these options, by spec
 
 
 @dataclass

@@ -54,7 +54,7 @@ class IsaSide(Side):
         texts, tier, n = [i.text for i in instances], self.options.tier, len(instances)
         batch, timed = timing.repeat(lambda: timing.timed_span(
             lambda: task.solve_isa_batch(texts, tier, who.handle, self.threads),
-            lambda out: out.machine_s, lambda out: out.compile_s))
+            lambda out: out.machine_s, lambda out: out.compile_s, "engine"))
         fields = timed.fields(n)
         rows = []
         for inst, batched in zip(instances, batch.answers):

@@ -27,8 +27,37 @@ def model_label(spec: str | None) -> str:
     return "default-model" if spec is None else Path(spec.rstrip("/")).name or spec
 
 
+def load(spec: str | None, o) -> object:
+    """The backend of model `spec` with the side options `o`, loaded once for all the sides sharing `o` (a run's
+    llm and hybrid sides read one copy of a model); SideUnavailable if it cannot load, saying why."""
+    if spec in o.loaded:
+        return o.loaded[spec]
+    try:
+        from llm.runner import load_backend
+    except ImportError as e:
+        raise SideUnavailable(f"the LLM backend needs llm.runner, which cannot be imported: {e}") from e
+    try:
+        backend = load_backend(model=spec, device=o.device, dtype=o.dtype, batch_size=o.batch_size,
+                               threads=o.threads, chat=o.chat, served_url=o.served_url, concurrency=o.concurrency,
+                               **({"request_timeout_s": o.request_timeout_s} if o.request_timeout_s else {}))
+    except Exception as e:  # noqa: BLE001 - a folder's files can fail in any library's way; say which
+        # ValueError/OSError: model not found, device or dtype unavailable, no chat template; anything else
+        # (a truncated safetensors file, an adapter config without peft_type) is a damaged model folder.
+        which = spec or "the embedded default model (llm/default_model/)"
+        kind = "" if isinstance(e, (ValueError, OSError)) else f"its files are damaged or incomplete " \
+                                                              f"({type(e).__name__}): "
+        raise SideUnavailable(f"cannot load {which}: {kind}{e}") from e
+    info = dict(backend.info)
+    info.setdefault("n_params_non_embedding", info.get("n_params"))
+    info.setdefault("trained_on", trained_on(info.get("path")))
+    backend.info, backend.variant = info, model_variant(info)
+    o.loaded[spec] = backend
+    return backend
+
+
 class LlmSide(Side):
     name = "llm"
+    stops = (STOP,)  # where a generated answer ends
 
     def __init__(self, options):
         super().__init__(options)
@@ -41,29 +70,8 @@ class LlmSide(Side):
         return task.default_model
 
     def _start(self, tasks: list[Task]) -> None:
-        try:
-            from llm.runner import load_backend
-        except ImportError as e:
-            raise SideUnavailable(f"the LLM backend needs llm.runner, which cannot be imported: {e}") from e
-        o = self.options
         for spec in dict.fromkeys(self.model_for(t) for t in tasks):  # every model the run needs, before any work
-            try:
-                backend = load_backend(model=spec, device=o.device, dtype=o.dtype, batch_size=o.batch_size,
-                                       threads=o.threads, chat=o.chat, served_url=o.served_url,
-                                       concurrency=o.concurrency,
-                                       **({"request_timeout_s": o.request_timeout_s} if o.request_timeout_s else {}))
-            except Exception as e:  # noqa: BLE001 - a folder's files can fail in any library's way; say which
-                # ValueError/OSError: model not found, device or dtype unavailable, no chat template; anything else
-                # (a truncated safetensors file, an adapter config without peft_type) is a damaged model folder.
-                which = spec or "the embedded default model (llm/default_model/)"
-                kind = "" if isinstance(e, (ValueError, OSError)) else f"its files are damaged or incomplete " \
-                                                                      f"({type(e).__name__}): "
-                raise SideUnavailable(f"cannot load {which}: {kind}{e}") from e
-            info = dict(backend.info)
-            info.setdefault("n_params_non_embedding", info.get("n_params"))
-            info.setdefault("trained_on", trained_on(info.get("path")))
-            backend.info, backend.variant = info, model_variant(info)
-            self.backends[spec] = backend
+            self.backends[spec] = load(spec, self.options)
         infos = {model_label(spec): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
 
@@ -90,8 +98,8 @@ class LlmSide(Side):
         return [Contestant(label, backend.variant, setting, options, backend)]
 
     def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
-        if who.options["method"] == "generate":  # the first kernels and caches: two tokens are enough
-            who.handle.generate([self.prompt(task, i) for i in instances], 2, stop=[STOP])
+        if who.options["method"] in ("generate", "program"):  # the first kernels and caches: two tokens suffice
+            who.handle.generate([self.prompt(task, i) for i in instances], 2, stop=list(self.stops))
         else:
             self.ask(task, who, instances)
 
@@ -112,7 +120,7 @@ class LlmSide(Side):
         """One answering of the chunk on the clock: from the instances' text (the prompt is built inside) to their
         parsed answers; the machine is the model's forward passes, as the backend reports them per batch."""
         rows, span = timing.timed_span(lambda: self.ask(task, who, instances),
-                                       lambda rows: sum(r.pop("_model_share") for r in rows))
+                                       lambda rows: sum(r.pop("_model_share") for r in rows), part="model")
         return rows, span
 
     def ask(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
@@ -120,13 +128,13 @@ class LlmSide(Side):
         prompt longer than its positions) is asked one instance at a time, and an instance it cannot take at all
         is a recorded failure (status "refused", the model's message kept), never a crash."""
         method = who.options["method"]
-        ask = {"generate": self.generated, "loglikelihood": self.scored, "head": self.classified}[method]
+        ask = {"loglikelihood": self.scored, "head": self.classified}.get(method, self.generated)
         try:
             rows = ask(task, who.handle, instances)
         except ValueError as e:
             if len(instances) > 1:
                 return [row for inst in instances for row in self.ask(task, who, [inst])]
-            return [{"raw": None, "answer": None, "status": "refused", "error": f"{type(e).__name__}: {e}",
+            return [{"raw": None, "answer": None, "status": "refused", "detail": f"{type(e).__name__}: {e}",
                      "prompt_tokens": None, "generated_tokens": None, "flops": None, "_model_share": 0.0}]
         per_token = 2 * max(0, who.handle.info.get("n_params_non_embedding") or 0)  # unknown (-1): no estimate
         for row in rows:
@@ -134,13 +142,20 @@ class LlmSide(Side):
             row["flops"] = per_token * tokens if per_token and tokens is not None else None
         return rows
 
+    def budget(self, task: Task, inst: Instance) -> int:
+        return task.max_new_tokens(inst.text)
+
+    def read(self, task: Task, reply: str) -> dict:
+        """What a generated reply says: the task's answer in it."""
+        return {"answer": task.parse_reply(reply), "status": "ok"}
+
     def generated(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
         prompts = [self.prompt(task, i) for i in instances]
-        budget = max(task.max_new_tokens(i.text) for i in instances)
+        budget = max(self.budget(task, i) for i in instances)
         rows = []
-        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=[STOP])):
+        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=list(self.stops))):
             known = c.prompt_tokens >= 0 and c.generated_tokens >= 0  # -1: a server that does not say
-            rows.append({"raw": c.text, "answer": task.parse_reply(c.text), "status": "ok", "prompt": prompt,
+            rows.append({"raw": c.text, **self.read(task, c.text), "prompt": prompt,
                          "prompt_tokens": c.prompt_tokens, "generated_tokens": c.generated_tokens,
                          "_tokens": c.prompt_tokens + c.generated_tokens if known else None,
                          "_model_share": share(c)})

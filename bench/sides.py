@@ -14,6 +14,7 @@ from bench.side import Contestant, Side, SideOptions, SideUnavailable
 SIDES: dict[str, tuple[str, str, str]] = {
     "isa": ("bench.side_isa", "IsaSide", "the register machine: the task's program of the finite instruction set"),
     "llm": ("bench.side_llm", "LlmSide", "a language model: generation, log-likelihood of labels, or a task head"),
+    "hybrid": ("bench.side_hybrid", "HybridSide", "a language model writes a program, the register machine runs it"),
     "reference": ("bench.side_reference", "ReferenceSide", "the task's own answer (tests the scoring path)"),
 }
 BACKENDS = tuple(SIDES)

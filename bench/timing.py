@@ -46,6 +46,9 @@ class Span:
     total_s: float
     machine_s: float  # nan where the side cannot see its machine (a served model)
     compile_s: float = 0.0
+    # Named parts of the span, recorded per answer as `<name>_s`: "model" (forward passes) and "engine" (the register
+    # machine's call), whose sum is the machine time; the hybrid's "write" and "run" halves.
+    parts: tuple[tuple[str, float], ...] = ()
 
     @property
     def glue_s(self) -> float:
@@ -67,7 +70,8 @@ class Timed:
         return {"batch_s": m.total_s, "batch_size": n, "batch_times_s": [r.total_s for r in self.repeats],
                 "machine_times_s": [r.machine_s for r in self.repeats] if known else None,
                 "machine_s": m.machine_s / n if known else None, "glue_s": m.glue_s / n,
-                "compile_s": m.compile_s / n, "repeats": len(self.repeats)}
+                "compile_s": m.compile_s / n, "repeats": len(self.repeats),
+                **{f"{name}_s": None if math.isnan(value) else value / n for name, value in m.parts}}
 
 
 def repeat(answer: Callable[[], tuple[object, Span]]) -> tuple[object, Timed]:
@@ -80,14 +84,16 @@ def repeat(answer: Callable[[], tuple[object, Span]]) -> tuple[object, Timed]:
     ranked = sorted(spans, key=lambda s: s.total_s - s.compile_s)
     middle = ranked[(len(ranked) - 1) // 2]
     compile_s = spans[0].compile_s
-    chunk = Span(middle.total_s - middle.compile_s + compile_s, middle.machine_s, compile_s)
+    chunk = Span(middle.total_s - middle.compile_s + compile_s, middle.machine_s, compile_s, middle.parts)
     return first, Timed(chunk, spans)
 
 
 def timed_span(work: Callable[[], object], machine_of: Callable[[object], float],
-               compile_of: Callable[[object], float] = lambda out: 0.0) -> tuple[object, Span]:
-    """Run `work` once on the clock: its result and its Span (machine and compile as the work itself reports)."""
+               compile_of: Callable[[object], float] = lambda out: 0.0, part: str = "") -> tuple[object, Span]:
+    """Run `work` once on the clock: its result and its Span (machine and compile as the work itself reports; the
+    machine time also recorded as the part named `part`: "model" or "engine")."""
     start = clock()
     out = work()
     total = clock() - start
-    return out, Span(total, machine_of(out), compile_of(out))
+    machine = machine_of(out)
+    return out, Span(total, machine, compile_of(out), ((part, machine),) if part else ())

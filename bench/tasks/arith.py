@@ -11,6 +11,7 @@ import re
 from isa.numtext import digit_count, from_decimal, to_decimal
 
 from .base import Score, Task, TaskInputError, digit_accuracy, first_line
+from .programs import straight_line
 
 NUMBER = re.compile(r"-?\d+")
 # "What is 98 plus 45?", "Q: What is 98 plus 45?", "98 plus 45" and "98 + 45" all read the same.
@@ -86,6 +87,10 @@ class Square(NumericAnswer):
     def max_new_tokens(self, text: str) -> int:
         return 2 * digit_count(self.parse(text)) + 3
 
+    def solution_program(self, text: str) -> str:
+        x = self.parse(text)
+        return straight_line(("*", x, x))
+
 
 class BinaryOp(NumericAnswer):
     """`a OP b` with non-negative operands; at difficulty n both operands are below 10^n."""
@@ -139,6 +144,12 @@ class BinaryOp(NumericAnswer):
 
     def max_new_tokens(self, text: str) -> int:
         return sum(map(digit_count, self.parse(text))) + 4
+
+    hybrid_family = ("add", "sub", "mul")
+
+    def solution_program(self, text: str) -> str:
+        a, b = self.parse(text)
+        return straight_line((self.symbol, a, b))
 
 
 class Add(BinaryOp):

@@ -98,6 +98,10 @@ class Task:
     # Hooks generic code calls without naming tasks:
     figure: str | None = None  # "module:function" drawing the task's own figure: (summary, out, note) -> [paths]
     headline_facets: tuple[str, ...] = ()  # facets a run's closing lines give overall accuracy by (sentiment: site)
+    # The hybrid contestant (a model writes a program, the machine runs it) takes the tasks that write their solved
+    # examples as programs (solution_program); a family's solved examples take turns in one prompt, so the model must
+    # read which operation is asked rather than copy the examples' (add, sub and mul are one family).
+    hybrid_family: tuple[str, ...] = ()
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):
@@ -156,6 +160,15 @@ class Task:
     def format_isa(self, value) -> str:
         """What the program returned -> the canonical answer string."""
         return to_decimal(value) if isinstance(value, int) else str(value)
+
+    def solution_program(self, text: str) -> str:
+        """A solved example's program for the hybrid contestant (the format: bench/tasks/programs.py): one that
+        leaves the instance's answer, an integer, in r1 and halts. Tasks that take no part do not override this."""
+        raise NotImplementedError(f"{self.name} writes no programs: its answer is not one integer in r1")
+
+    @property
+    def writes_programs(self) -> bool:
+        return type(self).solution_program is not Task.solution_program
 
     # --- shared -----------------------------------------------------------------------------------------------
     def check_difficulty(self, difficulty: int) -> None:

@@ -142,6 +142,9 @@ class Emulate(NumericAnswer):
             return GPT3_QUESTION + "\n" + "\n".join(lines) + "\n\nA:"
         return ";".join(map(compact_line, lines)) + ";" + COMPACT_END
 
+    def solution_program(self, text: str) -> str:
+        return "\n".join(analyse(text)[1]) + "\n"  # the instance is a program already: its listing
+
     def max_new_tokens(self, text: str) -> int:
         # Any int64 (20 characters with the sign) and the stop, not just the generator's +-999: a hand-written
         # program may compute anything, and the budget must not depend on the answer.

@@ -13,6 +13,7 @@ from isa.numtext import to_decimal
 
 from .arith import NumericAnswer, question_body
 from .base import TaskInputError
+from .programs import straight_line, tree_of_rpn
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2}
 TOKEN = re.compile(r"\s*(?:(\d)|([-+*()]))")
@@ -149,6 +150,9 @@ class Expr(NumericAnswer):
 
     def max_new_tokens(self, text: str) -> int:
         return 2 * sum(c.isdigit() for c in text) + 4
+
+    def solution_program(self, text: str) -> str:
+        return straight_line(tree_of_rpn(to_rpn(self.parse(text))))
 
     def isa_input(self, value: str) -> str:
         """The expression, refused when its value does not fit the machine's 64-bit words (the program would wrap
