@@ -147,8 +147,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", choices=("test", "train"), default="test",
                    help="test: instances held out of every training (default)")
     p.add_argument("--data", type=Path, default=None, metavar="FILE",
-                   help="sentiment: your own sentence<TAB>label file (label 0/1 or negative/positive); every line "
-                        "is one instance and replaces the built-in test split (--n and --difficulties do not apply)")
+                   help="your own instances for the one task --tasks names, one a line, replacing the built-in "
+                        "split (--n and --difficulties do not apply): plain lines as `isabench solve` takes them; "
+                        "JSON lines {\"input\": ..., \"answer\": ...} (answer optional for computed tasks, checked "
+                        "against the reference); the GPT-3 paper's / lm-evaluation-harness's arithmetic files "
+                        "({\"context\": \"\\n\\nQ: What is 98 plus 45?\\n\\nA:\", \"completion\": \" 143\"}); "
+                        "sentiment: sentence<TAB>label lines (label 0/1 or negative/positive)")
     p.add_argument("--out", type=Path, default=None, help="run folder (default: results/<readable name>)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures (tables and CSV are still written)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -259,7 +263,11 @@ def main(args) -> int:
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
                     levels=cells, suite=args.suite)
     previous = run_folder.earlier_meta(out)
-    data_key = data_split_key(cfg.data) if cfg.data and cfg.data.is_file() else None  # a missing file: run says so
+    try:
+        data_key = data_split_key(cfg.data) if cfg.data else None
+    except TaskInputError as e:  # not a regular file, too large, a line too long: before any work
+        print(f"isabench run: {e}", file=sys.stderr)
+        return 2
     conflict = run_folder.resume_conflict(previous, cfg.seed, cfg.split, data_key,
                                           {name: get_task(name).version for name in tasks if name in all_tasks})
     if conflict:
