@@ -86,7 +86,16 @@ def markdown_section(df: pd.DataFrame, title: str = "Comparisons") -> str:
     return "\n".join(lines + ["", NOTES.format(tests=tests(df)), ""]) + "\n"
 
 
-LATEX_SIGNS = (("%", r"\%"), ("_", r"\_"), ("×", r"$\times$"), ("÷", "/"), ("−", "--"), ("–", "--"), ("<", "$<$"))
+
+
+def esc(text) -> str:
+    """Plain text -> LaTeX: the summary table's signs (bench/report.py), and a minus and a less-than besides."""
+    from bench.report import LATEX_SIGNS
+
+    text = str(text)
+    for plain, tex in (*LATEX_SIGNS, ("−", "--"), ("<", "$<$")):
+        text = text.replace(plain, tex)
+    return text
 
 
 def latex_table(df: pd.DataFrame, title: str = "Comparisons") -> str:
@@ -95,13 +104,6 @@ def latex_table(df: pd.DataFrame, title: str = "Comparisons") -> str:
         return ""
     keep = [HEADER.index(h) for h in ("task", "d", "a", "b", "n", "b − a (95 % CI)", "p", "Holm", "better", "MDE",
                                       "time b ÷ a [95 % CI]")]
-
-    def esc(s) -> str:
-        s = str(s)
-        for plain, tex in LATEX_SIGNS:
-            s = s.replace(plain, tex)
-        return s
-
     lines = [r"\begin{table}[t]", r"\centering", r"\small", rf"\begin{{tabular}}{{llll{'r' * (len(keep) - 4)}}}",
              r"\toprule", " & ".join(esc(HEADER[i]) for i in keep) + r" \\", r"\midrule"]
     lines += [" & ".join(esc(row[i]) for i in keep) + r" \\" for row in rows_of(df, latex=True)]

@@ -55,6 +55,8 @@ def test_a_significantly_less_accurate_run_fails_the_gate(folders, capsys, tmp_p
     assert set(table.loc[table["verdict"].str.contains("worse"), "difficulty"]) == {"2", "all"}
     assert compare(base, base, "--fail-if-worse") == 0  # a run against itself passes
     assert "gate passed" in capsys.readouterr().err
+    assert compare(worse, base, "--fail-if-worse") == 0  # more accurate is no failure
+    assert "+60.0" in (out := capsys.readouterr().out) and "better" in out
 
 
 def test_a_run_slower_beyond_the_threshold_fails_the_gate(folders, capsys):
@@ -65,6 +67,20 @@ def test_a_run_slower_beyond_the_threshold_fails_the_gate(folders, capsys):
     assert compare(base, slower, "--fail-if-worse", "--time-threshold", "2.5") == 0  # 2× is within 2.5×
     assert compare(slower, base, "--fail-if-worse") == 0  # faster is no failure
     assert "faster" in capsys.readouterr().out
+
+
+def test_a_slower_median_within_batch_noise_passes_the_gate(tmp_path, capsys):
+    """The gate asks for the whole interval above the threshold: 1.2x slower by the medians, but with batches
+    scattered from 0.6x to 1.9x, is not a failure at 1.10."""
+    base = write_run(tmp_path / "base", run_records(36))
+    noisy = run_records(36, isa_per_answer=1.2e-3)
+    for r in noisy:
+        if r["backend"] == "isa":
+            r["batch_times_s"] = [t * f for t, f in zip(r["batch_times_s"], (0.5, 1.0, 1.6))]
+    noisy = write_run(tmp_path / "noisy", noisy)
+    assert compare(base, noisy, "--fail-if-worse", "--csv", tmp_path / "c.csv") == 0
+    isa = pd.read_csv(tmp_path / "c.csv").query("a == 'isa' and difficulty != 'all'")
+    assert (isa["time_ratio"] > 1.1).all() and (isa["time_ratio_lo"] < 1.1).all()
 
 
 def test_compare_refuses_what_it_cannot_compare(folders, tmp_path, capsys):

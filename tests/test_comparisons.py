@@ -90,7 +90,9 @@ def test_mde_and_time_ratio_of_a_cell():
 def test_a_slower_contestant_has_its_ratio_and_interval():
     recs = [rec("add", 2, "isa", "isa", i, True) for i in range(40)]
     recs += [rec("add", 2, "llm", "llm", i, i % 2, per_answer=5e-3) for i in range(40)]
-    row = within_run(recs).iloc[0]
+    df = within_run(recs)
+    assert len(df) == 1  # one level: no over-all-levels row repeating it (and no second test in Holm's family)
+    row = df.iloc[0]
     assert row["time_ratio"] == pytest.approx(5.0) and row["time_ratio_lo"] <= 5.0 <= row["time_ratio_hi"]
     assert (row["a"], row["b"], row["b_only"], row["a_only"]) == ("isa", "llm", 0, 20)
     assert row["better"] == "isa"
@@ -125,6 +127,11 @@ def test_runs_with_few_shared_instances_are_compared_unpaired():
     assert row["design"] == "unpaired" and (row["n_a"], row["n_b"]) == (40, 50) and pd.isna(row["a_only"])
     want = scipy_stats.chi2_contingency([[30, 10], [10, 40]], correction=False).pvalue
     assert row["p_value"] == pytest.approx(want) and row["difference"] == pytest.approx(10 / 50 - 30 / 40)
+    # 19 of the smaller run's 40 questions shared: still unpaired; 20: paired on those 20
+    for shared, design, n in ((19, "unpaired", 40), (20, "paired", 20)):
+        b = [rec("add", 2, "isa", "isa", i, True, text=f"a{i}" if i < shared else f"b{i}") for i in range(50)]
+        row = between_runs(a, b)[0].iloc[0]
+        assert (row["design"], row["n"]) == (design, n)
 
 
 def test_contestants_match_by_identity_then_label_then_side():

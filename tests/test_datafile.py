@@ -150,7 +150,7 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     reader.join(10)
-    assert not reader.is_alive() and "is not a regular file" in outcome[0]
+    assert not reader.is_alive() and "is not a regular file (a device, FIFO or socket" in outcome[0]
 
 
 def test_size_and_line_length_are_bounded(tmp_path, monkeypatch):
