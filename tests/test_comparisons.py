@@ -155,3 +155,8 @@ def test_rebuild_writes_comparisons_csv_and_report_sections(tmp_path):
     assert "-6.2 (-11.9 to -0.5)" in md and "Holm: corrected over the 3 tests" in md
     tex = (tmp_path / "report.tex").read_text()
     assert tex.count(r"\begin{table}") == 2 and "-6.2 [-11.9, -0.5]" in tex
+    (tmp_path / "comparisons.csv").unlink()  # `isabench report` makes it again from the records
+    from bench import cli
+
+    assert cli.main(["report", str(tmp_path)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "comparisons.csv", dtype={"difficulty": str}), csv)
