@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "finetune": ("llm.cmd_finetune", "fine-tune a pretrained encoder with a new head on a labelled task"),
     "models": ("llm.cmd_models", "list the models isabench knows by a short name, and where each is"),
     "report": ("bench.cmd_report", "regenerate tables (Markdown, LaTeX) from a saved run"),
+    "compare": ("bench.cmd_compare", "compare two runs contestant by contestant: paired tests, time ratios, a CI gate"),
     "plot": ("bench.cmd_plot", "regenerate the figures of a saved run"),
 }
 
@@ -31,6 +32,7 @@ EXAMPLES = """examples:
   isabench run --tasks sentiment --backends isa the register machine's two sentiment programs on real reviews
   isabench solve add 'What is 98 plus 45?'      one instance (--backend isa|llm|reference)
   isabench report results/<run>                 tables again, from a run's records alone
+  isabench compare RUN_A RUN_B --fail-if-worse  did run B get less accurate or slower than run A? (exit 1 if so)
   isabench COMMAND --help                       the options of one command"""
 
 

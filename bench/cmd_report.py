@@ -53,8 +53,9 @@ def main(args) -> int:
             return 1
         out = args.out or source
         facets = breakdown(recs)
-        written = [*run_folder.write_summary(out, summary, facets),
-                   *run_folder.write_tables(out, summary, meta, facets=facets)]
+        pairs = run_folder.write_comparisons(out, recs)
+        written = [*run_folder.write_summary(out, summary, facets), Path(out) / "comparisons.csv",
+                   *run_folder.write_tables(out, summary, meta, facets=facets, comparisons=pairs)]
     hw = hardware_line(meta) if meta else "hardware not recorded"
     printed = {"text": lambda: text_table(summary) + f"\n\nHardware: {hw}", "markdown": lambda: markdown(summary, hw),
                "latex": lambda: latex(summary, hw)}[args.format]()

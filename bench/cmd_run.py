@@ -132,7 +132,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"numba threads for the ISA's batched solve (default: {DEFAULT_THREADS})")
     p.add_argument("--concurrency", type=positive, default=8, help="LLM: requests in flight to a served model (8)")
     p.add_argument("--n", type=bounded(1, MAX_N), default=DEFAULT_N,
-                   help=f"instances per task x difficulty (default: {DEFAULT_N}; at most {MAX_N:,})")
+                   help=f"instances per task x difficulty (default: {DEFAULT_N}; at most {MAX_N:,}). Choosing n: "
+                        "one accuracy's 95 %% interval is at most about ±1/√n wide (±3.1 points at 1000); "
+                        "comparing two contestants on the same instances detects a difference d with 80 %% power "
+                        "when n ≈ 7.85·s/d², s the share of instances exactly one of them answers rightly (s = 0.2, "
+                        "d = 5 points: n ≈ 630); the MDE column of comparisons.csv says what a run's n could detect")
     p.add_argument("--difficulties", type=levels, default=None,
                    help="levels for every chosen task, e.g. 1,2,3 or 1-5 (default: each task's own)")
     p.add_argument("--suite", choices=sorted(SUITES), default=None,
@@ -142,8 +146,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", choices=("test", "train"), default="test",
                    help="test: instances held out of every training (default)")
     p.add_argument("--data", type=Path, default=None, metavar="FILE",
-                   help="sentiment: your own sentence<TAB>label file (label 0/1 or negative/positive); every line "
-                        "is one instance and replaces the built-in test split (--n and --difficulties do not apply)")
+                   help="your own instances for the one task --tasks names, one a line, replacing the built-in "
+                        "split (--n and --difficulties do not apply): plain lines as `isabench solve` takes them; "
+                        "JSON lines {\"input\": ..., \"answer\": ...} (answer optional for computed tasks, checked "
+                        "against the reference); the GPT-3 paper's / lm-evaluation-harness's arithmetic files "
+                        "({\"context\": \"\\n\\nQ: What is 98 plus 45?\\n\\nA:\", \"completion\": \" 143\"}); "
+                        "sentiment: sentence<TAB>label lines (label 0/1 or negative/positive)")
     p.add_argument("--out", type=Path, default=None, help="run folder (default: results/<readable name>)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures (tables and CSV are still written)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -256,7 +264,11 @@ def main(args) -> int:
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
                     levels=cells, suite=args.suite)
     previous = run_folder.earlier_meta(out)
-    data_key = data_split_key(cfg.data) if cfg.data and cfg.data.is_file() else None  # a missing file: run says so
+    try:
+        data_key = data_split_key(cfg.data) if cfg.data else None
+    except TaskInputError as e:  # not a regular file, too large, a line too long: before any work
+        print(f"isabench run: {e}", file=sys.stderr)
+        return 2
     conflict = run_folder.resume_conflict(previous, cfg.seed, cfg.split, data_key,
                                           {name: get_task(name).version for name in tasks if name in all_tasks})
     if conflict:
@@ -286,6 +298,11 @@ def main(args) -> int:
     overall = labelled_overall(out)
     if overall:
         print(overall)
+    from bench.comparisons_table import overall_text
+
+    compared = overall_text(out)
+    if compared:
+        print(compared)
     if args.suite:
         from bench.suites import paper_table
 
@@ -293,8 +310,8 @@ def main(args) -> int:
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
-    print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, meta.json, report.md with the full table, "
-          "report.tex" + (", plots/" if not args.no_plots else "") + ")")
+    print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, comparisons.csv, meta.json, report.md with "
+          "the full table, report.tex" + (", plots/" if not args.no_plots else "") + ")")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for failure in result.failures:  # last, so they are not scrolled away by the table

@@ -4,6 +4,7 @@
     RUN/meta.json       command, seed, versions, model identity, machine, set-up times
     RUN/summary.csv     one row per task x difficulty x contestant
     RUN/breakdown.csv   accuracy overall and per facet (site, operand lengths) per task x contestant
+    RUN/comparisons.csv every two contestants on the same instances: paired tests and intervals (bench/comparisons.py)
     RUN/report.md, RUN/report.tex, RUN/plots/*.png|svg
     RUN/.lock           held while a run writes into the folder
 """
@@ -102,7 +103,7 @@ def write_summary(run: str | Path, summary: pd.DataFrame, facets: pd.DataFrame |
 
 
 def write_tables(out: str | Path, summary: pd.DataFrame, meta: dict, title: str = "isabench results",
-                 facets: pd.DataFrame | None = None) -> list[Path]:
+                 facets: pd.DataFrame | None = None, comparisons: pd.DataFrame | None = None) -> list[Path]:
     out = Path(out)
     hw = hardware_line(meta) if meta else "hardware not recorded"
     md, tex = out / "report.md", out / "report.tex"
@@ -110,8 +111,11 @@ def write_tables(out: str | Path, summary: pd.DataFrame, meta: dict, title: str 
 
     extra = (markdown_section(facets) if facets is not None else "") + ("\n" + paper_table(summary)
                                                                         if meta.get("suite") else "")
+    from bench import comparisons_table
+
+    extra += comparisons_table.markdown_section(comparisons)
     records.write_atomic(md, markdown(summary, hw, title, extra))
-    records.write_atomic(tex, latex(summary, hw, title))
+    records.write_atomic(tex, latex(summary, hw, title) + comparisons_table.latex_table(comparisons))
     return [md, tex]
 
 
@@ -122,10 +126,21 @@ def rebuild(run: str | Path, meta: dict, plots: bool = True) -> tuple[pd.DataFra
     if summary.empty:
         return summary, []
     facets = breakdown(recs)
-    written = write_summary(run, summary, facets) + write_tables(run, summary, meta, facets=facets)
+    pairs = write_comparisons(run, recs)
+    written = write_summary(run, summary, facets) + write_tables(run, summary, meta, facets=facets, comparisons=pairs)
     if plots:
         written += write_plots(run, summary, meta)
     return summary, written
+
+
+def write_comparisons(run: str | Path, recs: list[dict]) -> pd.DataFrame:
+    """comparisons.csv: every two contestants of the run on their shared instances (bench/comparisons.py)."""
+    from bench.comparisons import within_run
+    from bench.comparisons_table import COMPARISONS_FILE
+
+    pairs = within_run(recs)
+    records.write_atomic(Path(run) / COMPARISONS_FILE, pairs.to_csv(index=False, float_format="%.6g"))
+    return pairs
 
 
 def write_plots(out: str | Path, summary: pd.DataFrame, meta: dict) -> list[Path]:

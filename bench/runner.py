@@ -37,7 +37,7 @@ class RunConfig:
     split: str = "test"  # held-out instances: the embedded model never trained on them
     side: SideOptions = field(default_factory=SideOptions)
     progress: bool = True
-    data: Path | None = None  # a user's labelled file: its lines replace the built-in test split
+    data: Path | None = None  # a user's file of instances (bench/tasks/datafile.py): it replaces the built-in split
     levels: dict[str, list[int]] | None = None  # per-task levels (a suite's cells); overrides `difficulties`
     suite: str | None = None  # the name of those cells (bench/suites.py), for the report
 
@@ -66,20 +66,24 @@ class RunResult:
 
 
 def data_split(path: Path) -> str:
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+    from bench.tasks.datafile import read_data  # a regular file of bounded size: never /dev/zero or a FIFO
+
+    digest = hashlib.sha256(read_data(path, keep_bom=True)).hexdigest()[:10]
     return f"data:{Path(path).name}@{digest}"
 
 
 def plan(cfg: RunConfig) -> list[Group]:
     groups = []
+    if cfg.data is not None and len(cfg.tasks) != 1:
+        raise SetupError(f"--data {cfg.data} holds one task's instances: name that task with --tasks (e.g. --tasks "
+                         f"add), not {len(cfg.tasks)} tasks")
     for name in cfg.tasks:
         task = get_task(name)
         if cfg.data is not None:
-            if not hasattr(task, "instances_from_file"):
-                raise SetupError(f"--data gives labelled sentences; task {name} generates its own instances "
-                                 "(run it without --data, or choose --tasks sentiment)")
+            from bench.tasks.datafile import read_instances  # any task's file of instances (its formats there)
+
             by_level: dict[int, list[Instance]] = {}
-            for inst in task.instances_from_file(cfg.data, cfg.seed):
+            for inst in read_instances(task, cfg.data, cfg.seed):
                 by_level.setdefault(inst.difficulty, []).append(inst)
             split = data_split(cfg.data)
             groups += [Group(task, d, insts, split, len(insts)) for d, insts in sorted(by_level.items())]
@@ -100,7 +104,7 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
         "difficulty": inst.difficulty, "index": inst.index, "seed": inst.seed, "instance": inst.text,
         "facets": dict(inst.facets), "backend": side.name, "contestant": who.label, "variant": who.variant,
         "setting": who.setting, **who.options,
-        "coverage": "train-shared" if group.seen_in_training else side.coverage(task, inst.difficulty, group.split),
+        "coverage": coverage(side, group, inst),
         "reference": reference, "exact": score.exact, "partial": score.partial,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),
@@ -108,6 +112,13 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
     rec.update(row)
     rec.setdefault("error", None)
     return rec
+
+
+def coverage(side: Side, group: Group, inst: Instance) -> str:
+    """The side's own mark, except that a --data file sharing training data makes a held-out mark train-shared (a
+    side that learnt nothing from the split, such as the ISA on a computed task, stays unmarked)."""
+    mark = side.coverage(group.task, inst.difficulty, group.split)
+    return "train-shared" if group.seen_in_training and mark == "held-out" else mark
 
 
 def key_of(side: Side, who: Contestant, group: Group, inst: Instance) -> str:
@@ -153,14 +164,14 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     result = RunResult()
     groups = plan(cfg)
     if cfg.data is not None:
+        from bench.tasks.datafile import overlap_note
+
         for task in {g.task.name: g.task for g in groups}.values():
-            seen = task.training_overlap([i for g in groups if g.task is task for i in g.instances])
-            if seen:
+            note = overlap_note(task, [i for g in groups if g.task is task for i in g.instances], cfg.data)
+            if note:
                 for g in groups:
                     g.seen_in_training = g.seen_in_training or g.task is task
-                result.notes.append(f"{task.name}: {seen} of {cfg.data}'s sentences are in the built-in train or dev "
-                                    "split, which the shipped adapter and the ISA's counted table learnt from: "
-                                    "their scores on this file are not held-out")
+                result.notes.append(note)
     for g in groups:  # a labelled task's levels are as large as its data: no news there
         if g.task.ground_truth == "reference" and g.split == cfg.split and len(g.instances) < g.asked:
             result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {len(g.instances)} "

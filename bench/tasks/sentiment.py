@@ -80,7 +80,14 @@ class Sentiment(Task):
         return sum(seen.get(i.text, ("test",))[0] != "test" for i in instances)
 
     def instances_from_file(self, path: str | Path, seed: int = 0) -> list[Instance]:
-        """Every line of a user's `sentence<TAB>label` file, one instance each; index = line number."""
+        """Every line of a user's `sentence<TAB>label` file, one instance each; index = line number. A JSON lines
+        file (`{"input": sentence, "answer": "positive"}`) is read by bench/tasks/datafile.py; its site is its name
+        too."""
+        from . import datafile
+
+        if datafile.is_json_lines(datafile.read_data(path, 'sentence<TAB>label lines or {"input": ..., "answer": '
+                                                           '...} lines')):
+            return datafile.instances_from_file(self, path, seed, (("site", Path(path).name),))
         return [Instance(self.name, self.difficulty_of(r.text), r.line, seed, r.text, r.label, (("site", r.site),))
                 for r in read_labelled(path)]
 
