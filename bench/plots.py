@@ -76,13 +76,15 @@ def label_log_axis(ax) -> None:
 
 
 def finish(fig, axes: dict, summary: pd.DataFrame, ylabel: str, out: Path, name: str, note: str = "",
-           log: bool = False, footnote: str = "") -> list[Path]:
+           log: bool = False, footnote: str = "", by_difficulty: bool = True) -> list[Path]:
+    """Titles, labels, legend, hardware note; save as PNG and SVG. `by_difficulty`: the x axis is the level."""
     for task, ax in axes.items():
         ax.set_title(task)
-        ax.set_xlabel(axis_label(summary, task), fontsize=9)
         ax.set_ylabel(ylabel)
         ax.grid(True, which="major", alpha=0.3)
-        ax.set_xticks(sorted(summary.loc[summary["task"] == task, "difficulty"].unique()))
+        if by_difficulty:
+            ax.set_xlabel(axis_label(summary, task), fontsize=9)
+            ax.set_xticks(sorted(summary.loc[summary["task"] == task, "difficulty"].unique()))
         if log and ax.has_data():
             ax.set_yscale("log")
             label_log_axis(ax)
@@ -187,33 +189,3 @@ def plot_ratio(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
         if ax.has_data():
             ax.axhline(1.0, color="0.5", linewidth=0.8)
     return finish(fig, axes, summary, "time ÷ ISA time", out, "time_ratio", note, log=True)
-
-
-def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Path]:
-    """Every figure, into `out`; returns the files written."""
-    if summary.empty:
-        raise ValueError("nothing to plot: the summary has no rows (no records yet?)")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = plot_accuracy(summary, out, note) + plot_time(summary, out, note)
-    # Work and ratio figures need the sides that define them; an ISA-only or reference-only run has no ratio.
-    if summary[["instructions_per_answer", "flops_per_answer"]].notna().any().any():
-        paths += plot_cost(summary, out, note)
-    if summary["total_ratio_to_isa"].notna().any():
-        paths += plot_ratio(summary, out, note)
-    return paths + task_figures(summary, out, note)
-
-
-def task_figures(summary: pd.DataFrame, out: Path, note: str) -> list[Path]:
-    """Each task's own figure (Task.figure names its function), for the tasks the summary holds."""
-    import importlib
-
-    from bench.tasks import TASKS
-
-    paths = []
-    for name in tasks_of(summary):
-        hook = getattr(TASKS.get(name), "figure", None)
-        if hook:
-            module, function = hook.split(":")
-            paths += getattr(importlib.import_module(module), function)(summary[summary["task"] == name], out, note)
-    return paths

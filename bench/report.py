@@ -18,7 +18,8 @@ NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Every time runs
          "Compile: building a program that is the instance, inside the total. Alone: the median latency of one "
          "answer on its own. total ÷ ISA total: the row's total per answer over the ISA's; model ÷ ISA machine: its "
          "machine over the ISA's machine; [lo–hi]: its q1 over the ISA's q3 to its q3 over the ISA's q1; the ISA "
-         "row is named in \"vs ISA\". FLOPs ≈ 2 × non-embedding parameters × tokens processed. † the level's "
+         "row is named in \"vs ISA\". write + run: the hybrid's halves, the model writing the program and the machine "
+         "assembling and running it. Outcomes: answers that are not a normal finish, by status. FLOPs ≈ 2 × non-embedding parameters × tokens processed. † the level's "
          "instances are also training data of the model (--split train); ‡ the model was never trained on this "
          "level.")
 NOTES_TEXT = ("total÷ISA: the row's total time per answer ÷ the ISA's; model÷mach: its machine time (a model's forward "
@@ -78,11 +79,23 @@ def fmt_spread(row) -> str:
 
 
 def work(row) -> str:
-    if row["backend"] == "isa":
-        return f"{fmt_big(row['instructions_per_answer'])} instr"
-    if row["backend"] == "llm" and not pd.isna(row["flops_per_answer"]):
-        return f"{fmt_big(row['flops_per_answer'])} FLOP"
-    return "–"
+    """Operations per answer, in each half's own unit: FLOPs of a model, instructions of the register machine (the
+    hybrid does both)."""
+    parts = []
+    if not pd.isna(row["flops_per_answer"]):
+        parts.append(f"{fmt_big(row['flops_per_answer'])} FLOP")
+    if not pd.isna(row["instructions_per_answer"]):
+        parts.append(f"{fmt_big(row['instructions_per_answer'])} instr")
+    return " + ".join(parts) or "–"
+
+
+def halves(row) -> str:
+    """The hybrid's two halves per answer: the model writing (its forward passes within) and the machine running
+    (its engine call within); "" for a side with one half."""
+    if pd.isna(row.get("write_per_answer_s")) or pd.isna(row.get("run_per_answer_s")):
+        return ""
+    return (f"write {fmt_time(row['write_per_answer_s'])} (model {fmt_time(row['model_per_answer_s'])}) + run "
+            f"{fmt_time(row['run_per_answer_s'])} (engine {fmt_time(row['engine_per_answer_s'])})")
 
 
 def mark(row) -> str:
@@ -112,14 +125,14 @@ LATEX_SIGNS = (("%", r"\%"), ("_", r"\_"), ("×", r"$\times$"), ("÷", "/"), ("�
                ("†", r"$^\dagger$"), ("‡", r"$^\ddagger$"))
 FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "total/answer [IQR]", "machine", "glue",
         "compile", "alone", "work/answer", "tokens", "total ÷ ISA total [lo–hi]", "model ÷ ISA machine [lo–hi]",
-        "vs ISA", "errors", "unparsed"]
+        "vs ISA", "write + run", "errors", "unparsed", "outcomes"]
 
 
 def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
     out = []
     for _, r in summary.iterrows():
         tokens = r["prompt_tokens_per_answer"] + (r["generated_tokens_per_answer"] or 0) \
-            if r["backend"] == "llm" and not pd.isna(r["prompt_tokens_per_answer"]) else None
+            if not pd.isna(r["prompt_tokens_per_answer"]) else None
         vs = r.get("isa_contestant") if isinstance(r.get("isa_contestant"), str) else ""
         out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), str(int(r["n"])),
                     fmt_accuracy(r, latex),
@@ -128,7 +141,7 @@ def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
                     fmt_time(r["compile_per_answer_s"]) if r["compile_per_answer_s"] > 0 else "–",
                     fmt_time(r["alone_median_s"]), work(r), fmt_big(tokens) if tokens is not None else "–",
                     fmt_ratio_spread(r, "total") if vs else "", fmt_ratio_spread(r, "machine") if vs else "", vs,
-                    str(int(r["errors"])), str(int(r["unparsed"]))])
+                    halves(r), str(int(r["errors"])), str(int(r["unparsed"])), r.get("outcomes") or ""])
     return out
 
 
@@ -140,7 +153,7 @@ def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench result
 
 
 def latex(summary: pd.DataFrame, hardware: str, title: str = "isabench results") -> str:
-    cols = [c for c in FULL if c not in ("partial", "tokens", "unparsed", "compile")]
+    cols = [c for c in FULL if c not in ("partial", "tokens", "unparsed", "compile", "write + run", "outcomes")]
     keep = [FULL.index(c) for c in cols]
 
     def esc(s) -> str:

@@ -144,7 +144,7 @@ def write_comparisons(run: str | Path, recs: list[dict]) -> pd.DataFrame:
 
 
 def write_plots(out: str | Path, summary: pd.DataFrame, meta: dict) -> list[Path]:
-    from bench.plots import plot_all  # matplotlib only when figures are wanted
+    from bench.figures import plot_all  # matplotlib only when figures are wanted
 
     note = hardware_line(meta) if meta else ""
     return plot_all(summary, Path(out) / "plots", note)

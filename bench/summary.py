@@ -5,7 +5,11 @@ Times follow the one timing model (bench/timing.py), the same spans on every sid
     quartiles are over every timed repeat of every chunk, each divided by its chunk's size;
   machine: the instruction set at work (the register machine's engine call; the language model's forward passes),
     with quartiles the same way; glue: the rest of the total; compile: building a program that is the instance;
-  alone: one answer on its own (ISA: every instance; LLM: a sample of each chunk), the latency a user waits.
+  alone: one answer on its own (ISA: every instance; LLM: a sample of each chunk), the latency a user waits;
+  model / engine: the machine's two parts (a model's forward passes, the register machine's call: the hybrid has
+    both), write / run: the hybrid's two halves (the model writing the program; assembling and running it).
+Outcomes: the answers that are not a normal finish, by status (a refused prompt; a hybrid program that would not
+assemble, trapped or ran out of fuel); errors: the harness's own failures.
 Ratios, on every row of a side other than the ISA, against the ISA contestant of the same task and level named in
 `isa_contestant` (the task's first: `isa: lexicon` on sentiment):
   total ratio = its total time per answer ÷ the ISA's; machine ratio = its machine (the model) ÷ the ISA's machine;
@@ -27,9 +31,10 @@ COLUMNS = [
     "coverage", "n", "correct", "accuracy", "accuracy_lo", "accuracy_hi", "partial",
     "time_per_answer_s", "per_answer_q1_s", "per_answer_q3_s", "per_answer_iqr_s", "batches", "repeats",
     "machine_per_answer_s", "machine_q1_s", "machine_q3_s", "glue_per_answer_s", "compile_per_answer_s",
+    "model_per_answer_s", "engine_per_answer_s", "write_per_answer_s", "run_per_answer_s",
     "alone_median_s", "alone_q1_s", "alone_q3_s", "alone_n", "batch_latency_median_s",
     "throughput_per_s", "instructions_per_answer", "prompt_tokens_per_answer", "generated_tokens_per_answer",
-    "flops_per_answer", "unparsed", "errors", "isa_contestant",
+    "flops_per_answer", "unparsed", "errors", "outcomes", "isa_contestant",
     "total_ratio_to_isa", "total_ratio_to_isa_lo", "total_ratio_to_isa_hi",
     "machine_ratio_to_isa", "machine_ratio_to_isa_lo", "machine_ratio_to_isa_hi", "flops_per_instruction",
 ]
@@ -78,6 +83,7 @@ def summarise_group(recs: list[dict]) -> dict:
         "repeats": mean_of(recs, "repeats"),
         "machine_per_answer_s": machine, "machine_q1_s": m_q1, "machine_q3_s": m_q3,
         "glue_per_answer_s": mean_of(recs, "glue_s"), "compile_per_answer_s": mean_of(recs, "compile_s"),
+        **{f"{part}_per_answer_s": mean_of(recs, f"{part}_s") for part in ("model", "engine", "write", "run")},
         "alone_median_s": al_med, "alone_q1_s": al_q1, "alone_q3_s": al_q3, "alone_n": len(alone),
         "batch_latency_median_s": quartiles([r.get("batch_s") for r in recs])[1],
         "throughput_per_s": n / total if total else math.nan,
@@ -87,8 +93,21 @@ def summarise_group(recs: list[dict]) -> dict:
         "flops_per_answer": mean_of(recs, "flops"),
         # The LLM replied but not in the answer's form: kept apart from wrong answers to tell the two failures apart.
         "unparsed": sum(r.get("answer") is None for r in recs),
-        "errors": sum(bool(r.get("error")) or str(r.get("status", "ok")).lower() not in OK_STATUSES for r in recs),
+        # The harness's own failures (an ISA answer that differs from a computed reference); a contestant's
+        # failures to answer (a prompt the model refused, a program that would not assemble) are outcomes.
+        "errors": sum(bool(r.get("error")) for r in recs),
+        "outcomes": outcomes(recs),
     }
+
+
+def outcomes(recs: list[dict]) -> str:
+    """The answers that are not a normal finish, by status ("asm-error 5, BAD_PC 2"); "" when every one is."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in recs:
+        status = str(r.get("status", "ok"))
+        if status.lower() not in OK_STATUSES:
+            counts[status] += 1
+    return ", ".join(f"{status} {n}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def summarise(records: list[dict]) -> pd.DataFrame:
