@@ -24,7 +24,10 @@ def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Pat
         paths += plot_cost(summary, out, note)
     if summary["total_ratio_to_isa"].notna().any():
         paths += plot_ratio(summary, out, note)
-    return paths + plot_tradeoff(summary, out, note) + task_figures(summary, out, note)
+    contestants = summary.loc[summary["backend"] != "reference", "contestant"].nunique()
+    if contestants >= 2:  # a trade-off needs two to weigh
+        paths += plot_tradeoff(summary, out, note)
+    return paths + task_figures(summary, out, note)
 
 
 def task_figures(summary: pd.DataFrame, out: Path, note: str) -> list[Path]:

@@ -89,6 +89,10 @@ def work(row) -> str:
     return " + ".join(parts) or "–"
 
 
+def text_or_blank(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def halves(row) -> str:
     """The hybrid's two halves per answer: the model writing (its forward passes within) and the machine running
     (its engine call within); "" for a side with one half."""
@@ -141,7 +145,7 @@ def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
                     fmt_time(r["compile_per_answer_s"]) if r["compile_per_answer_s"] > 0 else "–",
                     fmt_time(r["alone_median_s"]), work(r), fmt_big(tokens) if tokens is not None else "–",
                     fmt_ratio_spread(r, "total") if vs else "", fmt_ratio_spread(r, "machine") if vs else "", vs,
-                    halves(r), str(int(r["errors"])), str(int(r["unparsed"])), r.get("outcomes") or ""])
+                    halves(r), str(int(r["errors"])), str(int(r["unparsed"])), text_or_blank(r.get("outcomes"))])
     return out
 
 
