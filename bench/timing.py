@@ -20,6 +20,8 @@ those of its median repeat (by total, without compiling); compiling happens in t
 find the programs compiled), so the chunk's compile time is the first repeat's. Every repeat's total and machine time
 are kept for the spread, and the answers are the first repeat's.
 
+"One answer alone" (latency) is the same span for ALONE_SAMPLES instances of each chunk, answered on their own.
+
 Every time is read from `now`, one clock; tests replace it with a counter and check every figure exactly.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 
 MIN_TIMED_S = 0.02  # a chunk is repeated while its repeats sum to less than this
 MAX_REPEATS = 5  # and is answered at most this many times
+ALONE_SAMPLES = 2  # instances of each chunk answered once more on their own, on every side: "one answer alone"
 now: Callable[[], float] = time.perf_counter  # the clock of every span (a test swaps in a counter)
 
 

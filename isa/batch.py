@@ -50,22 +50,43 @@ def solve_batch(name: str, inputs, *, tier: str = "jit", threads: int | None = N
     """Every input in one batched run on `tier` (any of isa.tiers, or "auto"); `threads` as in
     isa.machine.run_batch (default 1). Raises LibraryInputError naming the input (`single`: a batch of one, named
     without its index), ProgramTrapError if a run traps."""
-    threads = resolve_threads(threads)
     inputs = list(inputs)
     layout, program = layouts.layout(name), layouts.load(name)
     t0 = time.perf_counter()
     laid = layout.lay(program, inputs, batch=not single)
+    where = (lambda i: "") if single else (lambda i: f"inputs[{i}]: ")
+    return run_and_read(name, program, laid, lambda mem: layout.read(program, inputs, mem, batch=not single), t0,
+                        tier, threads, fuel, lambda i, stopped: f"{where(i)}the run stopped with {stopped} on input "
+                                                                f"{layouts.shown(inputs[i])}")
+
+
+def solve_digits(name: str, operands: list, *, tier: str = "jit", threads: int | None = None,
+                 fuel: int | None = None) -> BatchSolve:
+    """A numeric program over operands already read as digit rows (layouts.digit_rows_of_text: what a task reads
+    out of its texts in bulk); the values are the answers as canonical decimal text. No Python int is made."""
+    layout, program = layouts.layout(name), layouts.load(name)
+    if layout.lay_digits is None:
+        raise ValueError(f"{name} takes no digit rows; it is not a numeric program")
+    t0 = time.perf_counter()
+    laid = layout.lay_digits(program, operands)
+    return run_and_read(name, program, laid, lambda mem: layout.read_text(program, mem), t0, tier, threads, fuel,
+                        lambda i, stopped: f"inputs[{i}]: the run stopped with {stopped}")
+
+
+def run_and_read(name: str, program, laid: layouts.Laid, read, t0: float, tier: str, threads: int | None,
+                 fuel: int | None, describe) -> BatchSolve:
+    """The laid batch run on `tier` in one call, every row's stop checked (ProgramTrapError names the first that did
+    not halt: `describe(i, how it stopped)` words it), then read; each phase timed."""
     budget = int(laid.budgets.max(initial=0)) if fuel is None else int(fuel)
     t1 = time.perf_counter()
-    result = run_laid(program, laid.mem, laid.sizes, fuel=budget, tier=tier, threads=threads)
+    result = run_laid(program, laid.mem, laid.sizes, fuel=budget, tier=tier, threads=resolve_threads(threads))
     t2 = time.perf_counter()
     bad = np.flatnonzero(result.status != int(Status.HALTED))
     if len(bad):
         i = int(bad[0])
-        where = "" if single else f"inputs[{i}]: "
-        raise layouts.ProgramTrapError(f"{name}: {where}the run stopped with {result.row(i).trap_message} after "
-                                       f"{int(result.steps[i])} steps on input {layouts.shown(inputs[i])}")
-    values = layout.read(program, inputs, result.mem, batch=not single)
+        stopped = f"{result.row(i).trap_message} after {int(result.steps[i])} steps"
+        raise layouts.ProgramTrapError(f"{name}: {describe(i, stopped)}")
+    values = read(result.mem)
     t3 = time.perf_counter()
-    return BatchSolve(values, ["HALTED"] * len(inputs), result.steps, t1 - t0, result.machine_s, t3 - t2,
+    return BatchSolve(values, ["HALTED"] * len(values), result.steps, t1 - t0, result.machine_s, t3 - t2,
                       result.compile_s, result.tier, result.threads, budget, result, {"call_s": t2 - t1})

@@ -64,6 +64,10 @@ class Layout:
     description: str
     lay: Callable[..., Laid]  # (program, inputs, batch=True): checks every input, lays the batch
     read: Callable[..., list]  # (program, inputs, final memories (B, M), batch=True) -> values
+    # Numeric programs also take their operands as digit rows (see digit_rows_of_text: what a task reads out of
+    # its texts in bulk) and give their answers as canonical decimal text, with no Python int in between.
+    lay_digits: Callable[..., Laid] | None = None  # (program, [(digits (B, W), lengths (B,)) per operand]) -> Laid
+    read_text: Callable[..., list] | None = None  # (program, final memories) -> ["143", "-98762", ...]
 
 
 def named(i: int, batch: bool, message: str) -> LibraryInputError:
@@ -121,6 +125,20 @@ def digit_rows(values: list, name: str, what: str, max_digits: int, batch: bool)
     return np.where(at >= 0, digits, 0), lengths
 
 
+def digit_rows_of_text(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(B, W) digit words, least significant first, and the lengths, of decimal numbers written in ASCII (no sign, no
+    leading zero: the caller checked), read in bulk from one joined buffer."""
+    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+    chars = np.frombuffer(b"".join(parts), np.uint8)
+    width = int(lengths.max(initial=1))
+    ends = np.cumsum(lengths) - 1  # each number's last (least significant) character
+    at = ends[:, None] - np.arange(width)
+    inside = np.arange(width) < lengths[:, None]
+    digits = np.where(inside, chars[np.where(inside, at, 0)].astype(np.int64) - ZERO, 0) if len(chars) else \
+        np.zeros((len(parts), width), np.int64)
+    return digits, lengths
+
+
 def header(program: Program, rows: int, width: int) -> np.ndarray:
     """Every row's memory: the data image up to the `input` label (the image's own input, a golden case, is dropped:
     workspaces such as wordfreq's hash table must start empty), zeros after it."""
@@ -169,9 +187,36 @@ def answer_digits(program: Program, mem: np.ndarray, negative=None) -> list[int]
     return read_numbers(mem, mem[:, s["out_at"]], mem[:, s["out_len"]], negative)
 
 
+def read_decimals(mem: np.ndarray, starts: np.ndarray, lengths: np.ndarray, negative=None) -> list[str]:
+    """Every row's answer as canonical decimal text ("143", "-98762"): the digits turned into characters in one
+    array, right-aligned with a space between rows, then split once."""
+    if len(mem) and (lengths.min() < 1 or starts.min() < 0 or (starts + lengths).max() > mem.shape[1]):
+        raise ProgramTrapError("the program's answer lies outside its memory")
+    width = int(lengths.max(initial=1))
+    inside = np.arange(width) < lengths[:, None]
+    digits = np.take_along_axis(mem, np.where(inside, starts[:, None] + np.arange(width), starts[:, None]), axis=1)
+    if len(mem) and ((digits < 0) | (digits > 9))[inside].any():
+        raise ProgramTrapError("the program's answer holds a word that is not a digit")
+    text = np.full((len(mem), width + 2), ord(" "), np.uint8)  # a sign's room, the digits, a space between rows
+    text[:, 1 : width + 1] = np.where(inside, digits + ZERO, ord(" "))[:, ::-1]
+    if negative is not None:
+        neg = np.flatnonzero(np.asarray(negative) != 0)
+        text[neg, width - lengths[neg]] = ord("-")
+    return text.tobytes().decode("ascii").split()
+
+
+def answer_text(program: Program, mem: np.ndarray, negative=None) -> list[str]:
+    s = program.symbols
+    return read_decimals(mem, mem[:, s["out_at"]], mem[:, s["out_len"]], negative)
+
+
 # ---- per program -----------------------------------------------------------------------------------------------------
 def lay_square(program: Program, inputs: list, batch: bool = True) -> Laid:
-    digits, n = digit_rows(inputs, "square", "x", SQUARE_MAX_DIGITS, batch)
+    return lay_square_digits(program, [digit_rows(inputs, "square", "x", SQUARE_MAX_DIGITS, batch)])
+
+
+def lay_square_digits(program: Program, operands: list) -> Laid:
+    [(digits, n)] = operands
     at = program.symbols["input"]
     sizes = at + 3 * n
     mem = header(program, len(n), max(int(sizes.max(initial=at)), at + digits.shape[1]))
@@ -198,6 +243,7 @@ PAIRS = {  # name -> (digit limit, result words after a and b, step budget)
 
 
 def lay_pair(name: str):
+    """(lay from (a, b) pairs of ints, lay from the two operands' digit rows) for add, sub or mul."""
     limit, extra, budget = PAIRS[name]
     check = check_pair(name, limit)
 
@@ -206,10 +252,13 @@ def lay_pair(name: str):
             first_bad(inputs, check, batch)
         a_vals, b_vals = [x[0] for x in inputs], [x[1] for x in inputs]
         try:
-            (da, na), (db, nb) = (digit_rows(a_vals, name, "a", limit, False),
-                                  digit_rows(b_vals, name, "b", limit, False))
+            operands = [digit_rows(a_vals, name, "a", limit, False), digit_rows(b_vals, name, "b", limit, False)]
         except LibraryInputError:
             first_bad(inputs, check, batch)
+        return lay_digits(program, operands)
+
+    def lay_digits(program: Program, operands: list) -> Laid:
+        (da, na), (db, nb) = operands
         at = program.symbols["input"]
         sizes = at + na + nb + extra(na, nb)
         mem = header(program, len(na), max(int(sizes.max(initial=at)), at + da.shape[1] + db.shape[1]))
@@ -219,7 +268,7 @@ def lay_pair(name: str):
         place(mem, at + na, db)  # b's zeros past its digits land in the result area: zero until the run
         return Laid(mem, sizes, budget(na, nb))
 
-    return lay
+    return lay, lay_digits
 
 
 def check_square_mul(x) -> None:
@@ -321,17 +370,24 @@ def read_wordfreq(program: Program, inputs: list, mem: np.ndarray, batch: bool =
     return out
 
 
+def numeric(description: str, lays, negative: str | None = None) -> Layout:
+    """A program whose input is decimal operands and whose answer is one decimal number (at out_at, out_len), its
+    sign at `negative` where it has one; `lays` = (lay from ints, lay from digit rows)."""
+    sign = (lambda p, m: m[:, p.symbols[negative]]) if negative else (lambda p, m: None)
+    return Layout(description, lays[0], lambda p, i, m, batch=True: answer_digits(p, m, sign(p, m)), lays[1],
+                  lambda p, m: answer_text(p, m, sign(p, m)))
+
+
 LAYOUTS: dict[str, Layout] = {
-    "square": Layout(f"x*x of an integer of up to {SQUARE_MAX_DIGITS} digits, schoolbook on digits", lay_square,
-                     lambda p, i, m, batch=True: answer_digits(p, m)),
+    "square": numeric(f"x*x of an integer of up to {SQUARE_MAX_DIGITS} digits, schoolbook on digits",
+                      (lay_square, lay_square_digits)),
     "square_mul": Layout(f"x*x with one MUL instruction, |x| <= {SQUARE_MUL_MAX}", lay_square_mul,
                          lambda p, i, m, batch=True: m[:, p.symbols["out"]].tolist()),
-    "add": Layout(f"a + b of non-negative integers of up to {ADD_MAX_DIGITS} digits", lay_pair("add"),
-                  lambda p, i, m, batch=True: answer_digits(p, m)),
-    "sub": Layout(f"a - b (may be negative) of non-negative integers of up to {ADD_MAX_DIGITS} digits",
-                  lay_pair("sub"), lambda p, i, m, batch=True: answer_digits(p, m, m[:, p.symbols["neg"]])),
-    "mul": Layout(f"a * b of non-negative integers of up to {MUL_MAX_DIGITS} digits, schoolbook on digits",
-                  lay_pair("mul"), lambda p, i, m, batch=True: answer_digits(p, m)),
+    "add": numeric(f"a + b of non-negative integers of up to {ADD_MAX_DIGITS} digits", lay_pair("add")),
+    "sub": numeric(f"a - b (may be negative) of non-negative integers of up to {ADD_MAX_DIGITS} digits",
+                   lay_pair("sub"), negative="neg"),
+    "mul": numeric(f"a * b of non-negative integers of up to {MUL_MAX_DIGITS} digits, schoolbook on digits",
+                   lay_pair("mul")),
     "expr": Layout(f"the value of an expression text of + - * ( ) and integers, up to {EXPR_MAX_CHARS} characters",
                    lay_expr, read_expr),
     "wordfreq": Layout(f"every word with its count in order of first appearance, up to {WORDFREQ_MAX_BYTES} bytes",

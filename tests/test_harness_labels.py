@@ -31,7 +31,7 @@ def test_an_isa_answer_that_differs_from_a_computed_reference_is_an_error(tmp_pa
 
     add = get_task("add")
     monkeypatch.setattr(type(add), "solve_isa_batch", lambda self, texts, tier="jit", variant="", threads=None:
-                        IsaBatch([IsaAnswer("0", "HALTED", 5) for _ in texts], 1e-6, 1e-6))
+                        IsaBatch.of([IsaAnswer("0", "HALTED", 5) for _ in texts], 1e-6, 1e-6))
     monkeypatch.setattr(type(add), "solve_isa", lambda self, text, tier="jit", variant="": IsaAnswer("0", "HALTED", 5))
     cfg = RunConfig(out=tmp_path / "run", tasks=["add"], backends=["isa"], difficulties=[2], n=5, progress=False)
     run(cfg)

@@ -8,12 +8,14 @@ from __future__ import annotations
 import random
 import re
 
+from isa.layouts import PAIRS, SQUARE_MAX_DIGITS, digit_rows_of_text
 from isa.numtext import digit_count, from_decimal, to_decimal
 
 from .base import Score, Task, TaskInputError, digit_accuracy, first_line
 from .programs import straight_line
 
 NUMBER = re.compile(r"-?\d+")
+DECIMAL = rb"(?:0|[1-9][0-9]*)"  # as the generators write a number: no sign, no leading zero
 # "What is 98 plus 45?", "Q: What is 98 plus 45?", "98 plus 45" and "98 + 45" all read the same.
 QUESTION = re.compile(r"\s*(?:Q:\s*)?(?:what\s+is\s+)?(?P<body>.*?)\s*\??\s*(?:A:\s*)?", re.IGNORECASE | re.DOTALL)
 
@@ -29,9 +31,32 @@ def numbers_with(digits: int) -> int:
     return 10 if digits == 1 else 9 * 10 ** (digits - 1)
 
 
+def generated_fields(texts: list[str], line: re.Pattern, separator: bytes, fields: int, limit: int):
+    """The texts' numbers as digit rows, one (digits, lengths) per field, when every text is exactly `line` (the
+    generator's form, checked by one regular-expression match over all of them), none longer than `limit` digits;
+    else None."""
+    try:
+        joined = "\n".join(texts).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if not texts or not line.fullmatch(joined):
+        return None
+    parts = joined.replace(separator, b"\n").split(b"\n") if separator else joined.split(b"\n")
+    operands = [digit_rows_of_text(parts[f::fields]) for f in range(fields)]
+    return operands if max(int(n.max()) for _, n in operands) <= limit else None
+
+
+def lines_of(form: bytes) -> re.Pattern:
+    """A pattern for newline-joined texts, each exactly `form`."""
+    return re.compile(rb"(?:%s\n)*%s" % (form, form))
+
+
 def question_body(text: str) -> str:
     """The problem inside the paper's wording, or the text itself."""
     return QUESTION.fullmatch(text).group("body")
+
+
+SQUARE_LINES = lines_of(DECIMAL)
 
 
 class NumericAnswer(Task):
@@ -91,6 +116,9 @@ class Square(NumericAnswer):
         x = self.parse(text)
         return straight_line(("*", x, x))
 
+    def read_operands(self, texts: list[str]):
+        return generated_fields(texts, SQUARE_LINES, b"", 1, SQUARE_MAX_DIGITS)
+
 
 class BinaryOp(NumericAnswer):
     """`a OP b` with non-negative operands; at difficulty n both operands are below 10^n."""
@@ -146,6 +174,11 @@ class BinaryOp(NumericAnswer):
         return sum(map(digit_count, self.parse(text))) + 4
 
     hybrid_family = ("add", "sub", "mul")
+
+    def read_operands(self, texts: list[str]):
+        separator = b" " + self.symbol.encode() + b" "
+        return generated_fields(texts, lines_of(DECIMAL + re.escape(separator) + DECIMAL), separator, 2,
+                                PAIRS[self.program][0])
 
     def solution_program(self, text: str) -> str:
         a, b = self.parse(text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from isa.numtext import to_decimal
@@ -61,15 +62,30 @@ class IsaAnswer:
 
 @dataclass
 class IsaBatch:
-    """A batch of ISA answers and what the machine reports of it: the seconds inside its engine calls, and the
-    seconds compiling native code. The side times the whole call (bench/timing.py); the rest of it is glue (reading
-    the texts, laying memory, decoding answers; assembling, for emulate)."""
+    """A batch of ISA answers, column by column (no object per answer inside the timed call: the side reads the
+    columns in bulk), and what the machine reports of it: the seconds inside its engine calls, and the seconds
+    compiling native code. The side times the whole call (bench/timing.py); the rest of it is glue (reading the
+    texts, laying memory, decoding answers; assembling, for emulate)."""
 
-    answers: list[IsaAnswer]
+    values: list[str]  # the answers, canonical strings
+    status: list[str]  # per answer: the machine's Status name
+    steps: Sequence[int]  # per answer: instructions executed; -1 where one run serves the batch (corpus_steps)
     machine_s: float
     compile_s: float = 0.0  # compiling the program in this call: 0 once a task's program is cached; per instance
     #                         where the instance is the program (emulate on the compiled tier)
-    corpus_steps: int = -1  # one run for the whole batch (sentiment): its instructions in all, the answers' -1
+    corpus_steps: int = -1  # one run for the whole batch (sentiment): its instructions in all
+    tier: str = ""  # the tier that ran
+
+    @classmethod
+    def of(cls, answers: list[IsaAnswer], machine_s: float, compile_s: float = 0.0,
+           corpus_steps: int = -1) -> "IsaBatch":
+        tier = answers[0].tier if answers else ""
+        return cls([a.answer for a in answers], [a.status for a in answers], [a.steps for a in answers], machine_s,
+                   compile_s, corpus_steps, tier)
+
+    @property
+    def answers(self) -> list[IsaAnswer]:
+        return [IsaAnswer(v, s, int(k), self.tier) for v, s, k in zip(self.values, self.status, self.steps)]
 
 
 def problem_hash(canonical: str) -> int:
@@ -253,14 +269,24 @@ class Task:
 
     def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "",
                         threads: int | None = None) -> IsaBatch:
-        """All instances in one batched call, with the machine's own time."""
-        from isa.batch import solve_batch
+        """All instances in one batched call, with the machine's own time. Texts in the form the generator writes
+        are read in bulk, straight into digit rows (read_operands); any other form, one by one (parse)."""
+        from isa.batch import solve_batch, solve_digits
 
-        inputs = [self.isa_input(self.parse(t)) for t in texts]
-        out = solve_batch(self.program, inputs, tier=tier, threads=threads)
-        answers = [IsaAnswer(self.format_isa(v), st, int(k), out.tier)
-                   for v, st, k in zip(out.values, out.status, out.steps)]
-        return IsaBatch(answers, out.machine_s, out.compile_s)
+        operands = self.read_operands(texts)
+        if operands is not None:
+            out = solve_digits(self.program, operands, tier=tier, threads=threads)
+            values = out.values
+        else:
+            out = solve_batch(self.program, [self.isa_input(self.parse(t)) for t in texts], tier=tier,
+                              threads=threads)
+            values = [self.format_isa(v) for v in out.values]
+        return IsaBatch(values, out.status, out.steps, out.machine_s, out.compile_s, tier=out.tier)
+
+    def read_operands(self, texts: list[str]) -> list | None:
+        """The texts' operands as digit rows, read in bulk, when every text is in the generator's own form (a
+        numeric program's input); None otherwise (the texts are then parsed one by one)."""
+        return None
 
     def describe(self) -> str:
         return f"{self.name} v{self.version}: difficulty = {self.axis} {list(self.difficulties)}, e.g. {self.example!r}"

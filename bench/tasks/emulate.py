@@ -166,7 +166,7 @@ class Emulate(NumericAnswer):
             machine, compile_s = machine + result.machine_s, compile_s + result.compile_s
             answers.append(IsaAnswer(str(int(result.regs[0, 1])), Status(int(result.status[0])).name,
                                      int(result.steps[0]), result.tier))
-        return IsaBatch(answers, machine, compile_s)
+        return IsaBatch.of(answers, machine, compile_s)
 
 
 def control_of(program: Program) -> str:

@@ -134,8 +134,8 @@ class Sentiment(Task):
         from isa import sentiment
 
         done = sentiment.classify([self.parse(t) for t in texts], table(variant), tier=tier)
-        answers = [IsaAnswer(LABELS[label], done.status, -1, done.tier) for label in done.labels]
-        return IsaBatch(answers, done.machine_s, corpus_steps=done.steps)
+        return IsaBatch([LABELS[label] for label in done.labels], [done.status] * len(texts), [-1] * len(texts),
+                        done.machine_s, corpus_steps=done.steps, tier=done.tier)
 
 
 @functools.cache

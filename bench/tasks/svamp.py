@@ -142,8 +142,8 @@ class Svamp(Task):
         from isa import svamp
 
         done = svamp.solve([self.parse(t) for t in texts], table(variant), tier=tier)
-        answers = [IsaAnswer(to_decimal(s.answer), done.status, -1, done.tier) for s in done.solved]
-        return IsaBatch(answers, done.machine_s, corpus_steps=done.steps)
+        return IsaBatch([to_decimal(s.answer) for s in done.solved], [done.status] * len(texts), [-1] * len(texts),
+                        done.machine_s, corpus_steps=done.steps, tier=done.tier)
 
     # --- a solved example for a program-writing contestant ------------------------------------------------------
     def solution_program(self, text: str) -> str:
