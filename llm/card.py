@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from llm.evaluate import Cell
+from llm.training import write_atomic
 
 
 def accuracy_table(cells: list[Cell]) -> str:
@@ -125,25 +126,6 @@ Operands of **equal length**:
 {facet_table(cells, "operands=equal length")}
 {notes}"""
     path = Path(folder) / "README.md"
-    path.write_text(text)
+    write_atomic(path, text)
     return path
 
-
-def curve_section(rows: list[dict], n: int) -> str:
-    """Accuracy at mid-run checkpoints: rows of {"step", "cpu_min", "wall_min", "loss", "acc": {"square2": ...}}."""
-    if not rows:
-        return ""
-    keys = list(rows[0]["acc"])
-    lines = [
-        "",
-        "## Learning curve",
-        f"Exact-match accuracy (%) of this run's checkpoints on the same held-out sets, n={n} per cell (fewer where",
-        "the split is smaller), measured while it trained with `llm.evaluate.model_from_run`.",
-        "",
-        "| step | CPU min | wall min | loss | " + " | ".join(keys) + " |",
-        "|---" * (4 + len(keys)) + "|",
-    ]
-    for r in rows:
-        accs = " | ".join(f"{100 * r['acc'][k]:.0f}" for k in keys)
-        lines.append(f"| {r['step']} | {r['cpu_min']} | {r['wall_min']} | {r['loss']:.3f} | {accs} |")
-    return "\n".join(lines) + "\n"

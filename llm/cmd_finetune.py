@@ -21,8 +21,8 @@ import llm
 
 ADAPTERS = Path(llm.__file__).resolve().parent / "adapters"  # the shipped adapters: never overwritten by default
 # What a run writes into its folder; --force removes these (and nothing else) before starting over.
-RUN_FILES = ("checkpoint.pt", "checkpoint.tmp", "finetune.json", "README.md", "adapter_config.json",
-             "adapter_model.safetensors", "config.json", "model.safetensors", "tokenizer.json",
+RUN_FILES = ("checkpoint.resume", "checkpoint.pt", "checkpoint.tmp", "finetune.json", "README.md",
+             "adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors", "tokenizer.json",
              "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 NOT_ENCODER = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
 # Flags of the reproducing command, in order; --out, --force, --dev-only and --note don't change the weights.
@@ -89,21 +89,39 @@ def reproduce_command(cfg, out: str) -> str:
     return shlex.join(parts + ["--out", out])
 
 
-def prepare_folder(out: Path, force: bool) -> None:
-    """Refuse to overwrite a shipped adapter, a finished run or an unrelated folder unless --force."""
+def check_folder(out: Path, force: bool) -> None:
+    """Refuse (before anything is loaded or written) a shipped adapter's folder, a finished run, an unrelated
+    folder, a damaged record or a pickled checkpoint, unless --force."""
+    from llm.classifier import RECORD, read_record
+    from llm.finetune import CHECKPOINT, LEGACY_CHECKPOINT
+    from llm.training import legacy_checkpoint
+
     inside_shipped = out.resolve() == ADAPTERS or ADAPTERS in out.resolve().parents
     if inside_shipped and not force:
         raise ValueError(f"{out} is inside {ADAPTERS}, where the shipped adapters live; write to another folder "
                          "(or pass --force to replace a shipped one on purpose)")
-    record = out / "finetune.json"
     if force:
-        for name in RUN_FILES:
-            (out / name).unlink(missing_ok=True)
-    elif record.is_file() and json.loads(record.read_text()).get("finished"):
+        return  # clear_folder removes the run's files
+    hint = "use --force to start over in this folder, or another --out"
+    legacy_checkpoint(out / LEGACY_CHECKPOINT, hint)
+    try:
+        finished = read_record(out).get("finished")
+    except ValueError as e:
+        raise ValueError(f"{e}; {hint}") from None
+    if finished:
         raise ValueError(f"{out} already holds a finished run (see its README.md); use another --out, "
                          "or --force to train again from scratch")
-    elif out.is_dir() and any(out.iterdir()) and not (record.is_file() or (out / "checkpoint.pt").is_file()):
+    if out.is_dir() and any(out.iterdir()) and not ((out / RECORD).is_file() or (out / CHECKPOINT).is_file()):
         raise ValueError(f"{out} is not empty and holds no finetune run; use an empty or new folder")
+
+
+def clear_folder(out: Path, force: bool) -> None:
+    """With --force, remove what a run writes (and nothing else); then make sure the folder exists."""
+    if force and out.is_dir():
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+            for stale in out.glob(f".{name}.*.tmp"):  # what a killed atomic write leaves
+                stale.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
 
@@ -176,9 +194,10 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     import transformers
 
     from llm.classifier import RECORD, load_classifier
-    from llm.finetune import finetune, trainable
+    from llm.finetune import CHECKPOINT, finetune, trainable
     from llm.finetune_card import wilson, write_card
     from llm.locate import content_hash
+    from llm.training import write_atomic
 
     out = args.out
     n_trainable = sum(p.numel() for p in trainable(model).values())
@@ -193,7 +212,7 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
         "cpu_count": os.cpu_count(), "note": args.note,
     }
-    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")  # the base and labels: loading needs them
+    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")  # the base and labels: loading needs them
 
     def save_best(m) -> None:
         m.save_pretrained(out)
@@ -209,13 +228,13 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     record.update(history=state.history, best_epoch=state.best_epoch, best_dev_accuracy=state.best_dev,
                   steps=state.step, cpu_s=round(state.cpu_s, 1), wall_s=round(state.elapsed_s, 1), trained=True)
     # `finished` waits for the test read and the card: a run stopped in between resumes (training is skipped).
-    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
 
     if args.dev_only:  # a run for choosing settings: the test split stays unread
         record.update(test=None, finished=True)
-        (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+        write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
         write_card(out, record, args.note)
-        (out / "checkpoint.pt").unlink(missing_ok=True)
+        (out / CHECKPOINT).unlink(missing_ok=True)
         print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test not read (--dev-only); "
               f"{record['cpu_s']:.0f} CPU-s; written to {out}", file=sys.stderr)
         return 0
@@ -234,8 +253,8 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     record["content_hash"] = backend.info["content_hash"]
     write_card(out, record, args.note, short_name(out))
     record["finished"] = True
-    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
-    (out / "checkpoint.pt").unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
+    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
+    (out / CHECKPOINT).unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
     t = record["test"]
     print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test accuracy {t['accuracy']:.1%} "
           f"({correct}/{len(gold)}, 95 % CI {t['ci95'][0]:.1%}-{t['ci95'][1]:.1%}); {record['cpu_s']:.0f} CPU-s, "
@@ -247,9 +266,10 @@ def main(args) -> int:
     try:
         cfg = config_from(args)
         labels, data = task_data(cfg.task)
+        check_folder(args.out, args.force)
         base_dir = find_base(cfg.init)
         model, tokenizer, n_params = build(cfg, base_dir, labels)
-        prepare_folder(args.out, args.force)
+        clear_folder(args.out, args.force)
     except (ValueError, OSError) as e:
         print(f"isabench finetune: {e}", file=sys.stderr)
         return 2

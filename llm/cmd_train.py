@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 RUNS = Path(__file__).parent / ".train_runs"  # git-ignored
+CHECKPOINT = "state.safetensors"  # the run folder's resumable state (llm.training's format)
 ARCH_KEYS = ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
              "vocab_size", "max_position_embeddings", "tie_word_embeddings")
 
@@ -129,11 +130,12 @@ def load_start(args, out: Path):
 
 def export(model, tokenizer, folder: Path, info: dict) -> None:
     from llm.tokenizer import save_tokenizer
+    from llm.training import write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)  # safetensors by default
     save_tokenizer(tokenizer, folder)
-    (folder / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_atomic(folder / "training.json", json.dumps(info, indent=2) + "\n")
 
 
 def main(args) -> int:
@@ -145,12 +147,14 @@ def main(args) -> int:
     from llm.data import build_mix, mix_table
     from llm.interface import count_parameters
     from llm.train import train
+    from llm.training import legacy_checkpoint, write_atomic
 
     out = run_folder(args)
     out.mkdir(parents=True, exist_ok=True)
     try:
+        legacy_checkpoint(out / "state.pt", "use another --out, or delete that file to start this run over")
         model, tokenizer = load_start(args, out)
-        state = train(model, tokenizer, cfg, out / "state.pt", log=lambda m: print(m, file=sys.stderr))
+        state = train(model, tokenizer, cfg, out / CHECKPOINT, log=lambda m: print(m, file=sys.stderr))
     except ValueError as e:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
@@ -171,7 +175,7 @@ def main(args) -> int:
         "cpu_minutes": round(state.cpu_s / 60, 2),
         "loss_curve": state.losses,
     }
-    (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_atomic(out / "training.json", json.dumps(info, indent=2) + "\n")
     print(f"{state.step}/{cfg.steps} steps, {info['wall_minutes']} wall min, {info['cpu_minutes']} CPU min; "
           f"run folder {out}", file=sys.stderr)
     cells = None
@@ -183,7 +187,7 @@ def main(args) -> int:
         trained = info["mix"]  # the tasks it trained on; the others (sentiment) are not its to answer by generation
         cells = evaluate(model, tokenizer, {n: t.difficulties for n, t in TASKS.items() if n in trained}, n=args.eval)
         info["heldout"] = [asdict(c) for c in cells]
-        (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+        write_atomic(out / "training.json", json.dumps(info, indent=2) + "\n")
         print(accuracy_table(cells))
     if args.export is not None:
         export(model, tokenizer, args.export, info)

@@ -55,16 +55,3 @@ def evaluate(model, tokenizer, tasks: dict[str, tuple[int, ...]], n: int = 200, 
             cells.append(Cell(name, d, len(insts), sum(hits), facets))
     return cells
 
-
-def model_from_run(run: str):
-    """The model as of a run folder's last checkpoint (for learning curves while it still trains)."""
-    from pathlib import Path
-
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    run = Path(run)
-    model = AutoModelForCausalLM.from_pretrained(run / "init")
-    tokenizer = AutoTokenizer.from_pretrained(run / "init")
-    blob = torch.load(run / "state.pt", weights_only=False)
-    model.load_state_dict(blob["model"])
-    return model, tokenizer, blob["state"]

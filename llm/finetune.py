@@ -5,15 +5,14 @@ TEST is scored once, at the end, on the kept weights as they load back from disk
 Full fine-tuning trains every weight; `peft="lora"` trains low-rank updates of the attention projections plus the
 head (the `peft` library; ~0.3 % of MiniLM's weights).
 
-A run lives in its output folder: the best epoch's weights (save_pretrained) and `checkpoint.pt` (the trainable
-weights, optimizer, epoch and history), replaced atomically after each epoch. Each epoch's shuffle and dropout are
-seeded from (seed, epoch) alone, so a killed run resumes from its last finished epoch and reaches the same weights
-as an unbroken one. `checkpoint.pt` is removed once the run is finished.
+A run lives in its output folder: the best epoch's weights (save_pretrained) and `checkpoint.resume` (the
+trainable weights, optimizer, epoch and history in llm.training's safe format), replaced atomically after each
+epoch. Each epoch's shuffle and dropout are seeded from (seed, epoch) alone, so a killed run resumes from its last finished epoch and reaches the same weights
+as an unbroken one. The checkpoint is removed once the run is finished.
 """
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,10 +21,15 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from llm import training
 from llm.classifier import encode, pad, predict, quiet_loading
 
 PEFT_METHODS = ("lora", "none")
 SCHEDULES = ("linear", "cosine")
+# The output folder's resumable state, in llm.training's safetensors format; not named *.safetensors, which a model
+# folder's content hash would count as weights while the run is unfinished.
+CHECKPOINT = "checkpoint.resume"
+LEGACY_CHECKPOINT = "checkpoint.pt"  # the pickle earlier versions wrote: refused, never unpickled
 DEFAULT_LR = {"lora": 2e-3, "none": 5e-5}  # lora: chosen on dev (the shipped card); none: the prototype's
 
 
@@ -144,11 +148,7 @@ def make_optimizer(params: dict, cfg: FinetuneConfig) -> torch.optim.AdamW:
 
 
 def save_checkpoint(path: Path, params: dict, opt, cfg: FinetuneConfig, state: RunState) -> None:
-    blob = {"config": asdict(cfg), "state": asdict(state), "optimizer": opt.state_dict(),
-            "trainable": {n: p.detach().clone() for n, p in params.items()}}
-    tmp = path.with_suffix(".tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)  # atomic: a kill mid-save leaves the previous checkpoint intact
+    training.save_checkpoint(path, "finetune", params, opt, asdict(cfg), asdict(state))
 
 
 def check_resumable(saved: dict, cfg: FinetuneConfig) -> None:
@@ -169,7 +169,7 @@ def accuracy(predicted: list[int], gold: list[int]) -> float:
 
 
 def finetune(model, tokenizer, data: dict, cfg: FinetuneConfig, out: Path, save_best, log=print) -> RunState:
-    """Train `model` in place for cfg.epochs, resuming from out/checkpoint.pt; `save_best(model)` is called each
+    """Train `model` in place for cfg.epochs, resuming from out/CHECKPOINT; `save_best(model)` is called each
     time dev accuracy improves. `data`: split name -> (texts, label ids). Returns the run state."""
     torch.set_num_threads(cfg.threads)
     texts, gold = data["train"]
@@ -179,15 +179,14 @@ def finetune(model, tokenizer, data: dict, cfg: FinetuneConfig, out: Path, save_
     params = trainable(model)
     opt = make_optimizer(params, cfg)
     state = RunState()
-    ckpt = out / "checkpoint.pt"
+    ckpt = out / CHECKPOINT
+    hint = "use --force to start over in this folder, or another --out"
     if ckpt.exists():
-        blob = torch.load(ckpt, weights_only=False)
-        check_resumable(blob["config"], cfg)
-        with torch.no_grad():
-            for name, value in blob["trainable"].items():
-                params[name].copy_(value)
-        opt.load_state_dict(blob["optimizer"])
-        state = RunState(**blob["state"])
+        saved = training.load_checkpoint(ckpt, "finetune", hint)
+        check_resumable(saved.config, cfg)
+        training.restore_weights(params, saved.weights, ckpt, hint)
+        training.restore_optimizer(opt, saved.optimizer, ckpt, hint)
+        state = training.dataclass_from(RunState, saved.state, ckpt, hint)
         log(f"resuming after epoch {state.epoch} of {cfg.epochs} (best dev {state.best_dev:.1%} at epoch "
             f"{state.best_epoch})")
     epochs = tqdm(total=cfg.epochs, initial=state.epoch, desc="epochs", dynamic_ncols=True)

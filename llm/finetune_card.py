@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from llm.training import write_atomic
+
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 
 
@@ -127,5 +129,5 @@ To another folder (deterministic for a seed and thread count on one machine):
 {load_snippet(str(folder), name or str(folder), record)}
 """
     path = Path(folder) / "README.md"
-    path.write_text(text)
+    write_atomic(path, text)
     return path

@@ -1,13 +1,14 @@
 """The training loop: plain PyTorch AdamW, linear warm-up then cosine decay to a floor, atomic resumable checkpoints.
 
-A run lives in one folder: `init/` (the starting model and tokenizer, save_pretrained format) and `state.pt`
-(weights, optimizer, step, both RNG states, config, elapsed time), replaced atomically every `ckpt_every` steps.
+A run lives in one folder: `init/` (the starting model and tokenizer, save_pretrained format) and
+`state.safetensors` (weights, optimizer, step, both RNG states, config, elapsed time: llm.training's safe format),
+replaced atomically every `ckpt_every` steps.
 Rerunning with the same folder resumes from the last checkpoint and reaches the same weights as an unbroken run.
 """
 from __future__ import annotations
 
+import json
 import math
-import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from llm import training
 from llm.data import IGNORE, build_mix, encode_examples, mix_table, sample_examples
 
 
@@ -84,25 +86,21 @@ def chunked_loss(model, tokenizer, chunks) -> torch.Tensor:
 
 def save_checkpoint(path: Path, model, opt, rng: random.Random, cfg: TrainConfig, state: RunState,
                     mix: dict) -> None:
-    blob = {
-        "mix": mix,  # resolved weights: a changed DEFAULT_MIX must not resume silently
-        "model": model.state_dict(),
-        "optimizer": opt.state_dict(),
-        "data_rng": rng.getstate(),
-        "torch_rng": torch.get_rng_state(),
-        "config": asdict(cfg),
-        "state": asdict(state),
-    }
-    tmp = path.with_suffix(".tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)  # atomic: a kill mid-save leaves the previous checkpoint intact
+    # The resolved mix is saved beside the config: a changed default mix must not resume silently.
+    training.save_checkpoint(path, "train", model.state_dict(), opt, asdict(cfg), asdict(state),
+                             {"mix": plain(mix), "data_rng": training.python_rng(rng.getstate())}, torch_rng=True)
+
+
+def plain(value):
+    """As JSON holds it (int keys become strings, tuples lists): how a saved value and a live one compare."""
+    return json.loads(json.dumps(value))
 
 
 def check_resumable(saved: dict, cfg: TrainConfig, saved_mix: dict | None, mix: dict) -> None:
-    if saved_mix is not None and saved_mix != mix:
+    if saved_mix is not None and plain(saved_mix) != plain(mix):
         raise ValueError(f"cannot resume: the run folder was trained with another mix ({saved_mix}); "
                          f"the code's mix is now {mix}")
-    diff = [k for k, v in asdict(cfg).items() if k not in RESUME_FREE and saved.get(k) != v]
+    diff = [k for k, v in asdict(cfg).items() if k not in RESUME_FREE and plain(saved.get(k)) != plain(v)]
     if diff:
         pairs = ", ".join(f"{k}: saved {saved.get(k)!r} vs now {getattr(cfg, k)!r}" for k in diff)
         raise ValueError(f"cannot resume: the run folder was trained with other settings ({pairs}); "
@@ -119,13 +117,16 @@ def train(model, tokenizer, cfg: TrainConfig, ckpt: Path | None, log=print) -> R
     opt = make_optimizer(model, cfg)
     state = RunState()
     if ckpt is not None and ckpt.exists():
-        blob = torch.load(ckpt, weights_only=False)
-        check_resumable(blob["config"], cfg, blob.get("mix"), table)
-        model.load_state_dict(blob["model"])
-        opt.load_state_dict(blob["optimizer"])
-        rng.setstate(blob["data_rng"])
-        torch.set_rng_state(blob["torch_rng"])
-        state = RunState(**blob["state"])
+        hint = "use another --out, or delete that file to start this run over"
+        saved = training.load_checkpoint(ckpt, "train", hint)
+        check_resumable(saved.config, cfg, saved.extra.get("mix"), table)
+        training.restore_weights(model.state_dict(), saved.weights, ckpt, hint)
+        training.restore_optimizer(opt, saved.optimizer, ckpt, hint)
+        rng.setstate(training.python_rng_state(saved.extra.get("data_rng"), ckpt, hint))
+        if saved.torch_rng is None or saved.torch_rng.shape != torch.get_rng_state().shape:
+            raise ValueError(f"cannot resume from {ckpt}: it holds no usable torch RNG state; {hint}")
+        torch.set_rng_state(saved.torch_rng)
+        state = training.dataclass_from(RunState, saved.state, ckpt, hint)
         log(f"resuming at step {state.step} ({state.elapsed_s / 60:.1f} min trained so far)")
     model.train()
     deadline = None if cfg.minutes is None else time.monotonic() + cfg.minutes * 60

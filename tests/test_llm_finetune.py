@@ -16,6 +16,7 @@ from llm.cmd_finetune import ADAPTERS
 from llm.classifier import BaseModelMismatchError, encode, load_classifier, pad
 from llm.finetune import FinetuneConfig, build_model, finetune, lr_at, trainable
 from llm.runner import load_backend
+from pickle_payload import RunsCode
 from tiny_encoder import make_tiny_encoder
 from tiny_model import make_tiny_model
 
@@ -155,7 +156,7 @@ def test_a_run_folder_holds_weights_record_and_card(runs):
     for folder in (lora, full):
         record = json.loads((folder / "finetune.json").read_text())
         assert record["finished"] and record["splits"] == {"train": 1390, "dev": 199, "test": 397}
-        assert not (folder / "checkpoint.pt").exists()
+        assert not (folder / "checkpoint.resume").exists()
         card = (folder / "README.md").read_text()
         assert f"{100 * record['test']['accuracy']:.1f} %" in card and record["base"]["content_hash"] in card
         assert record["reproduce"] in card and "--out runs/" in record["reproduce"]
@@ -211,7 +212,7 @@ def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONPATH": str(root)})
     deadline = time.monotonic() + 120
-    while not (out / "checkpoint.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
+    while not (out / "checkpoint.resume").exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -334,3 +335,76 @@ def test_a_run_stopped_before_its_test_read_resumes_without_training_again(base,
     assert "resuming after epoch 1 of 1" in capsys.readouterr().err
     record = json.loads((tmp_path / "run" / "finetune.json").read_text())
     assert record["finished"] and record["test"]["n"] == 397 and (tmp_path / "run" / "README.md").is_file()
+
+
+# --- hostile or damaged files in an output folder (issue 24 items 1, 10, 13) --------------------------------
+def test_a_pickled_checkpoint_is_refused_and_never_unpickled(base, tmp_path, capsys):
+    out, marker = tmp_path / "X", tmp_path / "MARKER"
+    out.mkdir()
+    torch.save({"x": RunsCode(marker)}, out / "checkpoint.pt")
+    assert cli(["finetune", "--task", "sentiment", "--peft", "lora", "--epochs", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert not marker.exists()
+    assert str(out / "checkpoint.pt") in err and "--force" in err and "another --out" in err
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt"]  # refused before writing anything
+    assert cli(["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "1", "--lr", "3e-2", "--force",
+                "--out", str(out)]) == 0  # what the message says to do
+    assert not (out / "checkpoint.pt").exists() and not marker.exists()
+    torch.save({"x": RunsCode(marker)}, tmp_path / "payload.pt")
+    torch.load(tmp_path / "payload.pt", weights_only=False)  # the payload does run code when unpickled: teeth
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is not readable JSON"),  # a write cut short
+    (b'{"task": "sentiment", "fini', "is not readable JSON"),
+    (b"[]", "is not a finetune record"),
+])
+def test_a_damaged_record_is_named_with_what_to_do(tmp_path, capsys, content, message):
+    out = tmp_path / "X"
+    out.mkdir()
+    (out / "finetune.json").write_bytes(content)
+    assert cli(["finetune", "--task", "sentiment", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(out / "finetune.json") in err and "--force" in err and "Traceback" not in err
+
+
+def test_a_foreign_checkpoint_is_refused(base, tmp_path):
+    from safetensors.torch import save
+
+    (tmp_path / "checkpoint.resume").write_bytes(save({"w": torch.zeros(2)}))
+    with pytest.raises(ValueError, match="not an isabench finetune checkpoint") as err:
+        train_small(base, tmp_path)
+    assert "checkpoint.resume" in str(err.value) and "--force" in str(err.value)
+
+
+def test_a_record_planted_as_a_symlink_is_replaced_not_written_through(base, tmp_path):
+    victim = tmp_path / "victim.json"
+    victim.write_text('{"precious": true}\n')
+    out = tmp_path / "X"
+    out.mkdir()
+    (out / "finetune.json").symlink_to(victim)
+    assert cli(["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "1", "--lr", "3e-2",
+                "--out", str(out)]) == 0
+    assert victim.read_text() == '{"precious": true}\n'
+    assert not (out / "finetune.json").is_symlink() and json.loads((out / "finetune.json").read_text())["finished"]
+
+
+def test_a_pickled_adapter_is_refused_in_isabenchs_words(runs, tmp_path):
+    """Not torch's hint to retry with weights_only=False: a user must never be told to load a pickle unsafely."""
+    import shutil
+
+    from safetensors.torch import load_file
+
+    from llm.locate import WeightsRefusedError
+
+    adapter, marker = tmp_path / "adapter", tmp_path / "MARKER"
+    shutil.copytree(runs["lora"], adapter)
+    tensors = load_file(adapter / "adapter_model.safetensors")
+    (adapter / "adapter_model.safetensors").unlink()
+    torch.save({**tensors, "x": RunsCode(marker)}, adapter / "adapter_model.bin")
+    with pytest.raises(WeightsRefusedError) as err:
+        load_classifier(str(adapter), device="cpu")
+    message = str(err.value)
+    assert "adapter_model.bin" in message and "not safetensors" in message and "weights_only" not in message
+    assert not marker.exists()

@@ -14,6 +14,8 @@ from llm.data import build_mix, parse_task_weights, sample_examples, sample_trai
 from llm.model import ModelConfig, build_model
 from llm.tokenizer import CHARS, build_tokenizer, save_tokenizer
 from llm.train import TrainConfig, chunked_loss, train
+from llm.training import load_checkpoint
+from pickle_payload import RunsCode
 
 TINY = ModelConfig(hidden=32, layers=2, heads=2, mlp=64, max_positions=160)
 
@@ -78,7 +80,7 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     first, _ = tiny(seed=1)
     with pytest.raises(KeyboardInterrupt):
         train(first, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
-    assert torch.load(tmp_path / "b.pt", weights_only=False)["state"]["step"] == 3
+    assert load_checkpoint(tmp_path / "b.pt", "train", "").state["step"] == 3
     monkeypatch.setattr(train_mod, "save_checkpoint", real_save)
     resumed, _ = tiny(seed=1)
     state = train(resumed, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
@@ -206,10 +208,10 @@ def test_cli_trains_a_fresh_model_exports_it_and_writes_its_card(tmp_path):
     assert len(info["heldout"]) == sum(len(TASKS[name].difficulties) for name in info["mix"])
     assert "unequal length" in card and "To reproduce it elsewhere" in card  # unequal-length cells apart; a reproduce line
     # Rerunning the finished command resumes at its last step: nothing more is trained.
-    before = (out / "state.pt").stat().st_mtime_ns
+    before = (out / "state.safetensors").stat().st_mtime_ns
     assert main(argv[:-3]) == 0
     assert json.loads((out / "training.json").read_text())["steps_done"] == 2
-    assert (out / "state.pt").stat().st_mtime_ns == before
+    assert (out / "state.safetensors").stat().st_mtime_ns == before
 
 
 def test_the_shipped_default_model_loads_and_answers_what_its_card_claims():
@@ -232,3 +234,59 @@ def test_the_shipped_default_model_loads_and_answers_what_its_card_claims():
     claimed = {(c["task"], c["difficulty"]): (c["n"], c["correct"]) for c in info["heldout"]}
     for cell in evaluate(model, tok, {"square": (1, 2), "expr": (2,)}, n=200, seed=1234):
         assert (cell.n, cell.correct) == claimed[(cell.task, cell.difficulty)], cell
+
+
+def test_a_pickled_state_in_a_run_folder_is_refused_and_never_unpickled(tmp_path, capsys):
+    from bench.cli import main
+
+    run, marker = tmp_path / "Y", tmp_path / "MARKER"
+    run.mkdir()
+    torch.save({"x": RunsCode(marker)}, run / "state.pt")
+    assert main(["train", "--steps", "1", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert not marker.exists()
+    assert str(run / "state.pt") in err and "another --out" in err and "Traceback" not in err
+    torch.load(run / "state.pt", weights_only=False)  # the file does run code when unpickled: the test has teeth
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x80\x04not safetensors", "not a safetensors checkpoint"),
+    ("plain", "not an isabench train checkpoint"),  # valid safetensors, no isabench metadata
+    ("finetune", "not an isabench train checkpoint"),  # the other loop's checkpoint
+])
+def test_a_foreign_checkpoint_is_refused_with_the_file_and_what_to_do(tmp_path, content, message):
+    from safetensors.torch import save
+
+    from llm.training import save_checkpoint
+
+    ckpt = tmp_path / "state.safetensors"
+    model, tok = tiny()
+    if content == "plain":
+        ckpt.write_bytes(save({"w": torch.zeros(2)}))
+    elif content == "finetune":
+        save_checkpoint(ckpt, "finetune", {}, torch.optim.AdamW(model.parameters()), {}, {})
+    else:
+        ckpt.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as err:
+        train(model, tok, TrainConfig(steps=2, batch=4, warmup=1), ckpt, log=lambda m: None)
+    assert str(ckpt) in str(err.value) and "another --out" in str(err.value)
+
+
+def test_the_checkpoint_holds_tensors_and_json_only(tmp_path):
+    """What resuming restores, read back through safetensors alone: weights, optimizer moments, both RNG states
+    (test_killed_run_resumes_to_the_same_weights shows they are enough)."""
+    from safetensors import safe_open
+
+    model, tok = tiny()
+    state = train(model, tok, TrainConfig(steps=3, batch=4, warmup=1, seed=5), tmp_path / "s.safetensors",
+                  log=lambda m: None)
+    with safe_open(str(tmp_path / "s.safetensors"), "pt") as fh:
+        meta = json.loads(fh.metadata()["isabench"])
+        names = set(fh.keys())
+    assert meta["state"]["step"] == state.step == 3 and meta["config"]["seed"] == 5
+    assert {"rng.torch", "optimizer.0.exp_avg", "optimizer.0.step"} <= names
+    saved = load_checkpoint(tmp_path / "s.safetensors", "train", "")
+    for name, value in model.state_dict().items():
+        assert torch.equal(saved.weights[name], value), name
+    assert len(saved.extra["data_rng"][1]) == 625 and all(isinstance(x, int) for x in saved.extra["data_rng"][1])
