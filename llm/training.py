@@ -1,4 +1,5 @@
-"""What both training loops (llm.train, llm.finetune) share: atomic files and safe, resumable checkpoints.
+"""What both training loops (llm.train, llm.finetune) share: run state and its clock, the learning-rate schedule,
+AdamW's parameter groups, the resume check, atomic files and safe, resumable checkpoints.
 
 A checkpoint is one safetensors file: the tensors (weights, optimizer moments, torch's RNG state) as tensors and
 everything else (config, run state, Python's RNG state as numbers) as JSON in the file's metadata. Loading it runs no
@@ -8,9 +9,11 @@ function while it loads, and a run folder is a place anyone may have written to.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
@@ -18,6 +21,77 @@ import torch
 FORMAT = 1  # the checkpoint layout below; another value is refused, never guessed at
 META_KEY = "isabench"  # the safetensors metadata entry that holds the JSON
 ADAMW_STATE = {"step", "exp_avg", "exp_avg_sq"}  # what AdamW keeps per parameter (amsgrad adds max_exp_avg_sq)
+
+
+@dataclass
+class RunState:
+    """Where a run stands; each loop adds its own fields. Saved in every checkpoint, summed over resumptions."""
+
+    step: int = 0  # optimizer steps done
+    elapsed_s: float = 0.0  # wall seconds of training (and, in finetune, dev evaluation)
+    cpu_s: float = 0.0  # process CPU seconds of the same: the honest cost on a shared machine
+
+
+class Stopwatch:
+    """Wall and process-CPU seconds since the last lap."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.monotonic(), time.process_time()
+
+    def lap(self, state: RunState) -> tuple[float, float]:
+        """Charge the seconds since the last lap to `state`; returns them (wall, cpu)."""
+        wall, cpu = time.monotonic(), time.process_time()
+        spent = (wall - self.wall, cpu - self.cpu)
+        self.wall, self.cpu = wall, cpu
+        state.elapsed_s += spent[0]
+        state.cpu_s += spent[1]
+        return spent
+
+
+# How the learning rate falls after warm-up, as a share of the way from peak to floor at progress p in [0, 1].
+DECAYS = {
+    "linear": lambda p: 1 - p,  # BERT's recipe
+    "cosine": lambda p: 0.5 * (1 + math.cos(math.pi * p)),  # stays high longer, then falls faster
+}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Linear warm-up to `peak` over `warmup` steps, then a decay (a DECAYS name) to floor * peak at step `total`."""
+
+    peak: float
+    total: int
+    warmup: int
+    decay: str = "cosine"
+    floor: float = 0.0  # share of the peak the decay ends at
+
+    def lr(self, step: int) -> float:
+        if step < self.warmup:
+            return self.peak * (step + 1) / self.warmup
+        progress = min(1.0, (step - self.warmup) / max(1, self.total - self.warmup))
+        floor = self.peak * self.floor
+        return floor + (self.peak - floor) * DECAYS[self.decay](progress)
+
+
+def adamw(params, lr: float, betas: tuple[float, float], weight_decay: float, foreach: bool | None = None):
+    """AdamW with weight decay on matrices only: decaying a bias or a norm's gain toward 0 only fights the loss."""
+    params = list(params)
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, betas=betas, foreach=foreach)
+
+
+def plain(value):
+    """As JSON holds it (int keys become strings, tuples lists): how a saved value and a live one compare."""
+    return json.loads(json.dumps(value))
+
+
+def check_resumable(saved: dict, now: dict, free: set, where: str, hint: str) -> None:
+    """Refuse to resume when anything that shapes the result (every key of `now` not in `free`) was different."""
+    diff = [k for k in now if k not in free and plain(saved.get(k)) != plain(now[k])]
+    if diff:
+        pairs = ", ".join(f"{k}: saved {saved.get(k)!r} vs now {now[k]!r}" for k in diff)
+        raise ValueError(f"cannot resume: {where} holds a run with other settings ({pairs}); {hint}")
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -69,18 +143,15 @@ def save_checkpoint(path: Path, kind: str, weights: dict[str, torch.Tensor], opt
 def load_checkpoint(path: Path, kind: str, hint: str) -> Checkpoint:
     """The checkpoint at `path`, or ValueError naming the file and `hint` (what to do instead) if it is not one of
     this loop's checkpoints in this format. Nothing in the file is executed."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors import SafetensorError, safe_open
 
     def refuse(why: str) -> ValueError:
         return ValueError(f"cannot resume from {path}: {why}; {hint}")
 
     try:
-        from safetensors import safe_open
-
         with safe_open(str(path), "pt") as fh:
             header = fh.metadata() or {}
-        tensors = load_file(str(path))
+            tensors = {name: fh.get_tensor(name) for name in fh.keys()}
     except (SafetensorError, OSError) as e:
         raise refuse(f"it is not a safetensors checkpoint ({e})") from None
     try:
@@ -107,7 +178,7 @@ def load_checkpoint(path: Path, kind: str, hint: str) -> Checkpoint:
     return Checkpoint(weights, optimizer, meta["config"], meta["state"], meta["extra"], torch_rng)
 
 
-def legacy_checkpoint(path: Path, hint: str) -> None:
+def refuse_pickle(path: Path, hint: str) -> None:
     """Refuse a pickled checkpoint (what isabench wrote before this format) without opening it."""
     if path.exists() or path.is_symlink():
         raise ValueError(f"{path} is a pickled checkpoint (isabench's old format, or someone else's file); it is not "
@@ -148,24 +219,24 @@ def python_rng(state) -> list:
     return [version, list(internal), gauss]
 
 
-def python_rng_state(saved, path: Path, hint: str) -> tuple:
+def restore_rngs(rng, checkpoint: Checkpoint, path: Path, hint: str) -> None:
+    """Set Python's `rng` and torch's global generator to the states the checkpoint saved."""
     try:
-        version, internal, gauss = saved
-        return (int(version), tuple(int(x) for x in internal), None if gauss is None else float(gauss))
-    except (TypeError, ValueError):
-        raise ValueError(f"cannot resume from {path}: its data RNG state is malformed; {hint}") from None
+        version, internal, gauss = checkpoint.extra["data_rng"]
+        rng.setstate((int(version), tuple(int(x) for x in internal), None if gauss is None else float(gauss)))
+        torch.set_rng_state(checkpoint.torch_rng)
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        raise ValueError(f"cannot resume from {path}: its RNG states are missing or malformed; {hint}") from None
 
 
 def dataclass_from(cls, values: dict, path: Path, hint: str):
     """cls(**values) for a run state read from a file: every field present, of its default's type."""
-    import dataclasses
-
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    names = [f.name for f in fields(cls)]
     sample = cls()
-    for name in fields:
+    for name in names:
         expected = type(getattr(sample, name))
         value = values.get(name)
         ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
         if not ok or isinstance(value, bool) != (expected is bool):
             raise ValueError(f"cannot resume from {path}: its run state field {name!r} is {value!r}; {hint}")
-    return cls(**{name: values[name] for name in fields})
+    return cls(**{name: values[name] for name in names})

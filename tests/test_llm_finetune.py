@@ -9,12 +9,12 @@ import torch
 from transformers import AutoTokenizer
 
 from bench.cli import main as cli
+from bench.cmd_finetune import ADAPTERS
 from bench.tasks.sentiment_data import LABELS, splits
 from llm import finetune as finetune_mod
 from llm import models
-from llm.cmd_finetune import ADAPTERS
 from llm.classifier import BaseModelMismatchError, encode, load_classifier, pad
-from llm.finetune import FinetuneConfig, build_model, finetune, lr_at, trainable
+from llm.finetune import FinetuneConfig, build_model, finetune, trainable
 from llm.runner import load_backend
 from pickle_payload import RunsCode
 from tiny_encoder import make_tiny_encoder
@@ -37,7 +37,7 @@ def small_data(n_train=40, n_dev=16):
 
 def train_small(base, out, data=None, **overrides):
     """finetune() on a few sentences; returns (model, state). Each epoch is 5 steps of batch 8."""
-    cfg = FinetuneConfig(init=str(base), **{"epochs": 3, "batch_size": 8, "lr": 1e-2, **overrides})
+    cfg = FinetuneConfig("sentiment", init=str(base), **{"epochs": 3, "batch_size": 8, "lr": 1e-2, **overrides})
     model, _ = build_model(cfg, base, LABELS)
     tokenizer = AutoTokenizer.from_pretrained(base)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,11 +56,12 @@ def same(a: dict, b: dict) -> bool:
 
 # --- the loop -------------------------------------------------------------------------------------------------
 def test_schedule_warms_up_then_decays_to_zero():
-    cfg = FinetuneConfig(lr=1.0, warmup=0.1, schedule="linear")
-    lrs = [lr_at(s, 100, cfg) for s in range(100)]
+    lrs = [FinetuneConfig("sentiment", lr=1.0, warmup=0.1, schedule="linear").schedule_for(100).lr(s)
+           for s in range(100)]
     assert lrs[:10] == [pytest.approx((s + 1) / 10) for s in range(10)] and max(lrs) == 1.0
     assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])) and lrs[-1] < 0.02
-    cosine = [lr_at(s, 100, FinetuneConfig(lr=1.0, warmup=0.1, schedule="cosine")) for s in range(100)]
+    cosine = [FinetuneConfig("sentiment", lr=1.0, warmup=0.1, schedule="cosine").schedule_for(100).lr(s)
+              for s in range(100)]
     assert cosine[30] == pytest.approx(0.5 * (1 + math.cos(math.pi * 20 / 90))) and cosine[30] > lrs[30]
     assert cosine[80] < lrs[80]  # cosine keeps the lr high longer, then falls below linear
 
@@ -78,7 +79,7 @@ def fit_loss(model, base, data) -> float:
 @pytest.mark.parametrize("peft, lr", [("lora", 3e-2), ("none", 3e-3)])
 def test_training_lowers_the_loss(base, tmp_path, peft, lr):
     data = small_data(n_train=24)
-    cfg = FinetuneConfig(init=str(base), peft=peft, lora_dropout=0.0)
+    cfg = FinetuneConfig("sentiment", init=str(base), peft=peft, lora_dropout=0.0)
     before = fit_loss(build_model(cfg, base, LABELS)[0], base, data)  # the same seed draws the same start
     model, state = train_small(base, tmp_path, data, peft=peft, epochs=8, lr=lr, lora_dropout=0.0)
     assert fit_loss(model, base, data) < 0.8 * before

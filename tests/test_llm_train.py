@@ -10,7 +10,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from bench.tasks import TASKS, get_task
 from llm import train as train_mod
-from llm.data import build_mix, parse_task_weights, sample_examples, sample_train_text
+from bench.train_data import build_mix, heldout_probes, parse_task_weights, sample_train_text
+from llm.data import sample_examples
 from llm.model import ModelConfig, build_model
 from llm.tokenizer import CHARS, build_tokenizer, save_tokenizer
 from llm.train import TrainConfig, chunked_loss, train
@@ -18,6 +19,11 @@ from llm.training import load_checkpoint
 from pickle_payload import RunsCode
 
 TINY = ModelConfig(hidden=32, layers=2, heads=2, mlp=64, max_positions=160)
+
+
+def fit(model, tok, cfg, ckpt):
+    """train() on the mix `isabench train` builds from cfg.mix."""
+    return train(model, tok, cfg, build_mix(cfg.mix), ckpt, log=lambda m: None)
 
 
 def tiny(seed=0):
@@ -59,7 +65,7 @@ def test_training_loss_goes_down():
     with torch.no_grad():
         before = chunked_loss(model, tok, [probe]).item()
     cfg = TrainConfig(steps=40, batch=16, lr=1e-2, warmup=5, mix=only_squares)
-    train(model, tok, cfg, None, log=lambda m: None)
+    fit(model, tok, cfg, None)
     with torch.no_grad():
         after = chunked_loss(model, tok, [probe]).item()
     assert after < 0.8 * before
@@ -68,7 +74,7 @@ def test_training_loss_goes_down():
 def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     cfg = TrainConfig(steps=6, batch=8, warmup=2, ckpt_every=3, seed=7)
     straight, tok = tiny(seed=1)
-    train(straight, tok, cfg, tmp_path / "a.pt", log=lambda m: None)
+    fit(straight, tok, cfg, tmp_path / "a.pt")
 
     real_save = train_mod.save_checkpoint
 
@@ -79,30 +85,28 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     monkeypatch.setattr(train_mod, "save_checkpoint", save_then_die)
     first, _ = tiny(seed=1)
     with pytest.raises(KeyboardInterrupt):
-        train(first, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
+        fit(first, tok, cfg, tmp_path / "b.pt")
     assert load_checkpoint(tmp_path / "b.pt", "train", "").state["step"] == 3
     monkeypatch.setattr(train_mod, "save_checkpoint", real_save)
     resumed, _ = tiny(seed=1)
-    state = train(resumed, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
+    state = fit(resumed, tok, cfg, tmp_path / "b.pt")
     assert state.step == 6
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.equal(a, b), name
     # A different seed is a different run: the weights must differ, or the comparison above proves nothing.
     other, _ = tiny(seed=1)
-    train(other, tok, TrainConfig(steps=6, batch=8, warmup=2, seed=8), None, log=lambda m: None)
+    fit(other, tok, TrainConfig(steps=6, batch=8, warmup=2, seed=8), None)
     assert not torch.equal(other.model.layers[0].mlp.up_proj.weight, straight.model.layers[0].mlp.up_proj.weight)
 
 
 def test_resuming_with_other_settings_is_refused(tmp_path, monkeypatch):
-    from llm.data import DEFAULT_MIX
-
     model, tok = tiny()
-    train(model, tok, TrainConfig(steps=2, batch=4, warmup=1), tmp_path / "s.pt", log=lambda m: None)
+    fit(model, tok, TrainConfig(steps=2, batch=4, warmup=1), tmp_path / "s.pt")
     with pytest.raises(ValueError, match="lr"):
-        train(model, tok, TrainConfig(steps=4, batch=4, warmup=1, lr=1e-4), tmp_path / "s.pt", log=lambda m: None)
-    monkeypatch.setitem(DEFAULT_MIX["square"], 3, 99.0)  # the code's default mix changed since the run began
+        fit(model, tok, TrainConfig(steps=4, batch=4, warmup=1, lr=1e-4), tmp_path / "s.pt")
+    monkeypatch.setitem(get_task("square").training_mix, 3, 99.0)  # the task's mix changed since the run began
     with pytest.raises(ValueError, match="mix"):
-        train(model, tok, TrainConfig(steps=4, batch=4, warmup=1), tmp_path / "s.pt", log=lambda m: None)
+        fit(model, tok, TrainConfig(steps=4, batch=4, warmup=1), tmp_path / "s.pt")
 
 
 def test_no_held_out_problem_of_any_task_is_in_any_tasks_training_stream():
@@ -115,8 +119,8 @@ def test_no_held_out_problem_of_any_task_is_in_any_tasks_training_stream():
     rng = random.Random(0)
     mix = build_mix()
     trained = set()
-    for name, d in mix.pairs:
-        task = mix.tasks[name]
+    for source in mix.sources:
+        task, d = get_task(source.task), source.level
         for _ in range(300):
             text = sample_train_text(rng, task, d)
             assert task.in_split(text, "train")
@@ -182,9 +186,8 @@ def test_cli_rejects_bad_options(capsys):
 
 
 def test_lr_warms_up_then_decays_to_its_floor():
-    from llm.train import lr_at
-
     cfg = TrainConfig(steps=1000, lr=3e-3, warmup=100, min_lr_frac=0.4)
+    lr_at = lambda step, cfg: cfg.schedule().lr(step)  # noqa: E731
     assert lr_at(0, cfg) == pytest.approx(3e-5)
     assert lr_at(99, cfg) == pytest.approx(3e-3)
     assert lr_at(550, cfg) == pytest.approx(0.5 * (3e-3 + 1.2e-3))
@@ -232,7 +235,7 @@ def test_the_shipped_default_model_loads_and_answers_what_its_card_claims():
     from llm.evaluate import evaluate
 
     claimed = {(c["task"], c["difficulty"]): (c["n"], c["correct"]) for c in info["heldout"]}
-    for cell in evaluate(model, tok, {"square": (1, 2), "expr": (2,)}, n=200, seed=1234):
+    for cell in evaluate(model, tok, heldout_probes({"square": (1, 2), "expr": (2,)}, n=200, seed=1234)):
         assert (cell.n, cell.correct) == claimed[(cell.task, cell.difficulty)], cell
 
 
@@ -269,7 +272,7 @@ def test_a_foreign_checkpoint_is_refused_with_the_file_and_what_to_do(tmp_path, 
     else:
         ckpt.write_bytes(content)
     with pytest.raises(ValueError, match=message) as err:
-        train(model, tok, TrainConfig(steps=2, batch=4, warmup=1), ckpt, log=lambda m: None)
+        fit(model, tok, TrainConfig(steps=2, batch=4, warmup=1), ckpt)
     assert str(ckpt) in str(err.value) and "another --out" in str(err.value)
 
 
@@ -279,8 +282,7 @@ def test_the_checkpoint_holds_tensors_and_json_only(tmp_path):
     from safetensors import safe_open
 
     model, tok = tiny()
-    state = train(model, tok, TrainConfig(steps=3, batch=4, warmup=1, seed=5), tmp_path / "s.safetensors",
-                  log=lambda m: None)
+    state = fit(model, tok, TrainConfig(steps=3, batch=4, warmup=1, seed=5), tmp_path / "s.safetensors")
     with safe_open(str(tmp_path / "s.safetensors"), "pt") as fh:
         meta = json.loads(fh.metadata()["isabench"])
         names = set(fh.keys())

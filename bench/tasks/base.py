@@ -89,6 +89,7 @@ class Task:
     labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
     default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
+    training_mix: dict[int, float] | None = None  # isabench train's weight per difficulty (None: not trained on)
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):

@@ -13,8 +13,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-RUNS = Path(__file__).parent / ".train_runs"  # git-ignored
+import llm
+
+RUNS = Path(llm.__file__).parent / ".train_runs"  # git-ignored
 CHECKPOINT = "state.safetensors"  # the run folder's resumable state (llm.training's format)
+LEGACY_CHECKPOINT = "state.pt"  # the pickle earlier versions wrote: refused, never unpickled
 ARCH_KEYS = ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
              "vocab_size", "max_position_embeddings", "tie_word_embeddings")
 
@@ -36,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"cosine floor as a share of the peak (default {d.min_lr_frac})")
     p.add_argument("--warmup", type=int, default=d.warmup, help=f"linear warm-up steps (default {d.warmup})")
     p.add_argument("--batch", type=int, default=d.batch, help=f"examples per step (default {d.batch})")
-    p.add_argument("--mix", help="task weights, e.g. 'square=2,wordfreq=0' (default: llm.data.DEFAULT_MIX)")
+    p.add_argument("--mix", help="task weights, e.g. 'square=2,wordfreq=0' (default: each task's training_mix)")
     p.add_argument("--ckpt-every", type=int, default=d.ckpt_every,
                    help=f"checkpoint every N steps (default {d.ckpt_every})")
     p.add_argument("--overwrite-shipped", action="store_true",
@@ -47,7 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(args):
-    from llm.data import parse_task_weights
+    from bench.train_data import parse_task_weights
     from llm.train import TrainConfig
 
     for name in ("steps", "batch", "threads", "ckpt_every"):
@@ -76,6 +79,8 @@ def previous_invocations(out: Path) -> list[dict]:
         old = json.loads(path.read_text())
     except ValueError:
         return []
+    if not isinstance(old, dict):
+        return []
     if "invocations" in old:
         return list(old["invocations"])
     return [{"command": old.get("command"), "steps": (old.get("config") or {}).get("steps"),
@@ -83,8 +88,6 @@ def previous_invocations(out: Path) -> list[dict]:
 
 
 def shipped(folder: Path) -> bool:
-    import llm
-
     return Path(folder).resolve() == llm.DEFAULT_MODEL_DIR.resolve()
 
 
@@ -144,17 +147,18 @@ def main(args) -> int:
     except ValueError as e:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
-    from llm.data import build_mix, mix_table
+    from bench.train_data import build_mix
     from llm.interface import count_parameters
-    from llm.train import train
-    from llm.training import legacy_checkpoint, write_atomic
+    from llm.train import HINT, train
+    from llm.training import refuse_pickle, write_atomic
 
     out = run_folder(args)
     out.mkdir(parents=True, exist_ok=True)
     try:
-        legacy_checkpoint(out / "state.pt", "use another --out, or delete that file to start this run over")
+        refuse_pickle(out / LEGACY_CHECKPOINT, HINT)
         model, tokenizer = load_start(args, out)
-        state = train(model, tokenizer, cfg, out / CHECKPOINT, log=lambda m: print(m, file=sys.stderr))
+        mix = build_mix(cfg.mix)
+        state = train(model, tokenizer, cfg, mix, out / CHECKPOINT, log=lambda m: print(m, file=sys.stderr))
     except ValueError as e:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
@@ -168,7 +172,7 @@ def main(args) -> int:
         "parameters": count_parameters(model)[0],
         "architecture": {k: getattr(model.config, k, None) for k in ARCH_KEYS},
         "config": asdict(cfg),
-        "mix": mix_table(build_mix(cfg.mix)),
+        "mix": mix.table(),
         "steps_done": state.step,
         "finished": state.step >= cfg.steps,
         "wall_minutes": round(state.elapsed_s / 60, 2),
@@ -180,20 +184,22 @@ def main(args) -> int:
           f"run folder {out}", file=sys.stderr)
     cells = None
     if args.eval:
+        from bench.tasks import TASKS
+        from bench.train_data import heldout_probes
         from llm.card import accuracy_table
         from llm.evaluate import evaluate
-        from bench.tasks import TASKS
 
         trained = info["mix"]  # the tasks it trained on; the others (sentiment) are not its to answer by generation
-        cells = evaluate(model, tokenizer, {n: t.difficulties for n, t in TASKS.items() if n in trained}, n=args.eval)
+        probes = heldout_probes({n: t.difficulties for n, t in TASKS.items() if n in trained}, n=args.eval)
+        cells = evaluate(model, tokenizer, probes)
         info["heldout"] = [asdict(c) for c in cells]
         write_atomic(out / "training.json", json.dumps(info, indent=2) + "\n")
         print(accuracy_table(cells))
     if args.export is not None:
         export(model, tokenizer, args.export, info)
         if args.card and cells is not None:
-            from llm.card import write_card
+            from llm.card import write_model_card
 
-            write_card(args.export, info, cells)
+            write_model_card(args.export, info, cells)
         print(f"exported to {args.export}", file=sys.stderr)
     return 0

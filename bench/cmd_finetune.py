@@ -24,16 +24,16 @@ ADAPTERS = Path(llm.__file__).resolve().parent / "adapters"  # the shipped adapt
 RUN_FILES = ("checkpoint.resume", "checkpoint.pt", "checkpoint.tmp", "finetune.json", "README.md",
              "adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors", "tokenizer.json",
              "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
-NOT_ENCODER = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
-# Flags of the reproducing command, in order; --out, --force, --dev-only and --note don't change the weights.
+# Flags of the reproducing command, in order, then the --peft method's own (llm.peft_methods); --out, --force,
+# --dev-only and --note don't change the weights.
 FLAGS = ("task", "init", "peft", "epochs", "lr", "batch_size", "seed", "threads", "max_length", "warmup", "schedule",
-         "weight_decay", "lora_r", "lora_alpha", "lora_dropout", "lora_targets")
+         "weight_decay")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from llm.finetune import FinetuneConfig
 
-    d = FinetuneConfig()
+    d = FinetuneConfig(task="")  # the defaults (--task has none)
     p.add_argument("--task", help="the labelled task to fine-tune on (sentiment)")
     p.add_argument("--out", type=Path, help="output folder: weights, finetune.json, README.md and the checkpoint")
     p.add_argument("--init", default=d.init, help=f"base encoder: a short name, a folder or a cached hub id "
@@ -61,7 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(args):
-    from llm.finetune import DEFAULT_LR, FinetuneConfig, check_config
+    from llm.finetune import FinetuneConfig, check_config
+    from llm.peft_methods import peft_method
 
     if not args.task:
         raise ValueError("--task is required (the labelled task to fine-tune on, e.g. --task sentiment)")
@@ -69,7 +70,7 @@ def config_from(args):
         raise ValueError("--out FOLDER is required: where the model, its card and the resumable checkpoint go")
     targets = tuple(t.strip() for t in args.lora_targets.split(",") if t.strip())
     cfg = FinetuneConfig(task=args.task, init=args.init, peft=args.peft, epochs=args.epochs,
-                         lr=args.lr if args.lr is not None else DEFAULT_LR.get(args.peft, 1.0),
+                         lr=args.lr if args.lr is not None else peft_method(args.peft).default_lr,
                          batch_size=args.batch_size, warmup=args.warmup, schedule=args.schedule,
                          weight_decay=args.weight_decay, max_length=args.max_length, seed=args.seed,
                          lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
@@ -79,12 +80,12 @@ def config_from(args):
 
 
 def reproduce_command(cfg, out: str) -> str:
+    from llm.peft_methods import peft_method
+
     values = asdict(cfg)
     parts = ["isabench", "finetune"]
-    for name in FLAGS:
+    for name in FLAGS + peft_method(cfg.peft).options:
         value = values[name]
-        if name.startswith("lora_") and cfg.peft != "lora":
-            continue
         parts += [f"--{name.replace('_', '-')}", ",".join(value) if isinstance(value, (list, tuple)) else str(value)]
     return shlex.join(parts + ["--out", out])
 
@@ -93,8 +94,8 @@ def check_folder(out: Path, force: bool) -> None:
     """Refuse (before anything is loaded or written) a shipped adapter's folder, a finished run, an unrelated
     folder, a damaged record or a pickled checkpoint, unless --force."""
     from llm.classifier import RECORD, read_record
-    from llm.finetune import CHECKPOINT, LEGACY_CHECKPOINT
-    from llm.training import legacy_checkpoint
+    from llm.finetune import CHECKPOINT, HINT, LEGACY_CHECKPOINT
+    from llm.training import refuse_pickle
 
     inside_shipped = out.resolve() == ADAPTERS or ADAPTERS in out.resolve().parents
     if inside_shipped and not force:
@@ -102,12 +103,11 @@ def check_folder(out: Path, force: bool) -> None:
                          "(or pass --force to replace a shipped one on purpose)")
     if force:
         return  # clear_folder removes the run's files
-    hint = "use --force to start over in this folder, or another --out"
-    legacy_checkpoint(out / LEGACY_CHECKPOINT, hint)
+    refuse_pickle(out / LEGACY_CHECKPOINT, HINT)
     try:
         finished = read_record(out).get("finished")
     except ValueError as e:
-        raise ValueError(f"{e}; {hint}") from None
+        raise ValueError(f"{e}; {HINT}") from None
     if finished:
         raise ValueError(f"{out} already holds a finished run (see its README.md); use another --out, "
                          "or --force to train again from scratch")
@@ -125,22 +125,6 @@ def clear_folder(out: Path, force: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def task_data(name: str) -> tuple[tuple[str, ...], dict]:
-    """(labels, split -> (texts, label ids)) of a labelled task with train, dev and test splits."""
-    from bench.tasks import TASKS
-
-    labelled = [n for n, t in TASKS.items() if t.labels and t.ground_truth == "labels"]
-    if name not in labelled:
-        raise ValueError(f"unknown task {name!r} for finetune: it trains a classification head, so it needs a "
-                         f"labelled task; known: {', '.join(labelled)}")
-    task = TASKS[name]
-    data = {}
-    for split in ("train", "dev", "test"):
-        rows = [i for d in task.difficulties for i in task.instances(d, n=10**9, split=split)]
-        data[split] = ([r.text for r in rows], [task.labels.index(r.label) for r in rows])
-    return tuple(task.labels), data
-
-
 def short_name(folder: Path) -> str | None:
     """The llm.models short name that resolves to this folder (a shipped adapter's card names it so), if any."""
     from llm import models
@@ -154,38 +138,11 @@ def short_name(folder: Path) -> str | None:
     return None
 
 
-def find_base(init: str) -> Path:
-    from llm import models
-    from llm.locate import resolve_model
+def save_record(out: Path, record: dict) -> None:
+    from llm.classifier import RECORD
+    from llm.training import write_atomic
 
-    source = resolve_model(models.resolve(init))
-    if source.local_dir is None:
-        raise ValueError(f"--init {init!r} is not on this disk; nothing is downloaded during fine-tuning")
-    config = json.loads((source.local_dir / "config.json").read_text())
-    arch = config.get("architectures") or []
-    if any(a.endswith(NOT_ENCODER) for a in arch) or (source.local_dir / "adapter_config.json").is_file():
-        raise ValueError(f"--init {init!r} ({source.local_dir}) is not an encoder ({', '.join(arch) or 'adapter'}); "
-                         "fine-tuning adds a classification head to a BERT-family encoder such as minilm")
-    return source.local_dir
-
-
-def build(cfg, base_dir: Path, labels: tuple[str, ...]):
-    """(model, tokenizer, parameters of encoder + head), or ValueError saying why --init cannot be fine-tuned."""
-    from transformers import AutoTokenizer
-
-    from llm.finetune import build_model
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(base_dir)
-        if tokenizer.pad_token_id is None:
-            raise ValueError(f"the tokenizer of {base_dir} has no padding token; batches cannot be padded")
-        model, n_params = build_model(cfg, base_dir, labels)
-    except (OSError, ValueError) as e:
-        raise ValueError(f"cannot build a classifier from --init {cfg.init!r}: {e}") from None
-    positions = getattr(model.config, "max_position_embeddings", None)
-    if positions and cfg.max_length > positions:
-        raise ValueError(f"--max-length {cfg.max_length} exceeds the model's {positions} positions")
-    return model, tokenizer, n_params
+    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
 
 
 def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, tokenizer, n_params: int) -> int:
@@ -193,11 +150,12 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     import torch
     import transformers
 
-    from llm.classifier import RECORD, load_classifier
+    from bench.stats import wilson
+    from llm.card import write_classifier_card
+    from llm.classifier import load_classifier
     from llm.finetune import CHECKPOINT, finetune, trainable
-    from llm.finetune_card import wilson, write_card
     from llm.locate import content_hash
-    from llm.training import write_atomic
+    from llm.peft_methods import peft_method
 
     out = args.out
     n_trainable = sum(p.numel() for p in trainable(model).values())
@@ -212,11 +170,11 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
         "cpu_count": os.cpu_count(), "note": args.note,
     }
-    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")  # the base and labels: loading needs them
+    save_record(out, record)  # the base and labels: loading needs them
 
     def save_best(m) -> None:
         m.save_pretrained(out)
-        if cfg.peft == "none":
+        if not peft_method(cfg.peft).adapter:
             tokenizer.save_pretrained(out)
 
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
@@ -228,12 +186,12 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     record.update(history=state.history, best_epoch=state.best_epoch, best_dev_accuracy=state.best_dev,
                   steps=state.step, cpu_s=round(state.cpu_s, 1), wall_s=round(state.elapsed_s, 1), trained=True)
     # `finished` waits for the test read and the card: a run stopped in between resumes (training is skipped).
-    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
+    save_record(out, record)
 
     if args.dev_only:  # a run for choosing settings: the test split stays unread
         record.update(test=None, finished=True)
-        write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
-        write_card(out, record, args.note)
+        save_record(out, record)
+        write_classifier_card(out, record, args.note)
         (out / CHECKPOINT).unlink(missing_ok=True)
         print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test not read (--dev-only); "
               f"{record['cpu_s']:.0f} CPU-s; written to {out}", file=sys.stderr)
@@ -251,9 +209,9 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
                       "ms_per_sentence_wall": round(1000 * wall / len(gold), 2),
                       "ms_per_sentence_cpu": round(1000 * cpu / len(gold), 2)}
     record["content_hash"] = backend.info["content_hash"]
-    write_card(out, record, args.note, short_name(out))
+    write_classifier_card(out, record, args.note, short_name(out))
     record["finished"] = True
-    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
+    save_record(out, record)
     (out / CHECKPOINT).unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
     t = record["test"]
     print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test accuracy {t['accuracy']:.1%} "
@@ -263,9 +221,12 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
 
 
 def main(args) -> int:
+    from bench.train_data import labelled_splits
+    from llm.finetune import build, find_base
+
     try:
         cfg = config_from(args)
-        labels, data = task_data(cfg.task)
+        labels, data = labelled_splits(cfg.task)
         check_folder(args.out, args.force)
         base_dir = find_base(cfg.init)
         model, tokenizer, n_params = build(cfg, base_dir, labels)
