@@ -151,6 +151,7 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     import transformers
 
     from bench.stats import wilson
+    from bench.train_data import DATA_ORDER
     from llm.card import write_classifier_card
     from llm.classifier import load_classifier
     from llm.finetune import CHECKPOINT, finetune, trainable
@@ -169,6 +170,8 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
         "trainable_share": n_trainable / n_params, "finished": False,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
         "cpu_count": os.cpu_count(), "note": args.note,
+        # What the weights depend on besides the command and the versions (issue 22 item 6).
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(), "data_order": DATA_ORDER,
     }
     save_record(out, record)  # the base and labels: loading needs them
 

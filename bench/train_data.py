@@ -7,6 +7,7 @@ problem, so the model never sees a problem it is scored on under any task's name
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
 
 from bench.tasks import TASKS, Task, get_task
@@ -15,6 +16,9 @@ from llm.evaluate import Probe
 
 HELDOUT_SEED = 1234  # the held-out instances `--eval` scores (and the shipped model's card reports)
 FINETUNE_SPLITS = ("train", "dev", "test")
+# How finetune's data is ordered, as finetune.json records it: the weights depend on it.
+DATA_ORDER = ("each split by difficulty, then by sha256('isabench-<task>-split:' + text); each epoch a "
+              "torch.randperm of the train split seeded by (seed, epoch)")
 
 
 def trained_tasks() -> dict[str, Task]:
@@ -83,14 +87,24 @@ def labelled_tasks() -> list[str]:
     return [n for n, t in TASKS.items() if t.labels and t.ground_truth == "labels"]
 
 
+def training_order(task: Task, text: str) -> bytes:
+    """Where a text stands in a split handed to finetune, within its difficulty: a hash of the text alone, so the
+    weights do not depend on how the task lists its split. Each epoch's shuffle permutes positions, so the order
+    given is part of what fixes the weights: when sentiment re-listed its splits (a5e3985), the card's own command
+    stopped reproducing the shipped adapter. This hash is sentiment's split hash, the order it was trained in."""
+    return hashlib.sha256(f"isabench-{task.name}-split:{text}".encode()).digest()
+
+
 def labelled_splits(name: str) -> tuple[tuple[str, ...], dict]:
-    """(labels, split -> (texts, label ids)) of a labelled task with train, dev and test splits."""
+    """(labels, split -> (texts, label ids)) of a labelled task with train, dev and test splits, each by
+    difficulty, then in training_order."""
     if name not in labelled_tasks():
         raise ValueError(f"unknown task {name!r} for finetune: it trains a classification head, so it needs a "
                          f"labelled task; known: {', '.join(labelled_tasks())}")
     task = TASKS[name]
     data = {}
     for split in FINETUNE_SPLITS:
-        rows = [i for d in task.difficulties for i in task.instances(d, n=10**9, split=split)]
+        rows = [i for d in task.difficulties for i in sorted(task.instances(d, n=10**9, split=split),
+                                                             key=lambda i: training_order(task, i.text))]
         data[split] = ([r.text for r in rows], [task.labels.index(r.label) for r in rows])
     return tuple(task.labels), data

@@ -194,6 +194,16 @@ def result_lines(record: dict) -> str:
             f"batch {test['batch_size']},\n  {cfg['threads']} torch thread(s), CPU, float32.")
 
 
+def determinism(record: dict) -> str:
+    """What the weights depend on besides the command, as far as the record says."""
+    kernels = record.get("cpu_capability")
+    order = record.get("data_order")
+    return ("The weights come out the same to the bit for the same seed, torch thread count, torch / transformers / "
+            "peft versions" + (f", torch's CPU kernel set ({kernels}; another, e.g. `ATEN_CPU_CAPABILITY=avx2`, "
+                               "changes the last bits)" if kernels else "")
+            + (f" and data order ({order})" if order else "") + ".")
+
+
 def write_classifier_card(folder: Path, record: dict, note: str = "", name: str | None = None) -> Path:
     """`name`: what loads the folder in the card's snippet (a short name such as `sentiment-lora`, else the path)."""
     cfg, base, splits = record["config"], record["base"], record["splits"]
@@ -234,10 +244,11 @@ tokens; seed {cfg['seed']}.
 peft {record['versions']['peft']}.
 {notes}
 ## Reproduce
-To another folder (deterministic for a seed and thread count on one machine):
+To another folder:
 ```
 {record['reproduce']}
 ```
+{determinism(record)}
 
 ## Load
 {load_snippet(str(folder), name or str(folder), record)}

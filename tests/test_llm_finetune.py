@@ -101,6 +101,28 @@ def test_same_seed_same_weights_other_seed_other_weights(base, tmp_path):
     assert not same(weights(a), weights(c))
 
 
+def test_the_weights_do_not_depend_on_how_the_task_lists_its_split(base, tmp_path, monkeypatch):
+    """Issue 22 item 6: the card's command stopped reproducing the shipped adapter when sentiment re-listed its splits
+    in another order (each epoch's shuffle permutes positions). Trained twice, once with every split listed
+    backwards: the same weights, to the bit."""
+    import bench.tasks.sentiment as sentiment
+    from bench.train_data import labelled_splits
+
+    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "1", "--lr", "3e-2", "--dev-only"]
+    assert cli([*argv, "--out", str(tmp_path / "a")]) == 0
+    listed, handed = [i.text for i in sentiment.Sentiment().instances(2, 10**9, split="train")], labelled_splits(
+        "sentiment")
+    real = sentiment.splits
+    monkeypatch.setattr(sentiment, "splits", lambda: {k: tuple(reversed(v)) for k, v in real().items()})
+    assert [i.text for i in sentiment.Sentiment().instances(2, 10**9, split="train")] == listed[::-1]  # teeth
+    assert labelled_splits("sentiment") == handed
+    assert cli([*argv, "--out", str(tmp_path / "b")]) == 0
+    a = (tmp_path / "a" / "adapter_model.safetensors").read_bytes()
+    assert a == (tmp_path / "b" / "adapter_model.safetensors").read_bytes()
+    record = json.loads((tmp_path / "b" / "finetune.json").read_text())
+    assert "sha256" in record["data_order"] and record["cpu_capability"]
+
+
 @pytest.mark.parametrize("peft", ["lora", "none"])
 def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, peft):
     straight, done = train_small(base, tmp_path / "straight", peft=peft)
@@ -312,6 +334,33 @@ def test_the_shipped_adapter_reproduces_its_card_offline(monkeypatch):
     assert f"{correct} / {len(test)}" in card and folder.endswith("sentiment-minilm-lora")
 
 
+@pytest.mark.slow
+def test_the_shipped_adapters_command_makes_it_again_to_the_bit(tmp_path, monkeypatch):
+    """Issue 22 item 6, on the real MiniLM (about 1.5 CPU-minutes): the card's reproduce command gives the shipped
+    adapter's bytes, losses, dev and test figures, where the record's versions and kernel set are this machine's."""
+    import shlex
+
+    import peft
+    import transformers
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = models.KNOWN["sentiment-lora"].locate()
+    record = json.loads((folder / "finetune.json").read_text())
+    here = {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__}
+    if here != record["versions"] or torch.backends.cpu.get_cpu_capability() != record["cpu_capability"]:
+        pytest.skip(f"made with {record['versions']} on {record['cpu_capability']} kernels; here {here} on "
+                    f"{torch.backends.cpu.get_cpu_capability()}")
+    argv = shlex.split(record["reproduce"])[1:]
+    argv[argv.index("--out") + 1] = str(tmp_path / "again")
+    assert cli(argv) == 0
+    again = json.loads((tmp_path / "again" / "finetune.json").read_text())
+    assert (tmp_path / "again" / "adapter_model.safetensors").read_bytes() == \
+        (folder / "adapter_model.safetensors").read_bytes()
+    assert [(h["train_loss"], h["dev_accuracy"]) for h in again["history"]] == \
+        [(h["train_loss"], h["dev_accuracy"]) for h in record["history"]]
+    assert again["test"]["correct"] == record["test"]["correct"] and again["data_order"] == record["data_order"]
+
+
 def test_a_run_stopped_before_its_test_read_resumes_without_training_again(base, tmp_path, monkeypatch, capsys):
     """Killed after the last epoch but before test was read and the card written: the same command reads test and
     writes the card (it was refused as 'already finished', with no card to see)."""
@@ -409,3 +458,4 @@ def test_a_pickled_adapter_is_refused_in_isabenchs_words(runs, tmp_path):
     message = str(err.value)
     assert "adapter_model.bin" in message and "not safetensors" in message and "weights_only" not in message
     assert not marker.exists()
+
