@@ -31,26 +31,34 @@ FLAGS = ("task", "init", "peft", "epochs", "lr", "batch_size", "seed", "threads"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from bench.train_data import labelled_tasks
     from llm.finetune import FinetuneConfig
+    from llm.peft_methods import PEFT_METHODS
+    from llm.training import DECAYS
 
     d = FinetuneConfig(task="")  # the defaults (--task has none)
-    p.add_argument("--task", help="the labelled task to fine-tune on (sentiment)")
+    p.add_argument("--task", help=f"the labelled task to fine-tune on (required; one of {', '.join(labelled_tasks())})")
     p.add_argument("--out", type=Path, help="output folder: weights, finetune.json, README.md and the checkpoint")
     p.add_argument("--init", default=d.init, help=f"base encoder: a short name, a folder or a cached hub id "
                                                   f"(default {d.init})")
-    p.add_argument("--peft", default=d.peft, help="lora (low-rank updates + head) or none (full fine-tuning)")
+    p.add_argument("--peft", default=d.peft, help="; ".join(f"{m.name}: {m.summary}" for m in PEFT_METHODS.values())
+                   + f" (default {d.peft})")
     p.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the train split (default {d.epochs})")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 2e-3 for lora, 5e-5 for none)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default " + ", ".join(
+        f"{m.default_lr:g} for {m.name}" for m in PEFT_METHODS.values()) + ")")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"sentences a step (default {d.batch_size})")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"seeds the head, LoRA, shuffles, dropout ({d.seed})")
+    p.add_argument("--seed", type=int, default=d.seed,
+                   help=f"seeds the head, LoRA, shuffles, dropout (default {d.seed})")
     p.add_argument("--threads", type=int, default=d.threads, help=f"torch CPU threads (default {d.threads})")
-    p.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens kept a text ({d.max_length})")
-    p.add_argument("--warmup", type=float, default=d.warmup, help=f"share of steps warming up ({d.warmup})")
-    p.add_argument("--schedule", default=d.schedule, help="lr decay after warm-up: linear or cosine")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"AdamW decay ({d.weight_decay})")
+    p.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens kept a text (default {d.max_length})")
+    p.add_argument("--warmup", type=float, default=d.warmup, help=f"share of steps warming up (default {d.warmup})")
+    p.add_argument("--schedule", default=d.schedule, help=f"lr decay to 0 after warm-up: {' or '.join(DECAYS)} "
+                                                          f"(default {d.schedule})")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"AdamW decay (default {d.weight_decay})")
     p.add_argument("--lora-r", type=int, default=d.lora_r, help=f"LoRA rank (default {d.lora_r})")
     p.add_argument("--lora-alpha", type=int, default=d.lora_alpha, help=f"LoRA alpha (default {d.lora_alpha})")
-    p.add_argument("--lora-dropout", type=float, default=d.lora_dropout, help=f"({d.lora_dropout})")
+    p.add_argument("--lora-dropout", type=float, default=d.lora_dropout,
+                   help=f"dropout on the input of each LoRA update, in training only (default {d.lora_dropout})")
     p.add_argument("--lora-targets", default=",".join(d.lora_targets),
                    help=f"modules LoRA wraps, comma-separated (default {','.join(d.lora_targets)})")
     p.add_argument("--force", action="store_true",

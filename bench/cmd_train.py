@@ -1,7 +1,10 @@
 """`isabench train`: train the embedded default model from scratch, or fine-tune any causal LM, on the tasks.
 
-    isabench train --steps 8000 --seed 0 --export llm/default_model        # what made the shipped model
+    isabench train --steps 8000 --seed 0 --export my_model                 # one run of the default length
     isabench train --init path/to/model --steps 500 --export my_model       # fine-tune an existing folder
+
+The shipped model (llm/default_model) is one run folder trained to 16,000 steps by three invocations, --steps 8000,
+then 12000, then 16000 (each resumes the last; its card lists the commands).
 
 A killed run resumes when the same command is run again (the run folder holds the checkpoint).
 """
@@ -29,7 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help=f"run folder with the resumable checkpoint (default: {RUNS}/<name>)")
     p.add_argument("--export", type=Path, help="save the final model + tokenizer here (save_pretrained folder)")
     p.add_argument("--init", help="fine-tune this causal LM (local folder or cached hub name) instead of a fresh one")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"optimizer steps (default {d.steps})")
+    p.add_argument("--steps", type=int, default=d.steps,
+                   help=f"optimizer steps of the run (default {d.steps}; the shipped model was resumed to 16,000: "
+                        "a larger --steps on the same --out extends a run)")
     p.add_argument("--minutes", type=float, help="stop after this many wall minutes (checkpointed; rerun to continue)")
     p.add_argument("--cpu-minutes", type=float, help="stop once the run has used this many CPU minutes in all")
     p.add_argument("--seed", type=int, default=d.seed, help=f"seeds weights and data (default {d.seed})")

@@ -15,6 +15,7 @@ import torch
 @dataclass(frozen=True)
 class PeftMethod:
     name: str  # the --peft value
+    summary: str  # for --help: what trains
     default_lr: float  # when --lr is not given
     product: str  # what the output folder holds, for the card's title
     options: tuple[str, ...]  # FinetuneConfig fields the method reads besides the common ones
@@ -53,7 +54,8 @@ def check_targets(model, targets) -> None:
 
 PEFT_METHODS: dict[str, PeftMethod] = {m.name: m for m in (
     PeftMethod(
-        "lora", default_lr=2e-3,  # chosen on dev (the shipped adapter's card)
+        "lora", "low-rank updates of the attention projections + the new head",
+        default_lr=2e-3,  # chosen on dev (the shipped adapter's card)
         product="LoRA adapter", options=("lora_r", "lora_alpha", "lora_dropout", "lora_targets"),
         adapter=True, wrap=lora,
         describe=lambda c: (
@@ -61,7 +63,7 @@ PEFT_METHODS: dict[str, PeftMethod] = {m.name: m for m in (
             f"on `{', '.join(c['lora_targets'])}`; the new head is trained in full.\n"
             "  Saved as a PEFT adapter (`save_pretrained`); the loader merges it into the base.")),
     PeftMethod(
-        "none", default_lr=5e-5,  # the prototype's
+        "none", "every weight (full fine-tuning)", default_lr=5e-5,  # the prototype's
         product="fully fine-tuned model", options=(), adapter=False, wrap=train_everything,
         describe=lambda c: "- Method: full fine-tuning: every weight of the encoder and the new head is trained."),
 )}

@@ -459,3 +459,14 @@ def test_a_pickled_adapter_is_refused_in_isabenchs_words(runs, tmp_path):
     assert "adapter_model.bin" in message and "not safetensors" in message and "weights_only" not in message
     assert not marker.exists()
 
+
+def test_help_gives_every_default_and_says_what_each_option_does(capsys):
+    """Issue 22 item 9: --peft, --task and --schedule showed no default and --lora-dropout no text."""
+    with pytest.raises(SystemExit):
+        cli(["finetune", "--help"])
+    text = " ".join(capsys.readouterr().out.split()).split("options:", 1)[1]
+    for flag, says in (("--task TASK", "(required; one of sentiment)"), ("--peft PEFT", "(default lora)"),
+                       ("--schedule SCHEDULE", "linear or cosine (default linear)"),
+                       ("--lora-dropout LORA_DROPOUT", "dropout on the input of each LoRA update"),
+                       ("--lr LR", "0.002 for lora, 5e-05 for none")):
+        assert says in text.split(flag, 1)[1].split(" --", 1)[0], flag

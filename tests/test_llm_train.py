@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -218,8 +219,6 @@ def test_cli_trains_a_fresh_model_exports_it_and_writes_its_card(tmp_path):
 
 
 def test_the_shipped_default_model_loads_and_answers_what_its_card_claims():
-    from pathlib import Path
-
     from llm.evaluate import generate
 
     folder = Path(__file__).parent.parent / "llm" / "default_model"
@@ -292,3 +291,15 @@ def test_the_checkpoint_holds_tensors_and_json_only(tmp_path):
     for name, value in model.state_dict().items():
         assert torch.equal(saved.weights[name], value), name
     assert len(saved.extra["data_rng"][1]) == 625 and all(isinstance(x, int) for x in saved.extra["data_rng"][1])
+
+
+def test_help_says_how_many_steps_the_shipped_model_trained(capsys):
+    """Issue 22 item 9: --help showed a default of 8,000 steps beside a shipped model that trained 16,000."""
+    from bench.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    steps = " ".join(capsys.readouterr().out.split()).split("options:", 1)[1].split("--steps STEPS", 1)[1]
+    steps = steps.split(" --", 1)[0]
+    info = json.loads((Path(__file__).parent.parent / "llm" / "default_model" / "training.json").read_text())
+    assert f"default {TrainConfig().steps}" in steps and f"{info['steps_done']:,}" in steps
