@@ -84,12 +84,12 @@ class Task:
     difficulties: tuple[int, ...]  # default levels of a run
     program: str  # the isa.library program that solves it
     example: str  # an instance text, for help messages
+    training_mix: dict[int, float] | None = None  # isabench train's weight per difficulty (None: not trained on)
     ground_truth: str = "reference"  # or "labels": see the module docstring
     formats: tuple[str, ...] = ("compact", "gpt3")  # prompt formats the task can write (bench.tasks.prompts)
     labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
     default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
-    training_mix: dict[int, float] | None = None  # isabench train's weight per difficulty (None: not trained on)
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):
