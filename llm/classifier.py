@@ -19,7 +19,7 @@ import torch
 from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
 from llm.forward_time import ForwardClock
 from llm.interface import Classification, count_parameters
-from llm.locate import ModelSource, content_hash, resolve_model
+from llm.locate import ModelSource, content_hash, refusing_pickles, resolve_model
 
 RECORD = "finetune.json"  # what isabench finetune writes beside the weights (base, hash, labels, config, figures)
 DEFAULT_MAX_LENGTH = 128  # tokens; every vendored sentiment sentence fits in 44 with MiniLM's WordPiece
@@ -108,9 +108,12 @@ def read_record(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text())
-    except ValueError as e:
+        record = json.loads(path.read_text())
+    except ValueError as e:  # also an empty or truncated file: a write cut short
         raise ValueError(f"{path} is not readable JSON ({e})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} is not a finetune record (a JSON object), it holds a {type(record).__name__}")
+    return record
 
 
 def resolve_base(name: str, expected_hash: str | None) -> Path:
@@ -170,17 +173,20 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
             base_hash = record.get("base", {}).get("content_hash")
             base_dir = resolve_base(base_name, base_hash)
             labels = record.get("labels") or ["LABEL_0", "LABEL_1"]
-            base = AutoModelForSequenceClassification.from_pretrained(
-                base_dir, num_labels=len(labels), id2label=dict(enumerate(labels)),
-                label2id={n: i for i, n in enumerate(labels)}, dtype=dtype)
-            model = PeftModel.from_pretrained(base, folder).merge_and_unload()
+            with refusing_pickles(base_name, base_dir):
+                base = AutoModelForSequenceClassification.from_pretrained(
+                    base_dir, num_labels=len(labels), id2label=dict(enumerate(labels)),
+                    label2id={n: i for i, n in enumerate(labels)}, dtype=dtype)
+            with refusing_pickles(str(folder), folder):
+                model = PeftModel.from_pretrained(base, folder).merge_and_unload()
             tokenizer = AutoTokenizer.from_pretrained(folder if (folder / "tokenizer_config.json").is_file()
                                                       else base_dir)
             meta = {"peft": "lora", "base_model": base_name, "base_path": str(base_dir),
                     "base_hash": base_hash or content_hash(base_dir), "adapter_hash": content_hash(folder)}
             meta["content_hash"] = f"{meta['adapter_hash']}+{meta['base_hash']}"
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=dtype)
+            with refusing_pickles(str(folder), folder):
+                model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=dtype)
             tokenizer = AutoTokenizer.from_pretrained(folder)
             base = record.get("base", {})
             meta = {"peft": None, "base_model": base.get("name"), "base_path": None,

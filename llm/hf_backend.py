@@ -9,7 +9,7 @@ import torch
 
 from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
 from llm.forward_time import ForwardClock
-from llm.locate import (ModelSource, WeightsRefusedError, content_hash, files_hash, has_safetensors, resolve_model,
+from llm.locate import (ModelSource, content_hash, files_hash, has_safetensors, refused, resolve_model,
                         weight_files)
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
 from llm.interface import Completion, LogLikelihood, check_pairs, check_request, count_parameters
@@ -179,7 +179,7 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
                 lm = AutoModelForCausalLM.from_pretrained(source.load, use_safetensors=safetensors, **dtype_kwargs,
                                                           **common)
             except pickle.UnpicklingError as err:
-                raise refused(model, source, err) from None
+                raise refused(model, source.local_dir or source.load, err) from None
             gguf_info = {}
     finally:
         if bars:
@@ -210,14 +210,3 @@ def weights_format(folder) -> str | None:
         return None
     return "safetensors" if has_safetensors(folder) else "pickle" if weight_files(folder) else None
 
-
-def refused(model, source: ModelSource, err: Exception) -> WeightsRefusedError:
-    where = source.local_dir or source.load
-    files = [p.name for p in weight_files(source.local_dir)] if source.local_dir else []
-    reason = next((line.strip() for line in str(err).splitlines() if "Unsupported" in line or "GLOBAL" in line),
-                  str(err).splitlines()[0] if str(err) else type(err).__name__)
-    return WeightsRefusedError(
-        f"model {str(model)!r}: the weights in {where} ({', '.join(files) or 'a pickle'}) are not safetensors, and "
-        f"torch's safe (weights-only) unpickler refused them: {reason.rstrip('.')}. A pickle can run code when "
-        "loaded, so isabench does not load it unsafely; use a model folder with .safetensors weights (convert this "
-        "one only if you trust where it came from).")

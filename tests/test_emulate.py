@@ -156,9 +156,9 @@ def test_split_is_disjoint_on_canonical_programs_and_shots_come_from_training():
 
 
 def test_no_held_out_program_is_in_the_training_stream():
-    from llm.data import DEFAULT_MIX, sample_train_text
+    from bench.train_data import sample_train_text
 
-    assert set(DEFAULT_MIX["emulate"]) == set(TASK.difficulties)
+    assert set(TASK.training_mix) == set(TASK.difficulties)
     rng = random.Random(0)
     for d in TASK.difficulties:
         held_out = {TASK.canonical(i.text) for i in TASK.instances(d, 200, seed=9, split="test")}

@@ -79,6 +79,9 @@ class Square(NumericAnswer):
     difficulties = (1, 2, 3, 4, 5)
     program = "square"
     example = "12345"
+    # isabench train's mix favours what a 1 M model can learn in under an hour (3-digit squares: the model card's
+    # target) over what it cannot (5-digit squares), yet keeps every default difficulty present.
+    training_mix = {1: 0.5, 2: 1.5, 3: 4.0, 4: 3.0, 5: 0.5}
     FORMS = re.compile(r"(?P<x>\d+)\s*(?:\^\s*2|\*\*\s*2|squared)?", re.IGNORECASE)
 
     def parse(self, text: str) -> int:
@@ -187,6 +190,7 @@ class BinaryOp(NumericAnswer):
 
 class Add(BinaryOp):
     name, version, symbol, word, program, example = "add", "2", "+", "plus", "add", "98 + 45"
+    training_mix = {1: 0.5, 2: 1.0, 3: 1.0, 4: 0.75, 5: 0.5}  # 5-digit sums are beyond a 1 M model's hour
 
     def apply(self, a: int, b: int) -> int:
         return a + b
@@ -194,6 +198,7 @@ class Add(BinaryOp):
 
 class Sub(BinaryOp):
     name, version, symbol, word, program, example = "sub", "2", "-", "minus", "sub", "3 - 98765"
+    training_mix = {1: 0.5, 2: 1.0, 3: 1.0, 4: 0.75, 5: 0.5}
 
     def apply(self, a: int, b: int) -> int:
         return a - b
@@ -202,6 +207,7 @@ class Sub(BinaryOp):
 class Mul(BinaryOp):
     name, version, symbol, word, program, example = "mul", "2", "*", "times", "mul", "99 * 99"
     difficulties = (1, 2, 3)
+    training_mix = {1: 0.5, 2: 1.5, 3: 0.5}
 
     def apply(self, a: int, b: int) -> int:
         return a * b

@@ -103,6 +103,7 @@ class Task:
     difficulties: tuple[int, ...]  # default levels of a run
     program: str  # the isa.library program that solves it
     example: str  # an instance text, for help messages
+    training_mix: dict[int, float] | None = None  # isabench train's weight per difficulty (None: not trained on)
     ground_truth: str = "reference"  # or "labels": see the module docstring
     formats: tuple[str, ...] = ("compact", "gpt3")  # prompt formats the task can write (bench.tasks.prompts)
     labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood

@@ -121,6 +121,7 @@ class Expr(NumericAnswer):
     name, version, axis, program = "expr", "2", "operands", "expr"
     difficulties = (2, 3, 4)
     example = "(6 + 7) * 3"
+    training_mix = {2: 1.0, 3: 1.0, 4: 1.0}  # isabench train's weight per difficulty
 
     def parse(self, text: str) -> str:
         if not text.isascii():
