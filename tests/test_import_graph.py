@@ -95,3 +95,55 @@ def test_the_graph_finds_function_level_and_relative_imports(tmp_path):
     assert graph["llm.model"] == {"bench.cli": 2}
     assert sorted(violations(graph, tmp_path)) == ["isa/sub/deep.py:5: isa.sub.deep imports llm.model",
                                                    "llm/model.py:2: llm.model imports bench.cli"]
+
+
+def circles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """Every import circle: the strongly connected components of more than one module, or a module that imports
+    itself (Tarjan's algorithm, iterative, so a long chain cannot hit the recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack, on_stack, out = [], set(), []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for target in edges:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(graph.get(target, ()))))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1 or node in graph.get(node, ()):
+                        out.append(sorted(component))
+    return out
+
+
+def test_no_import_circle_between_files():
+    """A circle means two files that cannot be read (or changed) apart; lazy imports only hide it."""
+    found = circles(import_graph())
+    assert not found, "import circles:\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
+def test_the_circle_check_finds_a_circle():
+    graph = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 3}, "d": {"a": 1}, "e": {"e": 2}}
+    assert sorted(circles(graph)) == [["a", "b", "c"], ["e"]]
