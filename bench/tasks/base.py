@@ -274,20 +274,27 @@ class Task:
         are read in bulk, straight into digit rows (read_operands); any other form, one by one (parse)."""
         from isa.batch import solve_batch, solve_digits
 
+        from isa.layouts import layout
+
         operands = self.read_operands(texts)
         if operands is not None:
             out = solve_digits(self.program, operands, tier=tier, threads=threads)
-            values = out.values
         else:
-            out = solve_batch(self.program, [self.isa_input(self.parse(t)) for t in texts], tier=tier,
-                              threads=threads)
-            values = [self.format_isa(v) for v in out.values]
+            out = solve_batch(self.program, self.isa_inputs(texts), tier=tier, threads=threads, as_text=True)
+        # A layout that writes its answers as text writes them as the task does; the others' values are formatted.
+        text = operands is not None or layout(self.program).read_text is not None
+        values = out.values if text else [self.format_isa(v) for v in out.values]
         return IsaBatch(values, out.status, out.steps, out.machine_s, out.compile_s, tier=out.tier)
 
     def read_operands(self, texts: list[str]) -> list | None:
         """The texts' operands as digit rows, read in bulk, when every text is in the generator's own form (a
-        numeric program's input); None otherwise (the texts are then parsed one by one)."""
+        numeric program's input); None otherwise (the texts are then read by isa_inputs)."""
         return None
+
+    def isa_inputs(self, texts: list[str]) -> list:
+        """The program's inputs for the texts: parsed one by one (a task whose input is the text itself checks the
+        whole batch at once instead)."""
+        return [self.isa_input(self.parse(t)) for t in texts]
 
     def describe(self) -> str:
         return f"{self.name} v{self.version}: difficulty = {self.axis} {list(self.difficulties)}, e.g. {self.example!r}"
