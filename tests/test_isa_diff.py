@@ -84,7 +84,7 @@ def check_tiers_agree(machine) -> None:
     assert ref.steps <= fuel
 
 
-SWEEP_EXAMPLES = 20_000  # the whole sweep: `pytest --benchmark` (about 5 CPU-minutes)
+SWEEP_EXAMPLES = 20_000  # the whole sweep: `pytest --benchmark` (3.5 CPU-minutes, 6 minutes at load 4)
 CI_EXAMPLES = 1_000  # its slice in every plain `pytest` (about 15 CPU-seconds), new random programs each run
 
 
