@@ -16,7 +16,11 @@ def main(args) -> int:
     from bench.from_benchmark import is_benchmark_json, load_benchmark
 
     if is_benchmark_json(args.run):
-        summary, meta = load_benchmark(args.run)
+        try:
+            summary, meta = load_benchmark(args.run)
+        except ValueError as e:
+            print(f"isabench plot: {e}", file=sys.stderr)
+            return 1
         out = args.out or args.run.with_name(f"{args.run.stem}-report")
     else:
         try:
