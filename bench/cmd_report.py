@@ -1,7 +1,8 @@
 """`isabench report RUN`: summary.csv, report.md and report.tex regenerated from the run's saved records alone.
 
 Given a pytest-benchmark JSON file instead (or `--from-benchmark FILE`), the same tables, plus the figures, are made
-from that file; they go next to it in <FILE stem>-report/ unless --out says otherwise.
+from that file; they go next to it in <FILE stem>-report/ unless --out says otherwise. The tables are printed even
+where they cannot be written (a read-only folder): the command then says what it could not write and exits 1.
 """
 from __future__ import annotations
 
@@ -30,34 +31,39 @@ def main(args) -> int:
     if source is None:
         print("isabench report: give a run folder or --from-benchmark FILE", file=sys.stderr)
         return 2
+    written = run_folder.Written()
     if args.from_benchmark or is_benchmark_json(source):
         if not source.is_file():
             print(f"isabench report: no benchmark JSON at {source}", file=sys.stderr)
             return 2
         summary, meta = load_benchmark(source)
         out = args.out or source.with_name(f"{source.stem}-report")
-        out.mkdir(parents=True, exist_ok=True)
-        written = [*run_folder.write_summary(out, summary), *run_folder.write_tables(out, summary, meta,
-                                                                                     "isabench benchmark results")]
-        written += run_folder.write_plots(out, summary, meta)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            written.failures.append(f"could not make {out}: {run_folder.reason(e)}")
+        else:
+            run_folder.write_summary(written, out, summary)
+            run_folder.write_tables(written, out, summary, meta, "isabench benchmark results")
+            written.figures(out, summary, meta)
     else:
         try:
             recs = run_folder.load_records(source)
-            meta = run_folder.read_meta(source)
         except (FileNotFoundError, ValueError) as e:
             print(f"isabench report: {e}", file=sys.stderr)
             return 2
+        meta = run_folder.usable_meta(source)
         summary = summarise(recs)
         if summary.empty:
             print(f"isabench report: {source} has no readable records yet", file=sys.stderr)
             return 1
         out = args.out or source
         facets = breakdown(recs)
-        written = [*run_folder.write_summary(out, summary, facets),
-                   *run_folder.write_tables(out, summary, meta, facets=facets)]
+        run_folder.write_summary(written, out, summary, facets)
+        run_folder.write_tables(written, out, summary, meta, facets=facets)
     hw = hardware_line(meta) if meta else "hardware not recorded"
     printed = {"text": lambda: text_table(summary) + f"\n\nHardware: {hw}", "markdown": lambda: markdown(summary, hw),
                "latex": lambda: latex(summary, hw)}[args.format]()
     print(printed)
-    print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
-    return 0
+    written.say("isabench report")
+    return 1 if written.failures else 0

@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
+from bench.safe_io import make_folder, save_figure  # noqa: E402
+
 PALETTES = {"isa": ["tab:blue", "tab:cyan", "navy"], "llm": ["tab:orange", "tab:red", "tab:brown", "tab:pink"],
             "reference": ["tab:gray"]}
 FORMATS = ("png", "svg")
@@ -104,8 +106,7 @@ def finish(fig, axes: dict, summary: pd.DataFrame, ylabel: str, out: Path, name:
     paths = []
     for fmt in FORMATS:
         path = out / f"{name}.{fmt}"
-        fig.savefig(path, dpi=110)
-        paths.append(path)
+        paths.append(save_figure(fig, path, dpi=110))  # never through a link at that path
     plt.close(fig)
     return paths
 
@@ -190,8 +191,7 @@ def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Pat
     """Every figure, into `out`; returns the files written."""
     if summary.empty:
         raise ValueError("nothing to plot: the summary has no rows (no records yet?)")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out)  # refuses a link at plots/
     paths = plot_accuracy(summary, out, note) + plot_time(summary, out, note)
     # Work and ratio figures need the sides that define them; an ISA-only or reference-only run has no ratio.
     if summary[["instructions_per_answer", "flops_per_answer"]].notna().any().any():

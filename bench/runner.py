@@ -178,8 +178,8 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     interrupts = Interrupts()
     try:
         with interrupts.installed(), locked(out, " ".join(sys.argv)):
-            work = pending_work(sides, groups, records.load(path).keys(), result)
-            with records.RecordWriter(path) as writer:
+            with records.RecordWriter(path) as writer:  # refuses a link; moves unreadable lines aside
+                work = pending_work(sides, groups, writer.existing.keys(), result)
                 for side in sides:
                     mine = [w for w in work if w[0] is side]
                     answer_all(mine, writer, result, interrupts, cfg.progress, on_records)

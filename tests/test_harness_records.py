@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from bench import records
+from bench import records, safe_io
 from bench.stats import quartiles, wilson
 
 
@@ -142,7 +142,7 @@ def test_a_duplicated_record_counts_once_and_is_reported(tmp_path, capsys):
 
 def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
     path = tmp_path / "meta.json"
-    records.write_atomic(path, "old")
-    records.write_atomic(path, "new")
+    safe_io.write_atomic(path, "old")
+    safe_io.write_atomic(path, "new")
     assert path.read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["meta.json"]
