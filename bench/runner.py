@@ -195,7 +195,7 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
     try:
         for side, who, g, pending in work:
             bar.set_description(f"{who.label} {g.task.name} d{g.difficulty}")
-            started = time.perf_counter()
+            started, answered, failed = time.perf_counter(), 0, False
             try:
                 side.warm_up(g.task, who, g.instances)
                 for start in range(0, len(pending), side.chunk_size):
@@ -208,6 +208,7 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
                     with interrupts.shielded():  # the records on disk and the count agree, whenever a signal comes
                         writer.write(recs)
                         result.done += len(recs)
+                    answered += len(recs)
                     bar.update(len(recs))
                     if on_records:
                         on_records(recs)
@@ -215,10 +216,12 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
                 raise
             except Exception as e:  # one broken task must not cost the others' results
                 result.failures.append(f"{who.label} {g.task.name} d{g.difficulty}: {type(e).__name__}: {e}")
-                bar.update(len(pending))
+                bar.update(len(pending) - answered)
+                failed = True
             if progress and bar.disable:  # no terminal: one line per task and level instead of a bar
-                print(f"{who.label} {g.task.name} d{g.difficulty}: {len(pending)} answered in "
-                      f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+                print(f"{who.label} {g.task.name} d{g.difficulty}: {answered} answered"
+                      + (f", then failed (of {len(pending)})" if failed else "")
+                      + f" in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     finally:
         bar.close()
 
