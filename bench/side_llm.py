@@ -62,6 +62,9 @@ class LlmSide(Side):
             info.setdefault("trained_on", trained_on(info.get("path")))
             backend.info, backend.variant = info, model_variant(info)
             self.backends[spec] = backend
+        for task in tasks:  # a head that cannot name a labelled task's labels fails here, before any folder exists
+            if task.labels and hasattr(self.backends[self.model_for(task)], "classify"):
+                method_of(self.backends[self.model_for(task)], task, self.model_for(task))
         infos = {model_label(spec): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
 
