@@ -234,6 +234,14 @@ def labelled_overall(out: Path) -> str:
     return "\n".join(lines)
 
 
+def nothing_recorded(result) -> int:
+    if result.interrupted:
+        print("isabench run: interrupted before anything was recorded", file=sys.stderr)
+        return 130
+    print("isabench run: nothing was recorded", file=sys.stderr)
+    return 1
+
+
 def main(args) -> int:
     from bench import run_folder
     from bench.lock import FolderBusy
@@ -277,9 +285,7 @@ def main(args) -> int:
         return 2
     # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
     if not (out / "records.jsonl").exists():
-        print("isabench run: " + ("interrupted before anything was recorded" if result.interrupted else
-                                  "nothing was recorded"), file=sys.stderr)
-        return 130 if result.interrupted else 1
+        return nothing_recorded(result)
     written = run_folder.Written()  # from here on a file that cannot be written (a full disk) is said, not fatal
     meta = run_folder.meta_text(run_metadata(cfg, result, canonical_argv(args), previous))
     written.file(out / run_folder.META_FILE, meta)
@@ -290,8 +296,7 @@ def main(args) -> int:
         for failure in result.failures:
             print(f"error: {failure}", file=sys.stderr)
         written.say("isabench run")
-        print("isabench run: nothing was recorded", file=sys.stderr)
-        return 1
+        return nothing_recorded(result)
     print(text_table(summary))
     overall = labelled_overall(out)
     if overall:
