@@ -1,8 +1,9 @@
-"""`pytest --benchmark`: the project's own switch for benchmark tests.
+"""`pytest --benchmark` and `pytest --faults`: the project's own switches for long tests.
 
 pytest-benchmark has no option of this name (its own are all `--benchmark-*`, left untouched here). A benchmark test
 is any test that uses the `benchmark` fixture or carries the `slow` marker: skipped by default, run with `--benchmark`,
-which also saves pytest-benchmark's JSON under results/benchmarks/.
+which also saves pytest-benchmark's JSON under results/benchmarks/. A test marked `faults` (the fault sweep,
+tests/faults/) is skipped by default and run with `--faults`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run the benchmark tests and long sweeps (skipped otherwise); JSON is saved under results/benchmarks/",
     )
+    parser.addoption("--faults", action="store_true", default=False,
+                     help="run the fault sweep (tests/faults/: kills, races, damaged files, hostile inputs; minutes)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,6 +41,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--faults"):
+        for item in items:
+            if item.get_closest_marker("faults"):
+                item.add_marker(pytest.mark.skip(reason="fault sweep: run with `pytest --faults`"))
     if config.getoption("--benchmark"):
         return
     skip = pytest.mark.skip(reason="benchmark: run with `pytest --benchmark`")

@@ -283,6 +283,9 @@ def main(args) -> int:
     except (SetupError, FolderBusy, TaskInputError, LinkRefused) as e:
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # the folder itself failed (a full disk as the lock was taken): nothing was answered
+        print(f"isabench run: {out}: {e}", file=sys.stderr)
+        return 1
     # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
     if not (out / "records.jsonl").exists():
         return nothing_recorded(result)
@@ -308,8 +311,9 @@ def main(args) -> int:
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
-    print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, meta.json, report.md with the full table, "
-          "report.tex" + (", plots/" if not args.no_plots else "") + ")")
+    if not written.failures:
+        print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, meta.json, report.md with the full "
+              "table, report.tex" + (", plots/" if not args.no_plots else "") + ")")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for failure in result.failures:  # last, so they are not scrolled away by the table

@@ -114,6 +114,13 @@ def _short(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:10])) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
 
 
+class WriteFailed(OSError):
+    """records.jsonl could not be appended to (a full disk, a lost mount): the run stops; what is on disk stays."""
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
 class RecordWriter:
     """Appends records to a run's JSONL file; each `write` call lands on disk as whole lines, flushed.
 
@@ -128,11 +135,18 @@ class RecordWriter:
         self._file = safe_io.open_append(self.path)
         data = self._read()
         self.existing = parse(data)
-        moved = self._set_aside(data) if self.existing.bad_lines else None
+        try:
+            moved = self._set_aside(data) if self.existing.bad_lines else None
+        except OSError as e:
+            self._file.close()
+            if isinstance(e, safe_io.LinkRefused):
+                raise
+            raise WriteFailed(e.errno, f"could not move {self.path}'s unreadable lines aside: {e.strerror or e}; "
+                                       "the file is as it was") from e
         if warn:
             report_problems(self.path, self.existing, moved)
         if not moved and data and not data.endswith(b"\n"):
-            self._file.write(b"\n")
+            write_all(self._file, b"\n")
 
     def _read(self) -> bytes:
         self._file.seek(0)
@@ -145,8 +159,7 @@ class RecordWriter:
         lines = [raw if raw.endswith(b"\n") else raw + b"\n" for raw in data.splitlines(keepends=True)]
         rejected = self.path.with_name(REJECTED_FILE)
         with safe_io.open_append(rejected) as f:
-            f.write(b"".join(raw for i, raw in enumerate(lines, start=1) if i in bad))
-            f.flush()
+            write_all(f, b"".join(raw for i, raw in enumerate(lines, start=1) if i in bad))
             os.fsync(f.fileno())
         safe_io.write_atomic(self.path, b"".join(raw for i, raw in enumerate(lines, start=1) if i not in bad))
         self._file.close()
@@ -157,9 +170,12 @@ class RecordWriter:
         if not records:
             return
         payload = b"".join(json.dumps(r, sort_keys=True, allow_nan=True).encode() + b"\n" for r in records)
-        self._file.write(payload)  # one write call: a kill leaves at most the tail of this batch unfinished
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        try:
+            write_all(self._file, payload)  # one write call as a rule: a kill leaves at most this batch's tail
+            os.fsync(self._file.fileno())
+        except OSError as e:
+            raise WriteFailed(e.errno, f"could not append to {self.path}: {e.strerror or e}; the records before "
+                                       "it are kept (a half-written line is moved aside by the next run)") from e
 
     def close(self) -> None:
         self._file.close()
@@ -169,3 +185,10 @@ class RecordWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def write_all(f, data: bytes) -> None:
+    """All of `data` through an unbuffered file, however many writes the system takes."""
+    view = memoryview(data)
+    while view:
+        view = view[f.write(view):]

@@ -185,6 +185,8 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
                     answer_all(mine, writer, result, interrupts, cfg.progress, on_records)
     except KeyboardInterrupt:
         result.interrupted = True
+    except records.WriteFailed as e:
+        result.failures.append(f"the run stopped: {e}")
     finally:
         result.finished_at = time.time()
     return result
@@ -212,7 +214,7 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
                     bar.update(len(recs))
                     if on_records:
                         on_records(recs)
-            except (KeyboardInterrupt, SystemExit):
+            except (KeyboardInterrupt, SystemExit, records.WriteFailed):  # the folder, not the task: stop
                 raise
             except Exception as e:  # one broken task must not cost the others' results
                 result.failures.append(f"{who.label} {g.task.name} d{g.difficulty}: {type(e).__name__}: {e}")

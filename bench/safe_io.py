@@ -50,7 +50,7 @@ def open_append(path: str | Path):
         if e.errno == errno.ELOOP or os.path.islink(path):
             raise LinkRefused(path) from None
         raise
-    return os.fdopen(fd, "a+b")
+    return os.fdopen(fd, "a+b", buffering=0)  # unbuffered: what write() did not put on disk, close() never retries
 
 
 def make_folder(path: str | Path) -> Path:

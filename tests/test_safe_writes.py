@@ -156,3 +156,26 @@ def test_a_full_disk_while_writing_meta_says_so_keeps_records_and_leaves_no_temp
     monkeypatch.undo()
     assert run_into(run) == 0  # the disk has room again: the rerun writes meta.json and redoes nothing
     assert json.loads((run / "meta.json").read_text())["invocations"][-1]["samples_done"] == 0
+
+
+def test_a_records_file_that_cannot_grow_stops_the_run_with_a_message_and_loses_nothing(tmp_path):
+    """A real write failure, from the kernel: RLIMIT_FSIZE makes any file past 20 kB fail with EFBIG, as a full
+    disk fails with ENOSPC. The run used to end in a traceback (the buffered file retried the write as it closed)."""
+    import subprocess
+    import sys
+
+    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+              "resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000)); from bench.cli import main; "
+              "sys.exit(main(sys.argv[1:]))")
+    argv = [*RUN, "--tier", "ref", "--no-plots", "--out", str(tmp_path / "R")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"the run stopped: could not append to {tmp_path / 'R' / 'records.jsonl'}: File too large" in done.stderr
+    kept = records.load(tmp_path / "R" / "records.jsonl", warn=False).records
+    assert 0 < len(kept) < 50
+    assert run_into(tmp_path / "R", "--tier", "ref", "--no-plots") == 0  # room again: the rest, nothing twice
+    loaded = records.load(tmp_path / "R" / "records.jsonl")
+    assert len(loaded.records) == 50 and not loaded.duplicates and not loaded.bad_lines
