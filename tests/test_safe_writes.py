@@ -179,3 +179,21 @@ def test_a_records_file_that_cannot_grow_stops_the_run_with_a_message_and_loses_
     assert run_into(tmp_path / "R", "--tier", "ref", "--no-plots") == 0  # room again: the rest, nothing twice
     loaded = records.load(tmp_path / "R" / "records.jsonl")
     assert len(loaded.records) == 50 and not loaded.duplicates and not loaded.bad_lines
+
+
+def test_the_writers_themselves_refuse_a_link_not_only_the_command(tmp_path, victim):
+    """Defence in depth: RecordWriter and the lock open with O_NOFOLLOW, whoever calls them."""
+    from bench.lock import locked
+
+    for name in ("records.jsonl", "records.rejected.jsonl", ".lock"):
+        folder = tmp_path / name.strip(".")
+        folder.mkdir()
+        (folder / name).symlink_to(victim)
+        with pytest.raises(safe_io.LinkRefused, match="is a symbolic link"):
+            if name == ".lock":
+                with locked(folder, "test"):
+                    pass
+            else:
+                (folder / "records.jsonl").exists() or (folder / "records.jsonl").write_text("not a record\n")
+                records.RecordWriter(folder / "records.jsonl", warn=False)
+    assert victim.read_bytes() == VICTIM

@@ -73,3 +73,35 @@ def test_a_signal_at_any_moment_ends_with_a_status_not_a_death(tmp_path, patch, 
     assert said in done.stderr and "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     if patch is TERM_IN_SETUP:
         assert not (tmp_path / "R").exists()  # stopped before the folder was made
+
+
+def test_an_interrupt_before_the_first_record_says_so_and_exits_130(tmp_path, monkeypatch, capsys):
+    """It said "nothing was recorded" and exited 1, as if the run had failed."""
+    from bench import cli, runner
+
+    def pending_work(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(runner, "pending_work", pending_work)
+    assert cli.main([*RUN, "--out", str(tmp_path / "R")]) == 130
+    assert "interrupted before anything was recorded" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped interrupt itself
+def test_an_interrupt_swallowed_in_a_destructor_is_raised_at_the_next_shielded_block():
+    """Python reports and drops an exception raised inside __del__; the run must still stop."""
+    import signal
+
+    from bench.interrupts import Interrupts
+
+    class Noisy:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10**5):  # the handler runs in here, and its KeyboardInterrupt is dropped
+                pass
+
+    interrupts = Interrupts()
+    with interrupts.installed():
+        Noisy()
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts.shielded():
+                pass
