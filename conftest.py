@@ -11,6 +11,8 @@
   only with `--benchmark-autosave` or `--benchmark-save`, into results/benchmarks/ as well); `--benchmark-skip` skips
   them; `--benchmark-enable` times them inside a plain run; `--benchmark --benchmark-disable` runs the benchmark
   selection at CI size, untimed.
+- `pytest --faults`: the fault sweep (tests/faults/, marker `faults`: kills, races, damaged files, hostile inputs;
+  minutes), skipped otherwise.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only the benchmark tests and the long sweeps, timed at full size; JSON is saved under "
              "results/benchmarks/ (plain pytest runs the benchmark tests once, untimed, at CI size)",
     )
+    parser.addoption("--faults", action="store_true", default=False,
+                     help="run the fault sweep (tests/faults/: kills, races, damaged files, hostile inputs; minutes)")
 
 
 def timing_asked(config: pytest.Config) -> bool:
@@ -61,6 +65,10 @@ def is_benchmark(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--faults"):
+        for item in items:
+            if item.get_closest_marker("faults"):
+                item.add_marker(pytest.mark.skip(reason="fault sweep: run with `pytest --faults`"))
     if not config.getoption("--benchmark"):
         return
     keep = [item for item in items if is_benchmark(item)]

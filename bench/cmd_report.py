@@ -1,9 +1,11 @@
-"""`isabench report RUN`: summary.csv, report.md and report.tex regenerated from the run's saved records alone.
+"""`isabench report RUN`: summary.csv, comparisons.csv, report.md and report.tex regenerated from the run's saved
+records alone.
 
 Given a pytest-benchmark JSON file instead (or `--from-benchmark FILE`), the same tables, plus the figures, are made
 from its task benchmarks, and the ISA's tier and harness-path benchmarks become tables of their own (isa_tiers.md,
 isa_harness.md); they go next to it in <FILE stem>-report/ unless --out says otherwise. A file with none of these
-gets a message saying what it holds (exit 1).
+gets a message saying what it holds (exit 1). The tables are printed even where they cannot be written (a read-only
+folder): the command then says what it could not write and exits 1.
 """
 from __future__ import annotations
 
@@ -34,28 +36,27 @@ def main(args) -> int:
         return report_benchmark(source, args)
     try:
         recs = run_folder.load_records(source)
-        meta = run_folder.read_meta(source)
     except (FileNotFoundError, ValueError) as e:
         print(f"isabench report: {e}", file=sys.stderr)
         return 2
+    meta = run_folder.usable_meta(source)
     summary = summarise(recs)
     if summary.empty:
         print(f"isabench report: {source} has no readable records yet", file=sys.stderr)
         return 1
-    out = args.out or source
+    out, written = args.out or source, run_folder.Written()
     facets = breakdown(recs)
-    pairs = run_folder.write_comparisons(out, recs)
-    written = [*run_folder.write_summary(out, summary, facets), Path(out) / "comparisons.csv",
-               *run_folder.write_tables(out, summary, meta, facets=facets, comparisons=pairs)]
-    show(summary, meta, args.format, {}, written)
-    return 0
+    pairs = run_folder.write_comparisons(written, out, recs)
+    run_folder.write_summary(written, out, summary, facets)
+    run_folder.write_tables(written, out, summary, meta, facets=facets, comparisons=pairs)
+    return show(summary, meta, args.format, {}, written)
 
 
 def report_benchmark(source: Path, args) -> int:
     """A pytest-benchmark JSON: its task benchmarks as a run's tables and plots, its ISA benchmarks as tables of
     their own (bench/from_benchmark.py), next to it in <stem>-report/ unless --out says otherwise."""
     from bench import from_benchmark as fb
-    from bench import records, run_folder
+    from bench import run_folder
 
     if not source.is_file():
         print(f"isabench report: no benchmark JSON at {source}", file=sys.stderr)
@@ -69,22 +70,24 @@ def report_benchmark(source: Path, args) -> int:
     if summary.empty and not tables:
         print(f"isabench report: {fb.nothing_to_report(source, data)}", file=sys.stderr)
         return 1
-    out = args.out or source.with_name(f"{source.stem}-report")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    if not summary.empty:
-        written += [*run_folder.write_summary(out, summary),
-                    *run_folder.write_tables(out, summary, meta, "isabench benchmark results")]
-        written += run_folder.write_plots(out, summary, meta)
-    for name, text in tables.items():
-        records.write_atomic(out / name, text)
-        written.append(out / name)
-    show(summary, meta, args.format, tables, written)
-    return 0
+    out, written = args.out or source.with_name(f"{source.stem}-report"), run_folder.Written()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        written.failures.append(f"could not make {out}: {run_folder.reason(e)}")
+    else:
+        if not summary.empty:
+            run_folder.write_summary(written, out, summary)
+            run_folder.write_tables(written, out, summary, meta, "isabench benchmark results")
+            written.figures(out, summary, meta)
+        for name, text in tables.items():
+            written.file(out / name, text)
+    return show(summary, meta, args.format, tables, written)
 
 
-def show(summary, meta: dict, fmt: str, tables: dict[str, str], written: list) -> None:
-    """Print the summary in the chosen format (if it has rows) and the ISA tables (Markdown); list what was written."""
+def show(summary, meta: dict, fmt: str, tables: dict[str, str], written) -> int:
+    """Print the summary in the chosen format (if it has rows) and the ISA tables (Markdown); say what was written
+    and what could not be. The exit status: 1 when something could not be written."""
     from bench.meta import hardware_line
     from bench.report import latex, markdown, text_table
 
@@ -97,4 +100,5 @@ def show(summary, meta: dict, fmt: str, tables: dict[str, str], written: list) -
     if tables and summary.empty:
         parts.append(f"Hardware: {hw}")
     print("\n\n".join(parts))
-    print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+    written.say("isabench report")
+    return 1 if written.failures else 0

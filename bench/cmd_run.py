@@ -7,10 +7,12 @@ Exit status: 0 done; 1 some task failed (the errors are printed last); 2 bad arg
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
+from bench.safe_io import LinkRefused
 from bench.sides import BACKENDS, SideOptions
 from bench.suites import SUITES
 from isa.tiers import AUTO, NAMES as TIERS, TIERS as TIER_TABLE
@@ -21,6 +23,8 @@ MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating 
 # the n=100 suite took 81-306 s with torch's 2 threads while another process held a core, 18 s with 1), and one core
 # each makes the comparison per core. --threads / --isa-threads N use more.
 DEFAULT_THREADS = 1
+# What a run writes into its folder other than by replacing whole files (those replace a link, never follow it).
+WRITTEN_IN_PLACE = ("records.jsonl", "records.rejected.jsonl", ".lock", "plots")
 
 
 def comma_list(text: str) -> list[str]:
@@ -203,6 +207,9 @@ def check_out(out: Path) -> str | None:
     if out.exists():
         if not out.is_dir():
             return f"--out {out} exists and is not a folder"
+        for name in WRITTEN_IN_PLACE:  # appended to, locked or written into: a link there would be written through
+            if (out / name).is_symlink():
+                return str(LinkRefused(out / name))
         return None if os.access(out, os.W_OK | os.X_OK) else f"--out {out} is not writable"
     parent = out.parent
     while not parent.exists() and parent != parent.parent:
@@ -236,6 +243,14 @@ def labelled_overall(out: Path) -> str:
     return "\n".join(lines)
 
 
+def nothing_recorded(result) -> int:
+    if result.interrupted:
+        print("isabench run: interrupted before anything was recorded", file=sys.stderr)
+        return 130
+    print("isabench run: nothing was recorded", file=sys.stderr)
+    return 1
+
+
 def main(args) -> int:
     from bench import run_folder
     from bench.lock import FolderBusy
@@ -263,13 +278,13 @@ def main(args) -> int:
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
                     levels=cells, suite=args.suite)
-    previous = run_folder.earlier_meta(out)
+    previous = run_folder.usable_meta(out)
     try:
         data_key = data_split_key(cfg.data) if cfg.data else None
     except TaskInputError as e:  # not a regular file, too large, a line too long: before any work
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
-    conflict = run_folder.resume_conflict(previous, cfg.seed, cfg.split, data_key,
+    conflict = run_folder.resume_conflict(out, previous, cfg.seed, cfg.split, data_key,
                                           {name: get_task(name).version for name in tasks if name in all_tasks})
     if conflict:
         print(f"isabench run: {out}: {conflict}", file=sys.stderr)
@@ -278,22 +293,26 @@ def main(args) -> int:
         print(f"isabench run -> {out}", file=sys.stderr)
     try:
         result = run(cfg)
-    except (SetupError, FolderBusy, TaskInputError) as e:
+    except (SetupError, FolderBusy, TaskInputError, LinkRefused) as e:
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # the folder itself failed (a full disk as the lock was taken): nothing was answered
+        print(f"isabench run: {out}: {e}", file=sys.stderr)
+        return 1
     # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
     if not (out / "records.jsonl").exists():
-        print("isabench run: nothing was recorded", file=sys.stderr)
-        return 1
-    run_folder.write_meta(out, run_metadata(cfg, result, canonical_argv(args), previous))
+        return nothing_recorded(result)
+    written = run_folder.Written()  # from here on a file that cannot be written (a full disk) is said, not fatal
+    meta = run_folder.meta_text(run_metadata(cfg, result, canonical_argv(args), previous))
+    written.file(out / run_folder.META_FILE, meta)
     if not args.quiet:
         print("writing the summary, tables" + ("" if args.no_plots else " and figures") + "...", file=sys.stderr)
-    summary, _ = run_folder.rebuild(out, run_folder.read_meta(out), plots=not args.no_plots)
+    summary = run_folder.rebuild(out, json.loads(meta), written, plots=not args.no_plots)
     if summary.empty:
         for failure in result.failures:
             print(f"error: {failure}", file=sys.stderr)
-        print("isabench run: nothing was recorded", file=sys.stderr)
-        return 1
+        written.say("isabench run")
+        return nothing_recorded(result)
     print(text_table(summary))
     overall = labelled_overall(out)
     if overall:
@@ -310,13 +329,19 @@ def main(args) -> int:
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
-    print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, comparisons.csv, meta.json, report.md with "
-          "the full table, report.tex" + (", plots/" if not args.no_plots else "") + ")")
+    if not written.failures:
+        print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, comparisons.csv, meta.json, report.md "
+              "with the full table, report.tex" + (", plots/" if not args.no_plots else "") + ")")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for failure in result.failures:  # last, so they are not scrolled away by the table
         print(f"error: {failure}", file=sys.stderr)
+    for failure in written.failures:
+        print(f"isabench run: {failure}", file=sys.stderr)
+    if written.failures:
+        print(f"isabench run: the records are kept ({out / 'records.jsonl'}); once the folder can be written again, "
+              "rerun the same command to write what is missing", file=sys.stderr)
     if result.interrupted:
         print("interrupted: rerun the same command to finish the remaining samples", file=sys.stderr)
         return 130
-    return 1 if result.failures else 0
+    return 1 if result.failures or written.failures else 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.plots import plot_accuracy, plot_cost, plot_ratio, plot_time, tasks_of
+from bench.safe_io import make_folder
 from bench.plots_tradeoff import plot_tradeoff
 from bench.tasks import TASKS
 
@@ -16,8 +17,7 @@ def plot_all(summary: pd.DataFrame, out: str | Path, note: str = "") -> list[Pat
     """Every figure, into `out`; returns the files written."""
     if summary.empty:
         raise ValueError("nothing to plot: the summary has no rows (no records yet?)")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out)  # refuses a link at plots/
     paths = plot_accuracy(summary, out, note) + plot_time(summary, out, note)
     # Work and ratio figures need the sides that define them; an ISA-only or reference-only run has no ratio.
     if summary[["instructions_per_answer", "flops_per_answer"]].notna().any().any():

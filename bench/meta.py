@@ -90,6 +90,53 @@ def machine(with_gpu: bool = False) -> dict:
             "python": platform.python_version(), "hostname": platform.node()}
 
 
+# meta.json's fields that are read back (captions, the resume check, the next run's history), with the types they may
+# hold; `*` is any key of an object or item of a list. A file that breaks this is ignored and said, as a record line
+# that is not a record is skipped: it is valid JSON of the wrong shape, and the next `isabench run` rewrites it.
+NUMBER, NOTHING = (int, float), type(None)
+SHAPE = {
+    "": dict,
+    "seed": int, "n": int, "split": str, "suite": (str, NOTHING), "command": str,
+    "data": (dict, NOTHING), "data.split_key": str, "data.file": str,
+    "tasks": dict, "tasks.*": dict, "tasks.*.version": (str, int, NOTHING),
+    "backends": list, "difficulties": (list, NOTHING), "options": dict, "notes": list,
+    "sides": dict, "sides.*": dict, "sides.*.info": (dict, NOTHING),
+    "sides.*.info.models": dict, "sides.*.info.models.*": dict,
+    "sides.*.info.n_params": (*NUMBER, NOTHING), "sides.*.info.models.*.n_params": (*NUMBER, NOTHING),
+    "machine": dict, "machine.gpu": (dict, NOTHING), "threads": dict, "packages": dict,
+    "git": dict, "git.commit": (str, NOTHING),
+    "invocations": list, "invocations.*": dict,
+}
+TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number",
+              NOTHING: "null", bool: "true/false"}
+
+
+def shape_problem(meta) -> str | None:
+    """What is wrong with meta.json's shape (the first field found), or None."""
+    for pattern, types in SHAPE.items():
+        types = types if isinstance(types, tuple) else (types,)
+        for where, value in values_at(meta, pattern.split(".") if pattern else []):
+            if type(value) not in types:  # type(), not isinstance: true is not a seed
+                expected = " or ".join(TYPE_NAMES[t] for t in types if not (t is int and float in types))
+                got = TYPE_NAMES.get(type(value), type(value).__name__)
+                return f"{'the file' if not where else repr(where)} is {got}, not {expected}"
+    return None
+
+
+def values_at(obj, parts: list[str], where: str = ""):
+    """(path, value) of every value at `parts` below obj; a missing field yields nothing."""
+    if not parts:
+        yield where, obj
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    else:
+        items = [(head, obj[head])] if isinstance(obj, dict) and head in obj else []
+    for key, value in items:
+        yield from values_at(value, rest, f"{where}.{key}" if where else str(key))
+
+
 def hardware_line(meta: dict) -> str:
     """One line for table captions: CPU, GPU, threads, model and its dtype/device, commit."""
     m = meta.get("machine", {})

@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
+from bench.safe_io import make_folder, save_figure  # noqa: E402
+
 PALETTES = {"isa": ["tab:blue", "tab:cyan", "navy"], "llm": ["tab:orange", "tab:red", "tab:brown", "tab:pink"],
             "reference": ["tab:gray"]}
 FORMATS = ("png", "svg")
@@ -106,8 +108,7 @@ def finish(fig, axes: dict, summary: pd.DataFrame, ylabel: str, out: Path, name:
     paths = []
     for fmt in FORMATS:
         path = out / f"{name}.{fmt}"
-        fig.savefig(path, dpi=110)
-        paths.append(path)
+        paths.append(save_figure(fig, path, dpi=110))  # never through a link at that path
     plt.close(fig)
     return paths
 

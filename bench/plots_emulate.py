@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.plots import FORMATS, label_log_axis, plt, series
+from bench.safe_io import save_figure
 
 
 def plot_emulate(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
@@ -46,7 +47,6 @@ def plot_emulate(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]
     paths = []
     for fmt in FORMATS:
         path = Path(out) / f"emulate_cost.{fmt}"
-        fig.savefig(path, dpi=110)
-        paths.append(path)
+        paths.append(save_figure(fig, path, dpi=110))
     plt.close(fig)
     return paths

@@ -191,13 +191,15 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     interrupts = Interrupts()
     try:
         with interrupts.installed(), locked(out, " ".join(sys.argv)):
-            work = pending_work(sides, groups, records.load(path).keys(), result)
-            with records.RecordWriter(path) as writer:
+            with records.RecordWriter(path) as writer:  # refuses a link; moves unreadable lines aside
+                work = pending_work(sides, groups, writer.existing.keys(), result)
                 for side in sides:
                     mine = [w for w in work if w[0] is side]
                     answer_all(mine, writer, result, interrupts, cfg.progress, on_records)
     except KeyboardInterrupt:
         result.interrupted = True
+    except records.WriteFailed as e:
+        result.failures.append(f"the run stopped: {e}")
     finally:
         result.finished_at = time.time()
     return result
@@ -208,7 +210,7 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
     try:
         for side, who, g, pending in work:
             bar.set_description(f"{who.label} {g.task.name} d{g.difficulty}")
-            started = time.perf_counter()
+            started, answered, failed = time.perf_counter(), 0, False
             try:
                 side.warm_up(g.task, who, g.instances)
                 for start in range(0, len(pending), side.chunk_size):
@@ -221,17 +223,20 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
                     with interrupts.shielded():  # the records on disk and the count agree, whenever a signal comes
                         writer.write(recs)
                         result.done += len(recs)
+                    answered += len(recs)
                     bar.update(len(recs))
                     if on_records:
                         on_records(recs)
-            except (KeyboardInterrupt, SystemExit):
+            except (KeyboardInterrupt, SystemExit, records.WriteFailed):  # the folder, not the task: stop
                 raise
             except Exception as e:  # one broken task must not cost the others' results
                 result.failures.append(f"{who.label} {g.task.name} d{g.difficulty}: {type(e).__name__}: {e}")
-                bar.update(len(pending))
+                bar.update(len(pending) - answered)
+                failed = True
             if progress and bar.disable:  # no terminal: one line per task and level instead of a bar
-                print(f"{who.label} {g.task.name} d{g.difficulty}: {len(pending)} answered in "
-                      f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+                print(f"{who.label} {g.task.name} d{g.difficulty}: {answered} answered"
+                      + (f", then failed (of {len(pending)})" if failed else "")
+                      + f" in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     finally:
         bar.close()
 

@@ -71,6 +71,9 @@ class LlmSide(Side):
     def _start(self, tasks: list[Task]) -> None:
         for spec in dict.fromkeys(self.model_for(t) for t in tasks):  # every model the run needs, before any work
             self.backends[spec] = load(spec, self.options)
+        for task in tasks:  # a head that cannot name a labelled task's labels fails here, before any folder exists
+            if task.labels and hasattr(self.backends[self.model_for(task)], "classify"):
+                method_of(self.backends[self.model_for(task)], task, self.model_for(task))
         infos = {model_label(spec): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
 
