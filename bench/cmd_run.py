@@ -278,21 +278,39 @@ def main(args) -> int:
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
                     levels=cells, suite=args.suite)
-    previous = run_folder.usable_meta(out)
     try:
         data_key = data_split_key(cfg.data) if cfg.data else None
     except TaskInputError as e:  # not a regular file, too large, a line too long: before any work
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
-    conflict = run_folder.resume_conflict(out, previous, cfg.seed, cfg.split, data_key,
-                                          {name: get_task(name).version for name in tasks if name in all_tasks})
-    if conflict:
-        print(f"isabench run: {out}: {conflict}", file=sys.stderr)
+    versions = {name: get_task(name).version for name in tasks if name in all_tasks}
+
+    def conflict() -> str | None:
+        """Why this folder cannot take this run (asked before any work, and again under the folder's lock)."""
+        why = run_folder.resume_conflict(out, run_folder.usable_meta(out), cfg.seed, cfg.split, data_key, versions)
+        return f"{out}: {why}" if why else None
+
+    if conflict():
+        print(f"isabench run: {conflict()}", file=sys.stderr)
         return 2
     if not args.quiet:
         print(f"isabench run -> {out}", file=sys.stderr)
+    # Written under the lock, after the answers (also after an interruption): metadata, summary, tables, figures.
+    written, done = run_folder.Written(), {}
+
+    def finish(result) -> None:
+        if not (out / "records.jsonl").exists():
+            return
+        if not args.quiet:
+            print(("interrupted: " if result.interrupted else "") + "writing the summary, tables"
+                  + ("" if args.no_plots else " and figures") + " of what finished..."
+                  + (" (Ctrl-C again stops now; rerun to finish)" if result.interrupted else ""), file=sys.stderr)
+        meta = run_folder.meta_text(run_metadata(cfg, result, canonical_argv(args), run_folder.usable_meta(out)))
+        written.file(out / run_folder.META_FILE, meta)
+        done["summary"] = run_folder.rebuild(out, json.loads(meta), written, plots=not args.no_plots)
+
     try:
-        result = run(cfg)
+        result = run(cfg, check=conflict, finish=finish)
     except (SetupError, FolderBusy, TaskInputError, LinkRefused) as e:
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
@@ -300,14 +318,9 @@ def main(args) -> int:
         print(f"isabench run: {out}: {e}", file=sys.stderr)
         return 1
     # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
-    if not (out / "records.jsonl").exists():
+    if "summary" not in done:
         return nothing_recorded(result)
-    written = run_folder.Written()  # from here on a file that cannot be written (a full disk) is said, not fatal
-    meta = run_folder.meta_text(run_metadata(cfg, result, canonical_argv(args), previous))
-    written.file(out / run_folder.META_FILE, meta)
-    if not args.quiet:
-        print("writing the summary, tables" + ("" if args.no_plots else " and figures") + "...", file=sys.stderr)
-    summary = run_folder.rebuild(out, json.loads(meta), written, plots=not args.no_plots)
+    summary = done["summary"]
     if summary.empty:
         for failure in result.failures:
             print(f"error: {failure}", file=sys.stderr)

@@ -161,8 +161,14 @@ def pending_work(sides: list[Side], groups: list[Group], done: set[str], result:
     return work
 
 
-def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) -> RunResult:
-    """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run)."""
+def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None,
+        check: Callable[[], str | None] | None = None,
+        finish: Callable[[RunResult], None] | None = None) -> RunResult:
+    """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run).
+
+    The run folder's lock covers the whole write: `check()` runs first under it (why the folder cannot take this run,
+    or None: raised as SetupError), and `finish(result)` last (metadata, summary, tables), after an interruption too;
+    a second run into the folder waits for neither half-written metadata nor a summary of someone else's records."""
     result = RunResult()
     groups = plan(cfg)
     if cfg.data is not None:
@@ -189,19 +195,24 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     out = Path(cfg.out)
     path = out / records.RECORDS_FILE
     interrupts = Interrupts()
-    try:
-        with interrupts.installed(), locked(out, " ".join(sys.argv)):
+    with interrupts.installed(), locked(out, " ".join(sys.argv)):
+        problem = check() if check else None
+        if problem:
+            raise SetupError(problem)
+        try:
             with records.RecordWriter(path) as writer:  # refuses a link; moves unreadable lines aside
                 work = pending_work(sides, groups, writer.existing.keys(), result)
                 for side in sides:
                     mine = [w for w in work if w[0] is side]
                     answer_all(mine, writer, result, interrupts, cfg.progress, on_records)
-    except KeyboardInterrupt:
-        result.interrupted = True
-    except records.WriteFailed as e:
-        result.failures.append(f"the run stopped: {e}")
-    finally:
-        result.finished_at = time.time()
+        except KeyboardInterrupt:
+            result.interrupted = True
+        except records.WriteFailed as e:
+            result.failures.append(f"the run stopped: {e}")
+        finally:
+            result.finished_at = time.time()
+        if finish:
+            finish(result)
     return result
 
 
