@@ -127,15 +127,16 @@ class LlmSide(Side):
 
     def ask(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
         """The contestant's answers in one call of its backend, with FLOPs. A chunk the model cannot take whole (a
-        prompt longer than its positions) is asked one instance at a time, and an instance it cannot take at all
-        is a recorded failure (status "refused", the model's message kept), never a crash."""
+        prompt longer than its positions) is asked in halves, down to single instances, and an instance it cannot
+        take at all is a recorded failure (status "refused", the model's message kept), never a crash."""
         method = who.options["method"]
         ask = {"loglikelihood": self.scored, "head": self.classified}.get(method, self.generated)
         try:
             rows = ask(task, who.handle, instances)
         except ValueError as e:
-            if len(instances) > 1:
-                return [row for inst in instances for row in self.ask(task, who, [inst])]
+            if len(instances) > 1:  # halves, so the prompts it can take stay batched
+                half = len(instances) // 2
+                return self.ask(task, who, instances[:half]) + self.ask(task, who, instances[half:])
             return [{"raw": None, "answer": None, "status": "refused", "detail": f"{type(e).__name__}: {e}",
                      "prompt_tokens": None, "generated_tokens": None, "flops": None, "_model_share": 0.0}]
         per_token = 2 * max(0, who.handle.info.get("n_params_non_embedding") or 0)  # unknown (-1): no estimate
