@@ -161,15 +161,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
+def model_part(model: str | None) -> str:
+    """A model in a folder name: a short name isabench knows as it is; a folder or file by its name and a hash of
+    where it is (two folders of one name are two models: their runs must not share a folder); a hub id as org_name."""
+    import hashlib
+
+    from llm.models import KNOWN
+
+    if model is None:
+        return "default-model"
+    if model in KNOWN:
+        return model
+    where = Path(model).expanduser()
+    if where.exists():
+        digest = hashlib.sha256(str(where.resolve()).encode()).hexdigest()[:6]
+        return f"{where.resolve().name}-{digest}"
+    return model.strip("/").replace("/", "_")
+
+
 def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     """A name made of the settings, not the time: rerunning the same command finds and resumes the same folder."""
-    model = "default-model" if args.model is None else Path(args.model.rstrip("/")).name.replace("/", "_")
+    model = model_part(args.model)
     if getattr(args, "served_url", None):
         model = "served-" + (Path(args.model.rstrip("/")).name if args.model else "model")
     which = "all" if tasks == all_tasks else "+".join(tasks)
     if getattr(args, "suite", None):
         which = args.suite
-    parts = [model if "llm" in args.backends else "no-llm", which, "+".join(args.backends), f"n{args.n}",
+    asks_a_model = any(b in ("llm", "hybrid") for b in args.backends)
+    parts = [model if asks_a_model else "no-llm", which, "+".join(args.backends), f"n{args.n}",
              f"s{args.seed}"]
     if args.difficulties:
         parts.append("d" + "-".join(map(str, args.difficulties)))

@@ -46,7 +46,7 @@ class HybridSide(LlmSide):
         options = {"method": "program", "model": spec, "prompt_format": prompt.format, "shots": prompt.shots,
                    "shot_seed": prompt.seed, "chat": o.chat, "tier": o.tier}
         variant = f"{backend.variant}+isa@{code_identity(MODULES)}"
-        return [Contestant(f"hybrid: {model_label(spec)}", variant, setting, options, backend)]
+        return [Contestant(f"hybrid: {model_label(spec, backend.info)}", variant, setting, options, backend)]
 
     def prompt(self, task: Task, inst: Instance) -> str:
         return hybrid.prompt(task, inst, self.spec())

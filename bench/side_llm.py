@@ -20,10 +20,19 @@ from bench.tasks import STOP, Instance, Task
 
 
 
-def model_label(spec: str | None) -> str:
+def model_label(spec: str | None, info: dict | None = None) -> str:
+    """How a model is shown in tables and figures: a short name isabench knows as it is (`sentiment-lora`,
+    `smollm2`); any other folder, file or hub id by its last name and, once loaded, the start of its content hash
+    (`sentiment-lora@3f2a1c`), so two models of one name never share a row's label."""
     from pathlib import Path
 
-    return "default-model" if spec is None else Path(spec.rstrip("/")).name or spec
+    from llm.models import KNOWN
+
+    if spec is None:
+        return "default-model"
+    name = Path(spec.rstrip("/")).name or spec
+    digest = (info or {}).get("content_hash") or (info or {}).get("revision")
+    return name if spec in KNOWN or not digest else f"{name}@{str(digest)[:6]}"
 
 
 def load(spec: str | None, o) -> object:
@@ -74,7 +83,7 @@ class LlmSide(Side):
         for task in tasks:  # a head that cannot name a labelled task's labels fails here, before any folder exists
             if task.labels and hasattr(self.backends[self.model_for(task)], "classify"):
                 method_of(self.backends[self.model_for(task)], task, self.model_for(task))
-        infos = {model_label(spec): b.info for spec, b in self.backends.items()}
+        infos = {model_label(spec, b.info): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
 
     def coverage(self, task: Task, difficulty: int, split: str) -> str:
@@ -96,7 +105,7 @@ class LlmSide(Side):
         options = {"method": method, "model": spec, "prompt_format": prompt and prompt.format,
                    "shots": prompt and prompt.shots, "shot_seed": prompt and prompt.seed,
                    "chat": o.chat if prompt is not None else None}  # a head reads the bare text: no template
-        label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec)}"
+        label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec, backend.info)}"
         return [Contestant(label, backend.variant, setting, options, backend)]
 
     def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
