@@ -48,16 +48,21 @@ def test_the_repeat_rule_takes_the_median_repeat(clock, monkeypatch):
     assert first == "answers" and [r.total_s for r in timed.repeats] == pytest.approx([0.010, 0.004, 0.007])
     assert timed.median.total_s == pytest.approx(0.007) and timed.median.machine_s == pytest.approx(0.003)
     assert timed.median.glue_s == pytest.approx(0.004)
-    monkeypatch.setattr(timing, "MAX_REPEATS", 1)
-    assert len(timing.repeat(lambda: (None, timing.Span(0.0, 0.0)))[1].repeats) == 1
+    slow = iter([0.030, 0.001])  # a chunk that took 20 ms or more (a model's batch) is timed once
+    assert len(timing.repeat(lambda: (None, timing.Span(next(slow), 0.0)))[1].repeats) == 1
+    stalled = iter([0.012, 0.0011, 0.0009, 0.001, 0.0012, 1.0])  # a fast chunk stalled once, in its first answering:
+    _, timed = timing.repeat(lambda: (None, timing.Span(next(stalled), 0.0)))  # repeated (under 20 ms in all) ...
+    assert len(timed.repeats) == 5 and timed.median.total_s == pytest.approx(0.0011)  # ... the stall is not its time
+    tiny = iter([0.001] * 9)  # never 20 ms in all: five repeats at most
+    assert len(timing.repeat(lambda: (None, timing.Span(next(tiny), 0.0)))[1].repeats) == timing.MAX_REPEATS
 
 
 def test_compiling_counts_once_in_the_chunk_the_first_repeat_pays_it():
     spans = iter([timing.Span(0.017, 0.001, 0.012), timing.Span(0.004, 0.002), timing.Span(0.002, 0.001)])
     _, timed = timing.repeat(lambda: (None, next(spans)))
-    # two repeats (17 + 4 ms >= 20 ms); without their compiling 5 and 4 ms: the median (the lower) is the second,
-    # and the chunk pays the first repeat's compiling
-    assert len(timed.repeats) == 2
+    # the first took under 20 ms: three repeats at least; without their compiling 5, 4 and 2 ms, so the median is
+    # the second, and the chunk pays the first repeat's compiling
+    assert len(timed.repeats) == 3
     assert timed.median == timing.Span(pytest.approx(0.004 + 0.012), 0.002, 0.012)
     assert timed.fields(4)["compile_s"] == pytest.approx(0.003) and timed.fields(4)["glue_s"] == pytest.approx(0.0005)
 
