@@ -62,7 +62,8 @@ class HybridSide(LlmSide):
         fields = timed.fields(len(instances))
         for row in rows:
             row.update(fields, latency_s=fields["batch_s"])
-        for row, inst in zip(rows, instances[:timing.ALONE_SAMPLES]):
+        for k, inst in timing.alone(instances):
+            row = rows[k]
             row["alone_s"] = self.write_and_run(task, who, [inst])[1].total_s
         return rows
 

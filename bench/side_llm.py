@@ -8,7 +8,7 @@ causal LM, or the shipped fine-tuned adapter for sentiment), answering the way t
 
 Times follow bench/timing.py: a chunk's span runs from the instances' text to their parsed answers (prompts are built
 inside it); its machine time is the model's forward passes; `alone_s` times a few answers on their own
-(timing.ALONE_SAMPLES per chunk), each with the same span, so "one answer alone" means the same on both sides.
+(timing.alone: a few per level), each with the same span, so "one answer alone" means the same on both sides.
 """
 from __future__ import annotations
 
@@ -123,7 +123,8 @@ class LlmSide(Side):
         fields = timed.fields(len(instances))
         for row in rows:
             row.update(fields, latency_s=fields["batch_s"])
-        for row, inst in zip(rows, instances[:timing.ALONE_SAMPLES]):
+        for k, inst in timing.alone(instances):
+            row = rows[k]
             row["alone_s"] = self.timed_ask(task, who, [inst])[1].total_s
         return rows
 

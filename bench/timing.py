@@ -22,7 +22,10 @@ those of its median repeat (by total, without compiling); compiling happens in t
 find the programs compiled), so the chunk's compile time is the first repeat's. Every repeat's total and machine time
 are kept for the spread, and the answers are the first repeat's.
 
-"One answer alone" (latency) is the same span for ALONE_SAMPLES instances of each chunk, answered on their own.
+"One answer alone" (latency) is the same span for the first ALONE_PER_LEVEL instances of each level (by their index),
+answered once more on their own, on every side (`alone(instances)` picks them out of a chunk). A sample per level, not
+per chunk: a language model answers one prompt alone in about the time it answers a batch of 32, so two per chunk
+doubled a run's model time for a latency figure a few samples already give.
 
 Every time is read from `now`, one clock; tests replace it with a counter and check every figure exactly.
 """
@@ -36,7 +39,7 @@ from dataclasses import dataclass, field
 MIN_TIMED_S = 0.02  # a chunk whose first answering took less than this is repeated, until its repeats sum to this
 MIN_REPEATS = 3  # at least this many times, then
 MAX_REPEATS = 5  # and is answered at most this many times
-ALONE_SAMPLES = 2  # instances of each chunk answered once more on their own, on every side: "one answer alone"
+ALONE_PER_LEVEL = 8  # instances of each level answered once more on their own, on every side: "one answer alone"
 now: Callable[[], float] = time.perf_counter  # the clock of every span (a test swaps in a counter)
 
 
@@ -78,6 +81,11 @@ class Timed:
                 "machine_s": m.machine_s / n if known else None, "glue_s": m.glue_s / n,
                 "compile_s": m.compile_s / n, "repeats": len(self.repeats),
                 **{f"{name}_s": None if math.isnan(value) else value / n for name, value in m.parts}}
+
+
+def alone(instances: list) -> list[tuple[int, object]]:
+    """(position in the chunk, instance) of the chunk's instances that are also answered alone."""
+    return [(k, inst) for k, inst in enumerate(instances) if inst.index < ALONE_PER_LEVEL]
 
 
 def repeat(answer: Callable[[], tuple[object, Span]]) -> tuple[object, Timed]:

@@ -85,12 +85,12 @@ class ScriptedAdd(Add):
         return IsaAnswer(self.reference(text), "HALTED", 40 + len(text))
 
 
-def isa_rows(clock, n=4, totals=(0.012, 0.004, 0.008), machine=(0.002, 0.001, 0.003)):
+def isa_rows(clock, n=4, totals=(0.012, 0.004, 0.008), machine=(0.002, 0.001, 0.003), instances=None):
     task = ScriptedAdd(clock, totals, machine)
     side = IsaSide(SideOptions())
     side.threads = 1
     who = Contestant("isa", "isa@test", "tier=jit", {"tier": "jit"}, "")
-    insts = [Instance("add", 1, i, 0, f"{i} + {i + 1}") for i in range(n)]
+    insts = instances or [Instance("add", 1, i, 0, f"{i} + {i + 1}") for i in range(n)]
     return side.answer(task, who, insts)
 
 
@@ -101,7 +101,9 @@ def test_the_isa_side_records_the_median_repeat_split_into_machine_and_glue(cloc
     assert rows[0]["batch_s"] == pytest.approx(0.008) and rows[0]["repeats"] == 3
     assert rows[0]["machine_s"] == pytest.approx(0.003 / 4) and rows[0]["glue_s"] == pytest.approx(0.005 / 4)
     assert rows[0]["machine_times_s"] == pytest.approx([0.002, 0.001, 0.003])
-    assert [r.get("alone_s") for r in rows] == [pytest.approx(0.001)] * timing.ALONE_SAMPLES + [None] * 2
+    assert [r.get("alone_s") for r in rows] == [pytest.approx(0.001)] * 4  # a level's first ALONE_PER_LEVEL
+    late = [Instance("add", 1, timing.ALONE_PER_LEVEL + i, 0, f"{i} + 1") for i in range(3)]
+    assert "alone_s" not in isa_rows(clock, instances=late)[0]
     assert [r["steps"] for r in rows] == [45, 45, 45, 45]
 
 
@@ -140,7 +142,7 @@ def test_the_llm_side_splits_forward_passes_from_glue_and_counts_flops(clock):
     # one call of 40 ms (>= MIN_TIMED_S: one repeat), 30 ms of it forward passes: the rest is glue
     assert rows[0]["batch_s"] == pytest.approx(0.040) and rows[0]["repeats"] == 1
     assert rows[0]["machine_s"] == pytest.approx(0.030 / 4) and rows[0]["glue_s"] == pytest.approx(0.010 / 4)
-    assert rows[0]["alone_s"] == pytest.approx(0.040) and "alone_s" not in rows[3]
+    assert [r["alone_s"] for r in rows] == [pytest.approx(0.040)] * 4  # each alone: one call of 40 ms
     assert all(r["flops"] == 2 * 600 * (10 + 2) for r in rows)
 
 
