@@ -335,6 +335,11 @@ def main(args) -> int:
     compared = overall_text(out)
     if compared:
         print(compared)
+    from bench.extraction import differences_text
+
+    flexible = differences_text(summary)
+    if flexible:
+        print(flexible)
     if args.suite:
         from bench.suites import paper_table
 

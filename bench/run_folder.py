@@ -189,6 +189,9 @@ def write_tables(written: Written, out: str | Path, summary: pd.DataFrame, meta:
     from bench import comparisons_table
 
     extra += comparisons_table.markdown_section(comparisons)
+    from bench.extraction import markdown_section as extraction_section
+
+    extra += extraction_section(summary)
     written.file(out / "report.md", markdown(summary, hw, title, extra))
     written.file(out / "report.tex", latex(summary, hw, title) + comparisons_table.latex_table(comparisons))
 

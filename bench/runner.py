@@ -97,6 +97,9 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
     task = group.task
     reference = task.answer_of(inst)
     score = task.score(row.get("answer"), reference)
+    # lm-eval's flexible-extract beside the strict answer: a side that reads replies says what the flexible rule
+    # reads (bench/tasks/replies.py); every other answer is exact text already, the same under both rules.
+    flexible = row.get("answer_flexible", row.get("answer"))
     batch_size = row.get("batch_size") or 1
     rec = {
         "key": key_of(side, who, group, inst), "split": group.split,
@@ -106,6 +109,7 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
         "setting": who.setting, **who.options,
         "coverage": coverage(side, group, inst),
         "reference": reference, "exact": score.exact, "partial": score.partial,
+        "answer_flexible": flexible, "exact_flexible": task.score(flexible, reference).exact,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),
     }

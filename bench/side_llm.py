@@ -149,8 +149,9 @@ class LlmSide(Side):
         return task.max_new_tokens(inst.text)
 
     def read(self, task: Task, reply: str) -> dict:
-        """What a generated reply says: the task's answer in it."""
-        return {"answer": task.parse_reply(reply), "status": "ok"}
+        """What a generated reply says: the task's answer in it, strictly and flexibly (bench/tasks/replies.py)."""
+        return {"answer": task.parse_reply(reply), "answer_flexible": task.parse_reply_flexible(reply),
+                "status": "ok"}
 
     def generated(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
         prompts = [self.prompt(task, i) for i in instances]
