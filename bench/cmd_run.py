@@ -25,7 +25,7 @@ MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating 
 # each makes the comparison per core. --threads / --isa-threads N use more.
 DEFAULT_THREADS = 1
 # What a run writes into its folder other than by replacing whole files (those replace a link, never follow it).
-WRITTEN_IN_PLACE = ("records.jsonl", "records.rejected.jsonl", ".lock", "plots")
+WRITTEN_IN_PLACE = ("records.jsonl", "records.rejected.jsonl", ".lock", "plots", "lm_eval")
 
 
 def comma_list(text: str) -> list[str]:
@@ -374,7 +374,7 @@ def main(args) -> int:
               "--limit finishes the cells in this folder")
     if not written.failures:
         print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, comparisons.csv, meta.json, report.md "
-              "with the full table, report.tex" + (", plots/" if not args.no_plots else "") + ")")
+              "with the full table, report.tex, lm_eval/" + (", plots/" if not args.no_plots else "") + ")")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for failure in result.failures:  # last, so they are not scrolled away by the table
