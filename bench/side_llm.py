@@ -145,8 +145,8 @@ class LlmSide(Side):
         prompt longer than its positions) is asked in halves, down to single instances, and an instance it cannot
         take at all is a recorded failure (status "refused", the model's message kept), never a crash."""
         method = who.options["method"]
-        ask = {"loglikelihood": self.scored if task.labels else self.completion_scored,
-               "head": self.classified}.get(method, self.generated)
+        ask = {"loglikelihood": self.scored if task.labels else self.completion_scored, "head": self.classified,
+               "generate": self.generated_as_asked}.get(method, self.generated)
         try:
             rows = ask(task, who.handle, instances)
         except ValueError as e:
@@ -162,23 +162,24 @@ class LlmSide(Side):
         return rows
 
     def budget(self, task: Task, inst: Instance) -> int:
-        gen = self.options.gen_kwargs
-        return gen.max_new_tokens if gen and gen.max_new_tokens else task.max_new_tokens(inst.text)
-
-    def stop_strings(self) -> list[str]:
-        gen = self.options.gen_kwargs
-        return list(gen.until) if gen and gen.until else list(self.stops)
+        return task.max_new_tokens(inst.text)
 
     def read(self, task: Task, reply: str) -> dict:
         """What a generated reply says: the task's answer in it, strictly and flexibly (bench/tasks/replies.py)."""
         return {"answer": task.parse_reply(reply), "answer_flexible": task.parse_reply_flexible(reply),
                 "status": "ok"}
 
-    def generated(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+    def generated_as_asked(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+        """The `generate` method: with --gen-kwargs's budget and stop strings where given (they shape only these
+        answers, and only these contestants' settings name them)."""
+        return self.generated(task, backend, instances, self.options.gen_kwargs)
+
+    def generated(self, task: Task, backend, instances: list[Instance], gen=None) -> list[dict]:
         prompts = [self.prompt(task, i) for i in instances]
-        budget = max(self.budget(task, i) for i in instances)
+        budget = gen.max_new_tokens if gen and gen.max_new_tokens else max(self.budget(task, i) for i in instances)
+        stop = list(gen.until) if gen and gen.until else list(self.stops)
         rows = []
-        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=self.stop_strings())):
+        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=stop)):
             known = c.prompt_tokens >= 0 and c.generated_tokens >= 0  # -1: a server that does not say
             rows.append({"raw": c.text, **self.read(task, c.text), "prompt": prompt,
                          "prompt_tokens": c.prompt_tokens, "generated_tokens": c.generated_tokens,

@@ -132,3 +132,20 @@ def test_gen_kwargs_shape_the_answers_and_key_them_apart(tmp_path, scripted):  #
     assert settings == {"generate;compact/0shot;chat=0", 'generate;compact/0shot;chat=0;gen=max_new_tokens=5,'
                                                          'until=["\\n","Q:"]'}
     assert {str(r.get("gen_kwargs")) for r in recs} == {"None", "{'max_new_tokens': 5, 'until': ['\\n', 'Q:']}"}
+
+
+def test_gen_kwargs_leave_the_hybrids_program_writing_alone(tmp_path, scripted):  # noqa: F811
+    """The hybrid writes programs with its own budget and its blank-line stop; its setting does not name them."""
+    from bench import hybrid
+
+    backend = scripted(lambda prompt: "li r1, 7\nhalt")
+    stops = []
+    plain_generate = backend.generate
+    backend.generate = lambda prompts, budget, stop=("\n",): stops.append(list(stop)) or plain_generate(
+        prompts, budget, stop)
+    gen = parse_gen_kwargs('max_new_tokens=5,until=["Q:"]')
+    assert not run(config(tmp_path, tasks=["add"], backends=["hybrid"], n=2,
+                          side=SideOptions(batch_size=3, gen_kwargs=gen))).failures
+    assert stops and all(s == [hybrid.STOP] for s in stops) and 5 not in {b for _, b in backend.calls}
+    recs = records.load(tmp_path / "run" / "records.jsonl").records
+    assert len(recs) == 4 and not any("gen=" in r["setting"] or "gen_kwargs" in r for r in recs)
