@@ -112,12 +112,17 @@ def test_the_cli_refuses_them_before_any_work(tmp_path, capsys):
     assert "unknown generation setting 'top_k'" in capsys.readouterr().err
 
 
-def test_gen_kwargs_shape_the_answers_and_key_them_apart(tmp_path, scripted):  # noqa: F811
-    backend = scripted(lambda prompt: "7")
-    stops = []
-    plain_generate = backend.generate
+def stop_strings_of(backend) -> list[list[str]]:
+    """The stop strings of every generate call to the scripted backend, as they come."""
+    stops, plain_generate = [], backend.generate
     backend.generate = lambda prompts, budget, stop=("\n",): stops.append(list(stop)) or plain_generate(
         prompts, budget, stop)
+    return stops
+
+
+def test_gen_kwargs_shape_the_answers_and_key_them_apart(tmp_path, scripted):  # noqa: F811
+    backend = scripted(lambda prompt: "7")
+    stops = stop_strings_of(backend)
     run(config(tmp_path))
     own = {budget for _, budget in backend.calls} - {2}  # each task's own budget for its longest instance
     assert len(own) > 2 and 5 not in own and stops and all(s == ["\n"] for s in stops)
@@ -139,10 +144,7 @@ def test_gen_kwargs_leave_the_hybrids_program_writing_alone(tmp_path, scripted):
     from bench import hybrid
 
     backend = scripted(lambda prompt: "li r1, 7\nhalt")
-    stops = []
-    plain_generate = backend.generate
-    backend.generate = lambda prompts, budget, stop=("\n",): stops.append(list(stop)) or plain_generate(
-        prompts, budget, stop)
+    stops = stop_strings_of(backend)
     gen = parse_gen_kwargs('max_new_tokens=5,until=["Q:"]')
     assert not run(config(tmp_path, tasks=["add"], backends=["hybrid"], n=2,
                           side=SideOptions(batch_size=3, gen_kwargs=gen))).failures
