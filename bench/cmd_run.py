@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from bench.gen_kwargs import gen_kwargs_argument
 from bench.safe_io import LinkRefused
 from bench.sides import BACKENDS, SideOptions
 from bench.suites import SUITES
@@ -24,7 +25,7 @@ MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating 
 # each makes the comparison per core. --threads / --isa-threads N use more.
 DEFAULT_THREADS = 1
 # What a run writes into its folder other than by replacing whole files (those replace a link, never follow it).
-WRITTEN_IN_PLACE = ("records.jsonl", "records.rejected.jsonl", ".lock", "plots")
+WRITTEN_IN_PLACE = ("records.jsonl", "records.rejected.jsonl", ".lock", "plots", "lm_eval")
 
 
 def comma_list(text: str) -> list[str]:
@@ -141,6 +142,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "comparing two contestants on the same instances detects a difference d with 80 %% power "
                         "when n ≈ 7.85·s/d², s the share of instances exactly one of them answers rightly (s = 0.2, "
                         "d = 5 points: n ≈ 630); the MDE column of comparisons.csv says what a run's n could detect")
+    p.add_argument("--limit", type=bounded(1, MAX_N), default=None, metavar="N",
+                   help="a quick run (lm-eval's --limit): only the first N instances of every cell (task x level) "
+                        "that the run without it would ask, the very same ones (--n draws them; --limit cuts what "
+                        "is asked); the folder is the full run's, which a rerun without --limit finishes")
+    p.add_argument("--method", choices=("auto", "generate", "loglikelihood"), default="auto",
+                   help="how a causal LM answers: auto generates on computed tasks and scores labels by "
+                        "log-likelihood; loglikelihood on a computed task scores the reference answer's "
+                        "log-likelihood, right when it is the greedy continuation (lm-eval's arithmetic_* acc); "
+                        "generate generates on every task (default: auto)")
+    p.add_argument("--gen-kwargs", type=gen_kwargs_argument, default=None, metavar="K=V,...",
+                   help="generation settings in lm-eval's form, e.g. 'max_new_tokens=32,until=[\"\\n\"]': "
+                        "max_new_tokens (or max_gen_toks), every answer's budget instead of each task's own; until, "
+                        "the stop strings instead of a newline; do_sample=false and temperature=0 change nothing "
+                        "(decoding is greedy). Part of the generated records' key and the folder's name")
     p.add_argument("--difficulties", type=levels, default=None,
                    help="levels for every chosen task, e.g. 1,2,3 or 1-5 (default: each task's own)")
     p.add_argument("--suite", choices=sorted(SUITES), default=None,
@@ -202,6 +217,10 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
         parts.append(args.tier)
     if getattr(args, "data", None):
         parts.append("data-" + Path(args.data).stem)
+    if getattr(args, "method", "auto") != "auto":
+        parts.append(args.method)
+    if getattr(args, "gen_kwargs", None):  # --limit is not here: its records are the full run's first ones
+        parts.append(args.gen_kwargs.short())
     return Path("results") / "_".join(parts)
 
 
@@ -216,6 +235,8 @@ def canonical_argv(args) -> list[str]:
             out.append(flag)
         elif isinstance(value, list):
             out += [flag, ",".join(map(str, value))]
+        elif hasattr(value, "key"):  # --gen-kwargs: as lm-eval writes them
+            out += [flag, value.key()]
         else:
             out += [flag, str(value)]
     return out
@@ -293,10 +314,11 @@ def main(args) -> int:
     options = SideOptions(model=args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
                           threads=args.threads, chat=args.chat, prompt=PromptSpec(args.prompt, args.shots, args.seed),
                           isa_threads=args.isa_threads, tier=args.tier, served_url=args.served_url,
-                          concurrency=args.concurrency, request_timeout_s=args.request_timeout)
+                          concurrency=args.concurrency, request_timeout_s=args.request_timeout,
+                          method=args.method, gen_kwargs=args.gen_kwargs)
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
-                    levels=cells, suite=args.suite)
+                    levels=cells, suite=args.suite, limit=args.limit)
     try:
         data_key = data_split_key(cfg.data) if cfg.data else None
     except TaskInputError as e:  # not a regular file, too large, a line too long: before any work
@@ -354,6 +376,11 @@ def main(args) -> int:
     compared = overall_text(out)
     if compared:
         print(compared)
+    from bench.extraction import differences_text
+
+    flexible = differences_text(summary)
+    if flexible:
+        print(flexible)
     if args.suite:
         from bench.suites import paper_table
 
@@ -361,9 +388,12 @@ def main(args) -> int:
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
+    if args.limit:
+        print(f"--limit {args.limit}: at most the first {args.limit} instances of each cell; the same command without "
+              "--limit finishes the cells in this folder")
     if not written.failures:
         print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, comparisons.csv, meta.json, report.md "
-              "with the full table, report.tex" + (", plots/" if not args.no_plots else "") + ")")
+              "with the full table, report.tex, lm_eval/" + (", plots/" if not args.no_plots else "") + ")")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for failure in result.failures:  # last, so they are not scrolled away by the table

@@ -49,7 +49,7 @@ class Loaded:
 
 # Fields the summary does arithmetic on: a number or null where present, so a hand-edited line cannot crash it.
 NUMERIC = ("per_answer_s", "batch_s", "alone_s", "latency_s", "machine_s", "glue_s", "steps", "flops",
-           "prompt_tokens", "generated_tokens", "partial", "batch_size")
+           "prompt_tokens", "generated_tokens", "partial", "batch_size", "cell_size")
 
 
 def is_record(rec) -> bool:

@@ -60,8 +60,11 @@ def fmt_ratio_spread(row, what: str = "total") -> str:
     return f"{fmt_ratio(mid)} [{fmt_ratio(lo)}–{fmt_ratio(hi)}]"
 
 
-def fmt_accuracy(row, latex: bool = False) -> str:
-    acc, lo, hi = row["accuracy"] * 100, row["accuracy_lo"] * 100, row["accuracy_hi"] * 100
+def fmt_accuracy(row, latex: bool = False, kind: str = "accuracy") -> str:
+    """`kind`: "accuracy" (strict-match) or "accuracy_flexible" (flexible-extract), with its interval."""
+    acc, lo, hi = (row.get(f"{kind}{end}", float("nan")) * 100 for end in ("", "_lo", "_hi"))
+    if pd.isna(acc):
+        return "–"
     if pd.isna(lo):
         return f"{acc:.1f}"
     if latex:
@@ -129,7 +132,7 @@ LATEX_SIGNS = (("%", r"\%"), ("_", r"\_"), ("×", r"$\times$"), ("÷", "/"), ("�
                ("†", r"$^\dagger$"), ("‡", r"$^\ddagger$"))
 FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "total/answer [IQR]", "machine", "glue",
         "compile", "alone", "work/answer", "tokens", "total ÷ ISA total [lo–hi]", "model ÷ ISA machine [lo–hi]",
-        "vs ISA", "write + run", "errors", "unparsed", "outcomes"]
+        "vs ISA", "write + run", "errors", "unparsed", "outcomes", "flexible % (95 % CI)"]
 
 
 def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
@@ -145,7 +148,8 @@ def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
                     fmt_time(r["compile_per_answer_s"]) if r["compile_per_answer_s"] > 0 else "–",
                     fmt_time(r["alone_median_s"]), work(r), fmt_big(tokens) if tokens is not None else "–",
                     fmt_ratio_spread(r, "total") if vs else "", fmt_ratio_spread(r, "machine") if vs else "", vs,
-                    halves(r), str(int(r["errors"])), str(int(r["unparsed"])), text_or_blank(r.get("outcomes"))])
+                    halves(r), str(int(r["errors"])), str(int(r["unparsed"])), text_or_blank(r.get("outcomes")),
+                    fmt_accuracy(r, latex, "accuracy_flexible")])
     return out
 
 

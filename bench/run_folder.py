@@ -7,6 +7,7 @@
     RUN/breakdown.csv   accuracy overall and per facet (site, operand lengths) per task x contestant
     RUN/comparisons.csv every two contestants on the same instances: paired tests and intervals (bench/comparisons.py)
     RUN/report.md, RUN/report.tex, RUN/plots/*.png|svg
+    RUN/lm_eval/<contestant>/results_<date>.json  lm-evaluation-harness's results shape (bench/lm_eval_results.py)
     RUN/.lock           held while a run writes into the folder
 
 Everything but the records is derived: a file that cannot be written (a read-only folder, a full disk) is said and
@@ -189,6 +190,9 @@ def write_tables(written: Written, out: str | Path, summary: pd.DataFrame, meta:
     from bench import comparisons_table
 
     extra += comparisons_table.markdown_section(comparisons)
+    from bench.extraction import markdown_section as extraction_section
+
+    extra += extraction_section(summary)
     written.file(out / "report.md", markdown(summary, hw, title, extra))
     written.file(out / "report.tex", latex(summary, hw, title) + comparisons_table.latex_table(comparisons))
 
@@ -203,6 +207,9 @@ def rebuild(run: str | Path, meta: dict, written: Written, plots: bool = True) -
     pairs = write_comparisons(written, run, recs)
     write_summary(written, run, summary, facets)
     write_tables(written, run, summary, meta, facets=facets, comparisons=pairs)
+    from bench.lm_eval_results import write_results
+
+    write_results(written, run, recs, meta)
     if plots:
         written.figures(run, summary, meta)
     return summary

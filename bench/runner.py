@@ -40,6 +40,9 @@ class RunConfig:
     data: Path | None = None  # a user's file of instances (bench/tasks/datafile.py): it replaces the built-in split
     levels: dict[str, list[int]] | None = None  # per-task levels (a suite's cells); overrides `difficulties`
     suite: str | None = None  # the name of those cells (bench/suites.py), for the report
+    # lm-eval's --limit: only the first `limit` instances of every cell (task x level) that a full run asks, the very
+    # same ones, so a limited run's records are a prefix of the full run's and the full run resumes them.
+    limit: int | None = None
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Group:
     split: str  # as it enters record keys: "test", "train", or "data:<file>@<hash>"
     asked: int  # instances asked for (n), to tell a user when a level holds fewer
     seen_in_training: bool = False  # a --data file shares sentences with the built-in train/dev split
+    cell_size: int = 0  # instances the cell holds in a full run (before --limit cuts it)
 
 
 @dataclass
@@ -90,6 +94,9 @@ def plan(cfg: RunConfig) -> list[Group]:
             continue
         for d in (cfg.levels or {}).get(name) or cfg.difficulties or task.difficulties:
             groups.append(Group(task, d, task.instances(d, cfg.n, cfg.seed, cfg.split), cfg.split, cfg.n))
+    for g in groups:
+        g.cell_size = len(g.instances)
+        g.instances = g.instances[:cfg.limit]  # the first ones a full run asks (None: all of them)
     return groups
 
 
@@ -97,6 +104,9 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
     task = group.task
     reference = task.answer_of(inst)
     score = task.score(row.get("answer"), reference)
+    # lm-eval's flexible-extract beside the strict answer: a side that reads replies says what the flexible rule
+    # reads (bench/tasks/replies.py); every other answer is exact text already, the same under both rules.
+    flexible = row.get("answer_flexible", row.get("answer"))
     batch_size = row.get("batch_size") or 1
     rec = {
         "key": key_of(side, who, group, inst), "split": group.split,
@@ -106,6 +116,8 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
         "setting": who.setting, **who.options,
         "coverage": coverage(side, group, inst),
         "reference": reference, "exact": score.exact, "partial": score.partial,
+        "answer_flexible": flexible, "exact_flexible": task.score(flexible, reference).exact,
+        "cell_size": group.cell_size,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),
     }
@@ -181,8 +193,8 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None,
                     g.seen_in_training = g.seen_in_training or g.task is task
                 result.notes.append(note)
     for g in groups:  # a labelled task's levels are as large as its data: no news there
-        if g.task.ground_truth == "reference" and g.split == cfg.split and len(g.instances) < g.asked:
-            result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {len(g.instances)} "
+        if g.task.ground_truth == "reference" and g.split == cfg.split and g.cell_size < g.asked:
+            result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {g.cell_size} "
                                 f"instances, fewer than the {g.asked} asked for")
     empty = [f"{g.task.name} d{g.difficulty}" for g in groups if not g.instances]
     if groups and len(empty) == len(groups):  # before any folder exists: there is nothing to answer

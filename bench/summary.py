@@ -37,6 +37,8 @@ COLUMNS = [
     "flops_per_answer", "unparsed", "errors", "outcomes", "isa_contestant",
     "total_ratio_to_isa", "total_ratio_to_isa_lo", "total_ratio_to_isa_hi",
     "machine_ratio_to_isa", "machine_ratio_to_isa_lo", "machine_ratio_to_isa_hi", "flops_per_instruction",
+    # lm-eval's flexible-extract beside the strict `accuracy` (bench/tasks/replies.py); NaN for records older than it
+    "correct_flexible", "accuracy_flexible", "accuracy_flexible_lo", "accuracy_flexible_hi",
 ]
 
 
@@ -92,12 +94,25 @@ def summarise_group(recs: list[dict]) -> dict:
         "generated_tokens_per_answer": mean_of(recs, "generated_tokens"),
         "flops_per_answer": mean_of(recs, "flops"),
         # The LLM replied but not in the answer's form: kept apart from wrong answers to tell the two failures apart.
-        "unparsed": sum(r.get("answer") is None for r in recs),
+        # (A computed task scored by log-likelihood has no reply: its answer is unknown where it is not greedy.)
+        "unparsed": sum(r.get("answer") is None and "is_greedy" not in r for r in recs),
         # The harness's own failures (an ISA answer that differs from a computed reference); a contestant's
         # failures to answer (a prompt the model refused, a program that would not assemble) are outcomes.
         "errors": sum(bool(r.get("error")) for r in recs),
         "outcomes": outcomes(recs),
+        **flexible(recs),
     }
+
+
+def flexible(recs: list[dict]) -> dict:
+    """The flexible-extract score with its Wilson interval; NaN where a record predates it."""
+    if any(type(r.get("exact_flexible")) is not bool for r in recs):
+        return {"correct_flexible": math.nan, "accuracy_flexible": math.nan, "accuracy_flexible_lo": math.nan,
+                "accuracy_flexible_hi": math.nan}
+    correct = sum(r["exact_flexible"] for r in recs)
+    lo, hi = wilson(correct, len(recs))
+    return {"correct_flexible": correct, "accuracy_flexible": correct / len(recs), "accuracy_flexible_lo": lo,
+            "accuracy_flexible_hi": hi}
 
 
 def outcomes(recs: list[dict]) -> str:

@@ -149,7 +149,17 @@ class Task:
         raise NotImplementedError
 
     def parse_reply(self, reply: str) -> str | None:
+        """The answer in a reply, strictly (lm-eval's `strict-match`): the first line is the answer in its form, or
+        None."""
         raise NotImplementedError
+
+    # lm-eval's `flexible-extract` beside it (bench/tasks/replies.py): what `parse_reply_flexible` reads.
+    flexible_rule: str = "the strict rule"
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        """The answer in a reply that does not keep to the answer's form ("12 + 15 = 27"), by `flexible_rule`;
+        a task without a rule of its own reads it strictly."""
+        return self.parse_reply(reply)
 
     def score(self, predicted: str | None, reference: str) -> Score:
         raise NotImplementedError

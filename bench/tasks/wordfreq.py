@@ -8,6 +8,7 @@ from collections import Counter
 from isa.words import word_counts, words
 
 from .base import Score, Task, TaskInputError, first_line
+from .replies import word_counts_in
 
 # Short, common words: a small model can copy them and the generator can repeat them often enough to count.
 VOCABULARY = (
@@ -64,6 +65,16 @@ class WordFreq(Task):
         if len(tokens) % 2 or not all(PAIR.fullmatch(f"{w} {c}") for w, c in pairs):
             return None
         return format_counts((w, int(c)) for w, c in pairs)
+
+    flexible_rule = ("the strict answer where the first line is one; else every word followed by a count in the first "
+                     "non-blank line, in order ('the: 2, cat: 1.' -> 'the 2 cat 1')")
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        strict = self.parse_reply(reply)
+        if strict is not None:
+            return strict
+        pairs = word_counts_in(reply)
+        return format_counts(pairs) if pairs else None
 
     def score(self, predicted: str | None, reference: str) -> Score:
         if predicted is None:
