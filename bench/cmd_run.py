@@ -256,6 +256,7 @@ def main(args) -> int:
     from bench.lock import FolderBusy
     from bench.meta import data_split_key, run_metadata
     from bench.report import text_table
+    from bench.run_facts import facts_of
     from bench.runner import RunConfig, SetupError, run
     from bench.tasks import PromptSpec, TaskInputError, get_task, task_names
 
@@ -307,7 +308,8 @@ def main(args) -> int:
                   + (" (Ctrl-C again stops now; rerun to finish)" if result.interrupted else ""), file=sys.stderr)
         meta = run_folder.meta_text(run_metadata(cfg, result, canonical_argv(args), run_folder.usable_meta(out)))
         written.file(out / run_folder.META_FILE, meta)
-        done["summary"] = run_folder.rebuild(out, json.loads(meta), written, plots=not args.no_plots)
+        done["meta"] = json.loads(meta)
+        done["summary"] = run_folder.rebuild(out, done["meta"], written, plots=not args.no_plots)
 
     try:
         result = run(cfg, check=conflict, finish=finish)
@@ -326,7 +328,7 @@ def main(args) -> int:
             print(f"error: {failure}", file=sys.stderr)
         written.say("isabench run")
         return nothing_recorded(result)
-    print(text_table(summary))
+    print(text_table(summary, facts_of(done["meta"])))  # marks the levels an interruption left short
     overall = labelled_overall(out)
     if overall:
         print(overall)

@@ -10,6 +10,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -85,6 +86,26 @@ def thread_settings() -> dict:
     return out
 
 
+def conditions() -> dict:
+    """Now: the machine's 1-minute load average (None where the system has none) and this process's CPU seconds,
+    user and system, and the wall clock."""
+    times = os.times()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = None
+    return {"load_1min": load, "cpu_user_s": times.user, "cpu_sys_s": times.system, "wall": time.time()}
+
+
+def during(start: dict, end: dict) -> dict:
+    """An invocation's conditions from its start and end snapshots: the load at each, the CPU seconds it used (user
+    + system) and the wall seconds between: a loaded machine shows a high load and less CPU per wall second."""
+    user, system = end["cpu_user_s"] - start["cpu_user_s"], end["cpu_sys_s"] - start["cpu_sys_s"]
+    return {"load_1min_start": start["load_1min"], "load_1min_end": end["load_1min"], "cpu_user_s": round(user, 3),
+            "cpu_sys_s": round(system, 3), "cpu_s": round(user + system, 3),
+            "wall_s": round(end["wall"] - start["wall"], 3)}
+
+
 def machine(with_gpu: bool = False) -> dict:
     return {"cpu": cpu_model(), "gpu": gpu_info(with_gpu), "platform": platform.platform(),
             "python": platform.python_version(), "hostname": platform.node()}
@@ -105,7 +126,10 @@ SHAPE = {
     "sides.*.info.n_params": (*NUMBER, NOTHING), "sides.*.info.models.*.n_params": (*NUMBER, NOTHING),
     "machine": dict, "machine.gpu": (dict, NOTHING), "threads": dict, "packages": dict,
     "git": dict, "git.commit": (str, NOTHING),
-    "invocations": list, "invocations.*": dict,
+    "invocations": list, "invocations.*": dict, "invocations.*.interrupted": (bool, NOTHING),
+    "invocations.*.started_at": (*NUMBER, NOTHING), "invocations.*.failures": (list, NOTHING),
+    **{f"invocations.*.{k}": (*NUMBER, NOTHING) for k in ("load_1min_start", "load_1min_end", "cpu_s", "wall_s")},
+    "tasks.*.instances": (dict, NOTHING), "tasks.*.instances.*": int,
 }
 TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number",
               NOTHING: "null", bool: "true/false"}
@@ -137,25 +161,47 @@ def values_at(obj, parts: list[str], where: str = ""):
         yield from values_at(value, rest, f"{where}.{key}" if where else str(key))
 
 
-def hardware_line(meta: dict) -> str:
-    """One line for table captions: CPU, GPU, threads, model and its dtype/device, commit."""
+def hardware_line(meta: dict, models: dict[str, set[str]] | None = None) -> str:
+    """One line for table captions: CPU, GPU, threads, the models (dtype, device) and the commit. `models` (from
+    models_in: side -> the model labels a figure draws) keeps only those; None keeps every model of the run."""
     m = meta.get("machine", {})
     t = meta.get("threads", {})
     gpu = m.get("gpu")
     parts = [f"CPU: {m.get('cpu', '?')} ({t.get('affinity') or t.get('cpu_count', '?')} cores available"
              + (f", torch threads {t['torch_threads']}" if t.get("torch_threads") else "") + ")"]
     parts.append(f"GPU: {gpu['name']}" if gpu else "GPU: none")
-    llm = (meta.get("sides") or {}).get("llm", {}).get("info") or {}
-    for name, info in (llm.get("models") or ({model_name(llm): llm} if llm else {})).items():
-        digest = info.get("content_hash") or info.get("revision") or "?"
-        parts.append(f"model: {name} @{str(digest)[:12]} ({info.get('dtype', '?')}, {info.get('device', '?')}, "
-                     f"{fmt_count(info.get('n_params'))} params)")
+    shown = set()
+    for side in ("llm", "hybrid"):
+        info = (meta.get("sides") or {}).get(side, {}).get("info") or {}
+        wanted = None if models is None else models.get(side, set())
+        many = info.get("models")
+        for name, one in (many or ({model_name(info): info} if info else {})).items():
+            if wanted is not None and (name not in wanted if many else not wanted):
+                continue
+            digest = one.get("content_hash") or one.get("revision") or "?"
+            part = (f"model: {name} @{str(digest)[:12]} ({one.get('dtype', '?')}, {one.get('device', '?')}, "
+                    f"{fmt_count(one.get('n_params'))} params)")
+            if part not in shown:
+                shown.add(part)
+                parts.append(part)
     versions = meta.get("packages", {})
     parts.append(", ".join(f"{k} {versions[k]}" for k in ("torch", "transformers", "numba") if versions.get(k)))
     git = meta.get("git", {})
     if git.get("commit"):
         parts.append(f"commit {git['commit'][:10]}" + (" (dirty)" if git.get("dirty") else ""))
     return "; ".join(p for p in parts if p)
+
+
+def models_in(rows) -> dict[str, set[str]]:
+    """side -> the labels (as the side keys its models' info: bench.side_llm.model_label) of the models that answered
+    these summary rows."""
+    from bench.side_llm import model_label
+
+    out: dict[str, set[str]] = {}
+    for side, spec in zip(rows["backend"], rows["model"] if "model" in rows else [None] * len(rows)):
+        if side in ("llm", "hybrid"):
+            out.setdefault(side, set()).add(model_label(spec if isinstance(spec, str) and spec else None))
+    return out
 
 
 def model_name(info: dict) -> str:
@@ -188,6 +234,7 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
         "started_at": result.started_at, "finished_at": result.finished_at,
         "samples_done": result.done, "samples_skipped": result.skipped, "interrupted": result.interrupted,
         "failures": result.failures, "setup_s": result.setup,
+        **during(result.at_start, conditions()),
     }
     history = list((previous or {}).get("invocations", [])) + [invocation]
     sides = dict((previous or {}).get("sides", {}))
@@ -202,7 +249,8 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
         "tasks": {name: {"version": get_task(name).version, "axis": get_task(name).axis,
                          "ground_truth": get_task(name).ground_truth,
                          "difficulties": list((cfg.levels or {}).get(name) or cfg.difficulties
-                                              or get_task(name).difficulties)}
+                                              or get_task(name).difficulties),
+                         "instances": {str(d): count for (task, d), count in result.planned.items() if task == name}}
                   for name in cfg.tasks},
         "backends": cfg.backends,
         "options": {"model": o.model, "device": o.device, "dtype": o.dtype, "batch_size": o.batch_size,
