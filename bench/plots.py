@@ -21,7 +21,8 @@ import pandas as pd  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from bench.plot_style import coverage_keys, draw_points, geometric, legend_entry, series, tasks_of  # noqa: E402
+from bench.plot_style import (coverage_keys, draw_points, geometric, labels, legend_entry, series,  # noqa: E402
+                              tasks_of)
 from bench.report import FEW, fmt_big  # noqa: E402
 from bench.safe_io import save_figure  # noqa: E402
 
@@ -102,6 +103,8 @@ def finish(fig, axes: dict, summary: pd.DataFrame, ylabel: str | dict, out: Path
     for ax in axes.values():
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
+    order = {label: i for i, label in enumerate(labels(summary).values())}  # the summary's order, in every figure
+    handles = dict(sorted(handles.items(), key=lambda kv: order.get(kv[0], len(order))))
     handles.update(keys or {})
     height = fig.get_figheight()
     ncol = max(1, min(len(handles), 3 if fig.get_figwidth() >= 12 else 2))

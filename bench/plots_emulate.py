@@ -37,7 +37,7 @@ def plot_emulate(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]
             draw_points(right, line, steps, flops)
         for x, y, n, d in zip(steps, per, r["n"], r["difficulty"]):
             if int(n) != shared[d]:  # not the level's n (under its tick): the point says its own
-                left.annotate(f"n={int(n)}", (x, y), textcoords="offset points", xytext=(6, 3), fontsize=6.5,
+                left.annotate(f"n={int(n)}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=6.5,
                               color=line.color)
     levels = sorted(rows["difficulty"].unique())
     ticks = n_ticks(rows)["emulate"]

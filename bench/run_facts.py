@@ -108,7 +108,9 @@ def head(facts: RunFacts) -> list[str]:
         said = conditions(inv, facts.cores)
         if said or len(facts.invocations) > 1:
             stopped = ", interrupted" if inv.get("interrupted") else ""
-            lines.append(f"Invocation {i} of {len(facts.invocations)}, {when(inv.get('started_at'))}: "
+            own = "isabench " + shlex.join(inv["argv"]) if isinstance(inv.get("argv"), list) else facts.command
+            other = f" (`{shown_command(own)}`)" if own != facts.command else ""  # an earlier command, resumed
+            lines.append(f"Invocation {i} of {len(facts.invocations)}, {when(inv.get('started_at'))}{other}: "
                          f"{inv.get('samples_done', '?')} answered{stopped}" + (f"; {said}" if said else ""))
     return lines
 

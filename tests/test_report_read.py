@@ -108,3 +108,14 @@ def test_facts_without_planned_counts_mark_nothing_but_the_interruption():
     facts = facts_of({"command": "isabench run", "seed": 1, "invocations": [{"interrupted": True}]})
     summary = summary_of(made("add", 2, "isa", 5, 5, steps=9))
     assert facts.interrupted and not facts.short(summary.iloc[0]) and facts.missing(summary) == []
+
+
+def test_each_invocation_of_a_resumed_folder_says_its_own_command():
+    from bench.run_facts import head
+
+    meta = {"command": "isabench run --tasks emulate --n 10", "seed": 0, "invocations": [
+        {"argv": ["run", "--tasks", "add", "--out", "/home/someone/runs/x"], "started_at": 0, "samples_done": 5},
+        {"argv": ["run", "--tasks", "emulate", "--n", "10"], "started_at": 60, "samples_done": 3}]}
+    lines = head(facts_of(meta))
+    assert lines[1] == "Invocation 1 of 2, 1970-01-01 00:00 UTC (`isabench run --tasks add --out …/x`): 5 answered"
+    assert lines[2] == "Invocation 2 of 2, 1970-01-01 00:01 UTC: 3 answered"
