@@ -10,7 +10,7 @@ import pandas as pd
 
 from bench.plot_style import legend_entry, series
 from bench.plots import KEY_COLOR, plt, save
-from bench.suites import PAPER_FEW_SHOT, PAPER_NAMES, SUITES
+from bench.suites import PAPER_FEW_SHOT, PAPER_NAMES, SUITES, asked
 
 WIDTH = 0.8  # of one cell's slot: the paper's bar and the contestants' points share it
 
@@ -20,16 +20,6 @@ def cells_of(summary: pd.DataFrame, suite: str) -> list[tuple[str, int]]:
     wanted = {(t, d) for t, levels in SUITES[suite].items() for d in levels}
     held = set(zip(summary["task"], summary["difficulty"].astype(int)))
     return [cell for cell in PAPER_NAMES if cell in wanted and cell in held]
-
-
-def asked(summary: pd.DataFrame) -> str:
-    """How the models were asked: "gpt3 prompt, 4-shot" (each distinct way, for the title)."""
-    models = summary[summary["backend"].isin(["llm", "hybrid"])]
-    ways = []
-    for _, r in models.drop_duplicates(["prompt_format", "shots"]).iterrows():
-        if isinstance(r.get("prompt_format"), str):
-            ways.append(f"{r['prompt_format']} prompt, {int(r['shots']) if pd.notna(r['shots']) else 0}-shot")
-    return "; ".join(dict.fromkeys(ways))
 
 
 def plot_suite(summary: pd.DataFrame, out: Path, suite: str, note: str = "") -> list[Path]:

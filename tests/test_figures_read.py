@@ -11,7 +11,7 @@ from bench.plots_cost import plot_cost
 from bench.plots_emulate import plot_emulate
 from bench.meta import hardware_line, models_in
 from bench.plot_style import PALETTE
-from bench.suites import PAPER_FEW_SHOT
+from bench.suites import PAPER_FEW_SHOT, paper_table
 from readers_data import records, summary_of
 
 
@@ -222,6 +222,9 @@ def test_the_gpt3_suite_figure_names_cells_and_shows_the_papers_figures(tmp_path
     assert heights == [PAPER_FEW_SHOT[c] for c in [("add", 2), ("sub", 2), ("add", 3), ("sub", 3), ("add", 4),
                                                    ("sub", 4), ("add", 5), ("sub", 5), ("mul", 2), ("expr", 3)]]
     assert "gpt3 prompt, 4-shot" in ax.get_title() and "n = 20" in ax.get_title()
+    table = paper_table(summary)
+    assert "Asked with the gpt3 prompt, 4-shot." in table
+    assert table.index("| 2D- (sub 2)") < table.index("| 3D+ (add 3)")  # the paper's order, as in the figure
     measured = [c for c in ax.collections if c.__class__.__name__ == "LineCollection"]
     assert len(measured) == 2 * 4  # Wilson bars: two contestants x four tasks
     accuracy_ticks = [t.get_text() for t in saved["accuracy"].axes[0].get_xticklabels()]
