@@ -10,9 +10,10 @@ import platform
 import shlex
 import subprocess
 import sys
-import time
 from importlib import metadata
 from pathlib import Path
+
+from bench.conditions import conditions, during
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("isabench", "torch", "transformers", "tokenizers", "numba", "llvmlite", "numpy", "pandas", "matplotlib",
@@ -84,26 +85,6 @@ def thread_settings() -> dict:
     if "numba" in sys.modules:
         out["numba_threads"] = sys.modules["numba"].config.NUMBA_NUM_THREADS
     return out
-
-
-def conditions() -> dict:
-    """Now: the machine's 1-minute load average (None where the system has none) and this process's CPU seconds,
-    user and system, and the wall clock."""
-    times = os.times()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = None
-    return {"load_1min": load, "cpu_user_s": times.user, "cpu_sys_s": times.system, "wall": time.time()}
-
-
-def during(start: dict, end: dict) -> dict:
-    """An invocation's conditions from its start and end snapshots: the load at each, the CPU seconds it used (user
-    + system) and the wall seconds between: a loaded machine shows a high load and less CPU per wall second."""
-    user, system = end["cpu_user_s"] - start["cpu_user_s"], end["cpu_sys_s"] - start["cpu_sys_s"]
-    return {"load_1min_start": start["load_1min"], "load_1min_end": end["load_1min"], "cpu_user_s": round(user, 3),
-            "cpu_sys_s": round(system, 3), "cpu_s": round(user + system, 3),
-            "wall_s": round(end["wall"] - start["wall"], 3)}
 
 
 def machine(with_gpu: bool = False) -> dict:

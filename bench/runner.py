@@ -18,7 +18,7 @@ from pathlib import Path
 from bench import records
 from bench.interrupts import Interrupts
 from bench.lock import locked
-from bench.meta import conditions
+from bench.conditions import conditions
 from bench.sides import Contestant, Side, SideOptions, SideUnavailable, make_side
 from bench.tasks import Instance, Task, get_task
 
@@ -64,7 +64,7 @@ class RunResult:
     interrupted: bool = False
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
-    # The machine's load and this process's CPU time as the run starts (bench/meta.py: conditions), and the instances
+    # The machine's load and this process's CPU time as the run starts (bench/conditions.py), and the instances
     # each (task, level) was planned to hold: what meta.json and the report compare the run's end and its n with.
     at_start: dict = field(default_factory=conditions)
     planned: dict = field(default_factory=dict)
