@@ -90,12 +90,15 @@ def show(summary, meta: dict, fmt: str, tables: dict[str, str], written) -> int:
     and what could not be. The exit status: 1 when something could not be written."""
     from bench.meta import hardware_line
     from bench.report import latex, markdown, text_table
+    from bench.run_facts import facts_of
 
     hw = hardware_line(meta) if meta else "hardware not recorded"
+    facts = facts_of(meta or {})
     parts = []
     if not summary.empty:
-        parts.append({"text": lambda: text_table(summary) + f"\n\nHardware: {hw}",
-                      "markdown": lambda: markdown(summary, hw), "latex": lambda: latex(summary, hw)}[fmt]())
+        parts.append({"text": lambda: text_table(summary, facts) + f"\n\nHardware: {hw}",
+                      "markdown": lambda: markdown(summary, hw, facts=facts),
+                      "latex": lambda: latex(summary, hw, facts=facts)}[fmt]())
     parts += list(tables.values())
     if tables and summary.empty:
         parts.append(f"Hardware: {hw}")

@@ -127,7 +127,29 @@ def add_model_arguments(p: argparse.ArgumentParser, tier: str = "jit") -> None:
         p.add_argument("--tier", choices=TIERS, default=tier, help=f"ISA execution tier: {about} (default: {tier})")
 
 
+EPILOG = """examples:
+  isabench run                                    every task, both sides, each task's default models
+  isabench run --tasks add,square --n 200         two tasks, 200 instances per level
+  isabench run --tasks sentiment --backends isa   the register machine's sentiment programs on real reviews
+  isabench run --suite gpt3-arithmetic --prompt gpt3 --shots 4 --model smollm2
+                                                  the GPT-3 paper's cells, asked the paper's way
+  isabench run --tasks add --data mine.jsonl      your own instances instead of the built-in split
+
+resuming:
+  Rerunning the same command resumes in the same folder (--out, or results/<a name made of the settings>):
+  every sample already recorded (same instance, contestant and setting) is skipped, so a run stopped by Ctrl-C,
+  a crash or a full disk finishes where it stopped. A folder refuses a run with another --seed, --split, --data
+  or task version (give that run its own --out); report.md marks the levels an interruption left short.
+
+exit status:
+  0    done
+  1    some task failed (its errors are printed last), or a result file could not be written
+  2    bad arguments, or a set-up that cannot work (nothing is written)
+  130  interrupted (what finished is on disk: rerun the same command to finish)"""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog, p.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter  # keep the examples' lines
     p.add_argument("--tasks", type=task_list, default=None, help="comma-separated task names (default: all)")
     p.add_argument("--backends", type=backend_list, default=["isa", "llm"],
                    help=f"comma-separated sides among {', '.join(BACKENDS)} (default: isa,llm)")
@@ -203,7 +225,7 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     if getattr(args, "suite", None):
         which = args.suite
     asks_a_model = any(b in ("llm", "hybrid") for b in args.backends)
-    parts = [model if asks_a_model else "no-llm", which, "+".join(args.backends), f"n{args.n}",
+    parts = [model if asks_a_model else "no-llm", which, "+".join(args.backends), n_part(args, tasks),
              f"s{args.seed}"]
     if args.difficulties:
         parts.append("d" + "-".join(map(str, args.difficulties)))
@@ -222,6 +244,23 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     if getattr(args, "gen_kwargs", None):  # --limit is not here: its records are the full run's first ones
         parts.append(args.gen_kwargs.short())
     return Path("results") / "_".join(parts)
+
+
+def n_part(args, tasks: list[str]) -> str:
+    """The folder name's n: `n100`; `nall` where every task is labelled and --n takes each of its levels whole
+    (sentiment and svamp hold as many instances per level as their data has: --n 1000 and --n 5000 ask the same)."""
+    from bench.tasks import get_task
+
+    chosen = [get_task(t) for t in tasks]
+    if getattr(args, "data", None) is None and chosen and all(t.ground_truth == "labels" for t in chosen):
+        levels = [(t, d) for t in chosen for d in (args.difficulties or t.difficulties)]
+        try:
+            whole = all(len(t.instances(d, args.n + 1, args.seed, args.split)) <= args.n for t, d in levels)
+        except ValueError:  # a level the task does not have: the run itself says so
+            whole = False
+        if whole:
+            return "nall"
+    return f"n{args.n}"
 
 
 def canonical_argv(args) -> list[str]:
@@ -296,6 +335,7 @@ def main(args) -> int:
     from bench.lock import FolderBusy
     from bench.meta import data_split_key, run_metadata
     from bench.report import text_table
+    from bench.run_facts import facts_of
     from bench.runner import RunConfig, SetupError, run
     from bench.tasks import PromptSpec, TaskInputError, get_task, task_names
 
@@ -334,8 +374,15 @@ def main(args) -> int:
     if conflict():
         print(f"isabench run: {conflict()}", file=sys.stderr)
         return 2
-    if not args.quiet:
-        print(f"isabench run -> {out}", file=sys.stderr)
+
+    def taken() -> str | None:
+        """conflict(), under the lock: the folder exists from here on, so it is named here and never for a run that
+        fails before it (a model that will not load)."""
+        why = conflict()
+        if why is None and not args.quiet:
+            print(f"isabench run -> {out}", file=sys.stderr)
+        return why
+
     # Written under the lock, after the answers (also after an interruption): metadata, summary, tables, figures.
     written, done = run_folder.Written(), {}
 
@@ -348,10 +395,11 @@ def main(args) -> int:
                   + (" (Ctrl-C again stops now; rerun to finish)" if result.interrupted else ""), file=sys.stderr)
         meta = run_folder.meta_text(run_metadata(cfg, result, canonical_argv(args), run_folder.usable_meta(out)))
         written.file(out / run_folder.META_FILE, meta)
-        done["summary"] = run_folder.rebuild(out, json.loads(meta), written, plots=not args.no_plots)
+        done["meta"] = json.loads(meta)
+        done["summary"] = run_folder.rebuild(out, done["meta"], written, plots=not args.no_plots)
 
     try:
-        result = run(cfg, check=conflict, finish=finish)
+        result = run(cfg, check=taken, finish=finish)
     except (SetupError, FolderBusy, TaskInputError, LinkRefused) as e:
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
@@ -367,7 +415,7 @@ def main(args) -> int:
             print(f"error: {failure}", file=sys.stderr)
         written.say("isabench run")
         return nothing_recorded(result)
-    print(text_table(summary))
+    print(text_table(summary, facts_of(done["meta"])))  # marks the levels an interruption left short
     overall = labelled_overall(out)
     if overall:
         print(overall)

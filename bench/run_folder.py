@@ -23,9 +23,10 @@ from pathlib import Path
 import pandas as pd
 
 from bench import records, safe_io
-from bench.meta import hardware_line, shape_problem
+from bench.meta import hardware_line, models_in, shape_problem
 from bench.breakdown import breakdown, markdown_section
 from bench.report import latex, markdown
+from bench.run_facts import facts_of
 from bench.summary import summarise
 
 META_FILE = "meta.json"
@@ -51,8 +52,11 @@ class Written:
     def figures(self, out: Path, summary: pd.DataFrame, meta: dict) -> None:
         from bench.figures import plot_all  # matplotlib only when figures are wanted
 
+        def caption(rows: pd.DataFrame) -> str:  # the hardware line naming only the models of a figure's rows
+            return hardware_line(meta, models_in(rows)) if meta else ""
+
         try:
-            self.paths += plot_all(summary, Path(out) / "plots", hardware_line(meta) if meta else "")
+            self.paths += plot_all(summary, Path(out) / "plots", caption, meta.get("suite"))
         except OSError as e:
             self.failures.append(f"could not write the figures in {Path(out) / 'plots'}: {reason(e)}")
 
@@ -193,8 +197,9 @@ def write_tables(written: Written, out: str | Path, summary: pd.DataFrame, meta:
     from bench.extraction import markdown_section as extraction_section
 
     extra += extraction_section(summary)
-    written.file(out / "report.md", markdown(summary, hw, title, extra))
-    written.file(out / "report.tex", latex(summary, hw, title) + comparisons_table.latex_table(comparisons))
+    facts = facts_of(meta)  # the command, date, conditions; the interruption and the incomplete levels
+    written.file(out / "report.md", markdown(summary, hw, title, extra, facts))
+    written.file(out / "report.tex", latex(summary, hw, title, facts) + comparisons_table.latex_table(comparisons))
 
 
 def rebuild(run: str | Path, meta: dict, written: Written, plots: bool = True) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from pathlib import Path
 from bench import records
 from bench.interrupts import Interrupts
 from bench.lock import locked
+from bench.conditions import conditions
 from bench.sides import Contestant, Side, SideOptions, SideUnavailable, make_side
 from bench.tasks import Instance, Task, get_task
 
@@ -67,6 +68,10 @@ class RunResult:
     interrupted: bool = False
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
+    # The machine's load and this process's CPU time as the run starts (bench/conditions.py), and the instances
+    # each (task, level) was planned to hold: what meta.json and the report compare the run's end and its n with.
+    at_start: dict = field(default_factory=conditions)
+    planned: dict = field(default_factory=dict)
 
 
 def data_split(path: Path) -> str:
@@ -183,6 +188,7 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None,
     a second run into the folder waits for neither half-written metadata nor a summary of someone else's records."""
     result = RunResult()
     groups = plan(cfg)
+    result.planned = {(g.task.name, g.difficulty): len(g.instances) for g in groups}
     if cfg.data is not None:
         from bench.tasks.datafile import overlap_note
 

@@ -8,6 +8,7 @@ Times follow the one timing model (bench/timing.py), the same spans on every sid
   alone: one answer on its own (ISA: every instance; LLM: a sample of each chunk), the latency a user waits;
   model / engine: the machine's two parts (a model's forward passes, the register machine's call: the hybrid has
     both), write / run: the hybrid's two halves (the model writing the program; assembling and running it).
+Model, prompt_format, shots: how a model contestant was asked (its records' options; empty on the ISA).
 Outcomes: the answers that are not a normal finish, by status (a refused prompt; a hybrid program that would not
 assemble, trapped or ran out of fuel); errors: the harness's own failures.
 Ratios, on every row of a side other than the ISA, against the ISA contestant of the same task and level named in
@@ -39,6 +40,7 @@ COLUMNS = [
     "machine_ratio_to_isa", "machine_ratio_to_isa_lo", "machine_ratio_to_isa_hi", "flops_per_instruction",
     # lm-eval's flexible-extract beside the strict `accuracy` (bench/tasks/replies.py); NaN for records older than it
     "correct_flexible", "accuracy_flexible", "accuracy_flexible_lo", "accuracy_flexible_hi",
+    "model", "prompt_format", "shots",  # how a model contestant was asked, for figure legends (empty on the ISA)
 ]
 
 
@@ -101,6 +103,7 @@ def summarise_group(recs: list[dict]) -> dict:
         "errors": sum(bool(r.get("error")) for r in recs),
         "outcomes": outcomes(recs),
         **flexible(recs),
+        "model": first.get("model"), "prompt_format": first.get("prompt_format"), "shots": first.get("shots"),
     }
 
 

@@ -87,15 +87,15 @@ def test_records_summary_and_reports_carry_both_scores(tmp_path, scripted):  # n
     assert len(isa) == 6 and all(r["exact"] and r["exact_flexible"] and r["answer_flexible"] == r["answer"]
                                  for r in isa)
     summary = pd.read_csv(out / "summary.csv").set_index("backend")
-    assert list(summary.columns[-4:]) == ["correct_flexible", "accuracy_flexible", "accuracy_flexible_lo",
-                                          "accuracy_flexible_hi"]
+    assert {"correct_flexible", "accuracy_flexible", "accuracy_flexible_lo", "accuracy_flexible_hi"} <= \
+        set(summary.columns)
     llm = summary.loc["llm"]
     assert (llm["correct"], llm["correct_flexible"]) == (2, 5)
     assert llm["unparsed"] == 4  # strictly: the flexible rule does not change what counts as unparsed
     assert (llm["accuracy_flexible_lo"], llm["accuracy_flexible_hi"]) == pytest.approx(wilson_by_hand(5, 6), abs=1e-5)
     assert summary.loc["isa", "accuracy_flexible"] == summary.loc["isa", "accuracy"] == 1.0
     md = (out / "report.md").read_text()
-    assert "| flexible % (95 % CI) |" in md.splitlines()[2]
+    assert "| flexible % (95 % CI) |" in next(line for line in md.splitlines() if line.startswith("| task |"))
     row = next(line for line in md.splitlines() if line.startswith("| add | 2 | llm"))
     lo, hi = wilson_by_hand(5, 6)
     assert row.startswith("| add | 2 | llm | 6 | 33.3 (") and row.endswith(f"| 83.3 ({100 * lo:.1f}–{100 * hi:.1f}) |")
