@@ -5,7 +5,8 @@ Times follow the one timing model (bench/timing.py), the same spans on every sid
     quartiles are over every timed repeat of every chunk, each divided by its chunk's size;
   machine: the instruction set at work (the register machine's engine call; the language model's forward passes),
     with quartiles the same way; glue: the rest of the total; compile: building a program that is the instance;
-  alone: one answer on its own (ISA: every instance; LLM: a sample of each chunk), the latency a user waits;
+  alone: one answer on its own (the first ALONE_PER_LEVEL instances of each level, every side), the latency a user
+    waits;
   model / engine: the machine's two parts (a model's forward passes, the register machine's call: the hybrid has
     both), write / run: the hybrid's two halves (the model writing the program; assembling and running it).
 Model, prompt_format, shots: how a model contestant was asked (its records' options; empty on the ISA).
@@ -96,8 +97,10 @@ def summarise_group(recs: list[dict]) -> dict:
         "generated_tokens_per_answer": mean_of(recs, "generated_tokens"),
         "flops_per_answer": mean_of(recs, "flops"),
         # The LLM replied but not in the answer's form: kept apart from wrong answers to tell the two failures apart.
-        # (A computed task scored by log-likelihood has no reply: its answer is unknown where it is not greedy.)
-        "unparsed": sum(r.get("answer") is None and "is_greedy" not in r for r in recs),
+        # (A computed task scored by log-likelihood has no reply: its answer is unknown where it is not greedy.) An
+        # answer missing for a status of its own (a refused prompt, a program that trapped) is counted in outcomes
+        # only, so that the two columns add up.
+        "unparsed": sum(r.get("answer") is None and "is_greedy" not in r and finished(r) for r in recs),
         # The harness's own failures (an ISA answer that differs from a computed reference); a contestant's
         # failures to answer (a prompt the model refused, a program that would not assemble) are outcomes.
         "errors": sum(bool(r.get("error")) for r in recs),
@@ -118,13 +121,17 @@ def flexible(recs: list[dict]) -> dict:
             "accuracy_flexible_hi": hi}
 
 
+def finished(rec: dict) -> bool:
+    """A normal finish: the ISA's HALTED, or a model's reply (status ok, or none)."""
+    return str(rec.get("status", "ok")).lower() in OK_STATUSES
+
+
 def outcomes(recs: list[dict]) -> str:
     """The answers that are not a normal finish, by status ("asm-error 5, BAD_PC 2"); "" when every one is."""
     counts: dict[str, int] = defaultdict(int)
     for r in recs:
-        status = str(r.get("status", "ok"))
-        if status.lower() not in OK_STATUSES:
-            counts[status] += 1
+        if not finished(r):
+            counts[str(r.get("status", "ok"))] += 1
     return ", ".join(f"{status} {n}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 

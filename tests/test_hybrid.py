@@ -136,6 +136,7 @@ def test_three_contestants_through_the_harness(tmp_path, monkeypatch):
     counts = {s: sum(r["status"] == s for r in recs) for s in ("asm-error", "OUT_OF_FUEL")}
     assert row["outcomes"] == ", ".join(f"{s} {n}" for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     assert row["errors"] == 0 and row["isa_contestant"] == "isa" and row["total_ratio_to_isa"] > 0
+    assert row["unparsed"] == 0  # a program that failed is an outcome, not also an unparsed reply
     assert row["flops_per_answer"] == 2 * 500 * 120 and row["instructions_per_answer"] > 0
 
 
