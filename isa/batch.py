@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isa import layouts
+from isa.digit_rows import ProgramTrapError
 from isa.machine import BatchResult, resolve_threads, run_laid
 from isa.spec import Status
 
@@ -64,7 +65,7 @@ def solve_batch(name: str, inputs, *, tier: str = "jit", threads: int | None = N
 
 def solve_digits(name: str, operands: list, *, tier: str = "jit", threads: int | None = None,
                  fuel: int | None = None) -> BatchSolve:
-    """A numeric program over operands already read as digit rows (layouts.digit_rows_of_text: what a task reads
+    """A numeric program over operands already read as digit rows (isa.digit_rows.digit_rows_of_text: what a task reads
     out of its texts in bulk); the values are the answers as canonical decimal text. No Python int is made."""
     layout, program = layouts.layout(name), layouts.load(name)
     if layout.lay_digits is None:
@@ -87,7 +88,7 @@ def run_and_read(name: str, program, laid: layouts.Laid, read, t0: float, tier: 
     if len(bad):
         i = int(bad[0])
         stopped = f"{result.row(i).trap_message} after {int(result.steps[i])} steps"
-        raise layouts.ProgramTrapError(f"{name}: {describe(i, stopped)}")
+        raise ProgramTrapError(f"{name}: {describe(i, stopped)}")
     values = read(result.mem)
     t3 = time.perf_counter()
     return BatchSolve(values, ["HALTED"] * len(values), result.steps, t1 - t0, result.machine_s, t3 - t2,

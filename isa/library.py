@@ -21,8 +21,9 @@ import numpy as np
 from isa import layouts, words as _words
 from isa.batch import BatchSolve, solve_batch
 from isa.digits import from_digits, to_digits  # noqa: F401 - part of this module's API
+from isa.digit_rows import LibraryInputError, ProgramTrapError
 from isa.layouts import (ADD_MAX_DIGITS, EXPR_MAX_CHARS, MUL_MAX_DIGITS, SQUARE_MAX_DIGITS, SQUARE_MUL_MAX,  # noqa
-                         WORDFREQ_MAX_BYTES, LibraryInputError, ProgramTrapError, wordfreq_table_slots)
+                         WORDFREQ_MAX_BYTES, wordfreq_table_slots)
 from isa.machine import RunResult
 from isa.program import Program
 from isa.tiers import AUTO_REF_STEPS  # noqa: F401 - where "auto" turns compiled, for callers and tests

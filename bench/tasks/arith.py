@@ -8,7 +8,8 @@ from __future__ import annotations
 import random
 import re
 
-from isa.layouts import PAIRS, SQUARE_MAX_DIGITS, digit_rows_of_text
+from isa.digit_rows import digit_rows_of_text
+from isa.layouts import PAIRS, SQUARE_MAX_DIGITS
 from isa.numtext import digit_count, from_decimal, to_decimal
 
 from .base import Score, Task, TaskInputError, digit_accuracy, first_line

@@ -110,7 +110,7 @@ class Task:
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
     # The isa modules an ISA answer runs through besides the task's own classes: part of the ISA records' key
     # (bench/isa_identity.py), so a change there re-keys exactly these tasks.
-    isa_modules: tuple[str, ...] = ("isa.layouts", "isa.batch", "isa.digits", "isa.numtext")
+    isa_modules: tuple[str, ...] = ("isa.layouts", "isa.digit_rows", "isa.batch", "isa.digits", "isa.numtext")
     default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
     # Hooks generic code calls without naming tasks:
     figure: str | None = None  # "module:function" drawing the task's own figure: (summary, out, note) -> [paths]
