@@ -173,17 +173,19 @@ def lay_out(rows: list[Row], pad_id: int, share: bool) -> Layout:
     return lay
 
 
-def attention(lay: Layout, dtype: torch.dtype) -> dict:
+def attention(lay: Layout, model) -> dict:
     """The mask arguments of the rows' pass: a plain padding mask where no row holds two continuations' tokens, else
-    a 4-D additive mask (a position reads the context and the earlier positions of its own segment) and positions;
-    the shared start's columns come from the cache, read by every position."""
+    a 4-D mask (a position reads the context and the earlier positions of its own segment; boolean for sdpa, additive
+    for eager attention) and positions; the shared start's columns come from the cache, read by every position."""
     seg = lay.segment
     if not (seg > 1).any():
         return {"attention_mask": (seg >= 0).long()}
     width = seg.shape[1]
-    reads = ((seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])) & torch.ones(width, width).tril().bool()
-    mask = torch.zeros(reads.shape, dtype=dtype).masked_fill_(~reads, torch.finfo(dtype).min)
-    return {"attention_mask": mask[:, None, lay.shared:], "position_ids": lay.positions[:, lay.shared:]}
+    causal = torch.ones(width, width, dtype=torch.bool).tril()
+    mask = (((seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])) & causal)[:, None, lay.shared:]
+    if model.config._attn_implementation != "sdpa":
+        mask = torch.zeros(mask.shape, dtype=model.dtype).masked_fill_(~mask, torch.finfo(model.dtype).min)
+    return {"attention_mask": mask, "position_ids": lay.positions[:, lay.shared:]}
 
 
 def cache_argument(model) -> str:
@@ -197,7 +199,7 @@ def log_probs(backend, lay: Layout) -> torch.Tensor:
     start (one row, its keys and values then copied to every row), then one over the rows."""
     model, device = backend.model, backend.device
     input_ids = lay.input_ids.to(device)
-    extra = {k: v.to(device) for k, v in attention(lay, model.dtype).items()}
+    extra = {k: v.to(device) for k, v in attention(lay, model).items()}
     if lay.shared:
         name = cache_argument(model)
         cache = getattr(model(input_ids=input_ids[:1, :lay.shared], use_cache=True, logits_to_keep=1), name)

@@ -196,6 +196,13 @@ def test_the_start_every_row_shares_runs_once(model_dir):
     assert_same(scored, reference.score_pairs(backend, contexts, [" positive", " negative"] * len(sentences)))
 
 
+def test_eager_attention_reads_the_additive_mask(model_dir):
+    eager = load_backend(model_dir, device="cpu", batch_size=32, threads=1)
+    eager.model.set_attn_implementation("eager")  # sdpa takes the mask as booleans, eager adds it to the scores
+    contexts, continuations = pairs(SHARED)
+    assert_same(eager.loglikelihood(contexts, continuations), reference.score_pairs(eager, contexts, continuations))
+
+
 def test_without_a_4d_mask_every_request_has_its_own_row(backend, monkeypatch):
     contexts, continuations = pairs(SHARED)
     want = reference.score_pairs(backend, contexts, continuations)
