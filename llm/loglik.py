@@ -200,17 +200,18 @@ def log_probs(backend, lay: Layout) -> torch.Tensor:
     model, device = backend.model, backend.device
     input_ids = lay.input_ids.to(device)
     extra = {k: v.to(device) for k, v in attention(lay, model).items()}
+    keeps = keeps_logits(model)
     if lay.shared:
         name = cache_argument(model)
-        cache = getattr(model(input_ids=input_ids[:1, :lay.shared], use_cache=True, logits_to_keep=1), name)
-        cache.batch_repeat_interleave(len(input_ids))
-        extra[name] = cache
+        start = model(input_ids=input_ids[:1, :lay.shared], use_cache=True, **({"logits_to_keep": 1} if keeps else {}))
+        extra[name] = getattr(start, name)
+        extra[name].batch_repeat_interleave(len(input_ids))
     # Only the scored positions are needed: the logits of the rest would be (rows x width x vocab) floats.
     first = min(lay.column)
-    if keeps_logits(model):
+    if keeps:
         extra["logits_to_keep"] = input_ids.shape[1] - first
     logits = model(input_ids=input_ids[:, lay.shared:], use_cache=bool(lay.shared), **extra).logits
-    column = torch.tensor(lay.column, device=device) - (first if "logits_to_keep" in extra else lay.shared)
+    column = torch.tensor(lay.column, device=device) - (first if keeps else lay.shared)
     return torch.log_softmax(logits[torch.tensor(lay.row, device=device), column].float(), dim=-1)
 
 
@@ -222,11 +223,12 @@ def score_batch(backend, rows: list[Row], share: bool) -> dict[int, LogLikelihoo
     lay = lay_out(rows, backend.pad_id, share)
     logprobs = log_probs(backend, lay)
     target = torch.tensor(lay.target, device=logprobs.device)
-    ask = torch.tensor(lay.ask, device=logprobs.device)
-    totals = torch.zeros(len(lay.asks), dtype=torch.float64, device=ask.device).index_add_(
-        0, ask, logprobs.gather(1, target[:, None])[:, 0].double()).tolist()
-    misses = torch.zeros(len(lay.asks), device=ask.device).index_add_(
-        0, ask, (logprobs.argmax(dim=-1) != target).float()).tolist()
+    # Summed per request on the CPU, in float64 (which MPS lacks).
+    token_logprobs = logprobs.gather(1, target[:, None])[:, 0].cpu().double()
+    missed = (logprobs.argmax(dim=-1) != target).cpu().double()
+    ask = torch.tensor(lay.ask)
+    totals = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, token_logprobs).tolist()
+    misses = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, missed).tolist()
     synchronize(backend.device)
     latency = time.perf_counter() - started
     model_s = backend.forward_clock.lap()
