@@ -86,20 +86,23 @@ def encode_pairs(backend, contexts: list[str], continuations: list[str]) -> list
     rendered = dict(zip(distinct, backend.render(distinct)))
     encoded = backend.tokenize(list(rendered.values()) + [rendered[c] + x for c, x in zip(contexts, continuations)])
     context_ids = dict(zip(distinct, encoded))
-    pairs = []
-    for context, continuation, whole in zip(contexts, continuations, encoded[len(distinct):]):
-        ctx = context_ids[context]
-        if whole[:len(ctx)] == ctx and len(whole) > len(ctx):
-            cont = whole[len(ctx):]
-        else:
-            cont = backend.tokenizer(continuation, add_special_tokens=False)["input_ids"]
-        if not cont:
-            raise ValueError(f"continuation {continuation!r} encodes to no tokens; nothing to score")
-        if not ctx:
-            prefix = backend.tokenizer.bos_token_id
-            ctx = [prefix if prefix is not None else backend.eos_ids[0]]
-        pairs.append((ctx, cont))
-    return pairs
+    return [split_pair(backend, context_ids[context], whole, continuation)
+            for context, continuation, whole in zip(contexts, continuations, encoded[len(distinct):])]
+
+
+def split_pair(backend, ctx: list[int], whole: list[int], continuation: str) -> tuple[list[int], list[int]]:
+    """Rules 3 and 4 of the module docstring: (context tokens, continuation tokens) from the context's encoding and
+    the joint one."""
+    if whole[:len(ctx)] == ctx and len(whole) > len(ctx):
+        cont = whole[len(ctx):]
+    else:
+        cont = backend.tokenizer(continuation, add_special_tokens=False)["input_ids"]
+    if not cont:
+        raise ValueError(f"continuation {continuation!r} encodes to no tokens; nothing to score")
+    if not ctx:
+        prefix = backend.tokenizer.bos_token_id
+        ctx = [prefix if prefix is not None else backend.eos_ids[0]]
+    return ctx, cont
 
 
 def encode_pair(backend, context: str, continuation: str) -> tuple[list[int], list[int]]:

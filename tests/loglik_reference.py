@@ -1,16 +1,18 @@
-"""Log-likelihood scoring as it was before issue 19 (llm/loglik.py at c89efbd), kept verbatim as the reference the
+"""Log-likelihood scoring as it was before issue 19 (llm/loglik.py at c89efbd), kept as the reference the
 shared-context path must equal: every (context, continuation) pair its own row, the context run once per pair, rows
 sorted by length within each call. tests/test_llm_loglik.py compares against it; nothing in the project runs it.
+Verbatim but for two helpers it reads from llm.loglik, where they are written once and unchanged since: the split of
+a pair's tokens (split_pair) and whether the model keeps only the last logits (keeps_logits).
 """
 from __future__ import annotations
 
-import inspect
 import time
 
 import torch
 
 from llm.devices import synchronize
 from llm.interface import LogLikelihood, move_trailing_space
+from llm.loglik import keeps_logits, split_pair
 
 
 def encode_pair(backend, context: str, continuation: str) -> tuple[list[int], list[int]]:
@@ -19,21 +21,7 @@ def encode_pair(backend, context: str, continuation: str) -> tuple[list[int], li
         context, continuation = move_trailing_space(context, continuation)
     [text] = backend.render([context])
     ctx, whole = backend.tokenize([text, text + continuation])
-    if whole[:len(ctx)] == ctx and len(whole) > len(ctx):
-        cont = whole[len(ctx):]
-    else:
-        cont = backend.tokenizer(continuation, add_special_tokens=False)["input_ids"]
-    if not cont:
-        raise ValueError(f"continuation {continuation!r} encodes to no tokens; nothing to score")
-    if not ctx:
-        prefix = backend.tokenizer.bos_token_id
-        ctx = [prefix if prefix is not None else backend.eos_ids[0]]
-    return ctx, cont
-
-
-def keeps_logits(model) -> bool:
-    """Whether forward() can return logits for the last k positions only (transformers >= 4.50: logits_to_keep)."""
-    return "logits_to_keep" in inspect.signature(model.forward).parameters
+    return split_pair(backend, ctx, whole, continuation)
 
 
 def score_pairs(backend, contexts: list[str], continuations: list[str]) -> list[LogLikelihood]:
