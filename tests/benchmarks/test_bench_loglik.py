@@ -1,15 +1,18 @@
 """Log-likelihood scoring, timed (run with `pytest --benchmark tests/benchmarks/test_bench_loglik.py -s`).
 
-The requests: sentiment's 397 test sentences x 2 labels, the LLM side's own prompts (`Review: ...\\nSentiment:` and
-" positive" / " negative"), scored in one call. Each side's CPU time (process_time, one torch thread, tokenizers
-without their thread pool) over ROUNDS interleaved rounds, the order alternating, after a warm-up; the figures are
-medians, and the spread of the per-round ratios (min and max). Speed is reported, never asserted.
+The requests: sentiment's 397 test sentences x 2 labels, the LLM side's own prompts (compact: `Review: ...\\nSentiment:`
+and " positive" / " negative"; gpt3: the paper's question before each review), scored in one call. Each side's CPU
+time (time.process_time, one torch thread, tokenizers without their thread pool) over ROUNDS interleaved rounds
+(tests/benchmarks/rounds.py: the order alternating, after a warm-up round); the figures are each side's median and
+the per-round ratio's median, quartiles and min-max, with the 1-minute load before and after. Speed is reported,
+never asserted; the summary table goes to results/benchmarks/loglik_summary.md.
 
 - shared vs pairs: the shared-context path (llm.loglik) against the pair-by-pair path (share=False: every request
   its own row), on the embedded model.
 - against lm-evaluation-harness: the same requests through lm-eval's HFLM.loglikelihood on the same loaded model
-  and tokenizer, the embedded model and SmolLM2 (and SmolLM2 with the gpt3 prompt) (add_bos_token=True, as isabench encodes); skipped unless lm-eval is installed (it is not a
-  dependency: `pip install lm-eval`). Issue 19's goal is a ratio of 0.7 or less.
+  and tokenizer (add_bos_token=True, as isabench encodes): the embedded model, SmolLM2, and SmolLM2 with the gpt3
+  prompt (README's sentiment table); skipped unless lm-eval is installed (it is not a dependency: `pip install
+  lm-eval`). Issue 19's goal is a ratio of 0.7 or less.
 """
 from __future__ import annotations
 
@@ -23,10 +26,12 @@ import llm.loglik
 from bench.tasks import get_task
 from bench.tasks.prompts import PromptSpec
 from llm.runner import load_backend
+from tests.benchmarks.rounds import Contender, interleave, load_1min, per_round_ratio, write_summary
 
 ROUNDS = 5
 THREADS = 1
 BATCH_SIZE = 32  # the LLM side's default
+_ROWS: list[str] = []  # the summary table's rows, one per comparison this session
 
 
 def requests(n: int | None = None, fmt: str = "compact") -> tuple[list[str], list[str]]:
@@ -37,32 +42,46 @@ def requests(n: int | None = None, fmt: str = "compact") -> tuple[list[str], lis
     return [p for p in prompts for _ in labels], [x for _ in prompts for x in labels]
 
 
-def cpu_seconds(fn) -> tuple[float, object]:
-    start = time.process_time()
-    out = fn()
-    return time.process_time() - start, out
+def compare(sides: dict, rounds: int) -> tuple[dict[str, list[float]], dict[str, object], list[float | None]]:
+    """Each side's CPU seconds per round (interleaved), each side's last answers, and the load before and after."""
+    answers = {}
 
+    def keep(name):
+        def call():
+            answers[name] = sides[name]()
+        return Contender(call)
 
-def interleaved(sides: dict, rounds: int) -> tuple[dict[str, list[float]], dict[str, object]]:
-    """Each side's CPU seconds per round, the order alternating; and each side's last answers."""
-    seconds, answers = {name: [] for name in sides}, {}
+    load = load_1min()
     with torch.inference_mode():
-        for name, fn in sides.items():
-            fn()  # warm-up: first calls allocate and build caches
-        for r in range(rounds):
-            for name in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
-                spent, answers[name] = cpu_seconds(sides[name])
-                seconds[name].append(spent)
-    return seconds, answers
+        seconds = interleave({name: keep(name) for name in sides}, rounds, clock=time.process_time)
+    return seconds, answers, [load, load_1min()]
 
 
 def ratio_figures(seconds: dict[str, list[float]], ours: str, theirs: str) -> dict:
-    ratios = [a / b for a, b in zip(seconds[ours], seconds[theirs])]
+    ratio = per_round_ratio(seconds[ours], seconds[theirs])
     return {f"{ours}_cpu_s_median": statistics.median(seconds[ours]),
             f"{theirs}_cpu_s_median": statistics.median(seconds[theirs]),
             f"{ours}_cpu_s_runs": seconds[ours], f"{theirs}_cpu_s_runs": seconds[theirs],
-            f"{ours}_over_{theirs}": statistics.median(seconds[ours]) / statistics.median(seconds[theirs]),
-            f"{ours}_over_{theirs}_round_min": min(ratios), f"{ours}_over_{theirs}_round_max": max(ratios)}
+            f"{ours}_over_{theirs}": ratio.as_dict(), "rounds": ratio.rounds, "clock": "time.process_time"}
+
+
+def report(label: str, figures: dict, ours: str, theirs: str, note: str, timed: bool) -> None:
+    """One row of the summary table, printed; when timed, the table is written after every comparison (so an
+    interrupted session keeps its rows)."""
+    r = figures[f"{ours}_over_{theirs}"]
+    load = "/".join(f"{x:.1f}" for x in figures["load_1min"] if x is not None) or "?"
+    _ROWS.append(f"| {label} | {ours} / {theirs} | {figures[f'{ours}_cpu_s_median']:.2f} | "
+                 f"{figures[f'{theirs}_cpu_s_median']:.2f} | {r['median']:.3f} | {r['q1']:.3f}-{r['q3']:.3f} | "
+                 f"{r['min']:.3f}-{r['max']:.3f} | {r['rounds']} | {load} | {note} |")
+    table = "\n".join([
+        f"Log-likelihood scoring phase, CPU seconds per call ({figures['requests']} requests, {THREADS} thread, "
+        f"batch {BATCH_SIZE}; interleaved rounds)", "",
+        "| model (prompt) | ratio | ours s | theirs s | ratio median | quartiles | min-max | rounds | load 1 min "
+        "before/after | note |", "|---|---|---|---|---|---|---|---|---|---|", *_ROWS])
+    if timed:
+        write_summary("loglik_summary.md", table)
+    else:  # a CI-sized check (timing off): figures of 8 sentences and one round are no record
+        print("\n" + _ROWS.pop())
 
 
 def loaded(model: str | None):
@@ -88,19 +107,18 @@ def test_bench_shared_contexts_against_pair_by_pair(benchmark):
     contexts, continuations = requests(n)
     sides = {"shared": lambda: llm.loglik.score_pairs(backend, contexts, continuations),
              "pairs": lambda: llm.loglik.score_pairs(backend, contexts, continuations, share=False)}
-    seconds, answers = interleaved(sides, rounds)
+    seconds, answers, load = compare(sides, rounds)
     shared, pairs = answers["shared"], answers["pairs"]
     assert [s.logprob for s in shared] == pytest.approx([p.logprob for p in pairs], abs=1e-4)
     figures = ratio_figures(seconds, "shared", "pairs")
     figures.update(requests=len(contexts), threads=THREADS, batch_size=BATCH_SIZE, model=backend.info["model"],
-                   shared_tokens=sum(s.processed_tokens for s in shared),
+                   load_1min=load, shared_tokens=sum(s.processed_tokens for s in shared),
                    pairs_tokens=sum(p.processed_tokens for p in pairs))
     benchmark.extra_info.update(figures)
     with torch.inference_mode():  # pytest-benchmark's own wall-clock figure: one more call of the shared path
         benchmark.pedantic(sides["shared"], rounds=1, iterations=1)
-    print(f"\nshared/pairs CPU {figures['shared_over_pairs']:.3f} (rounds {figures['shared_over_pairs_round_min']:.3f}"
-          f"-{figures['shared_over_pairs_round_max']:.3f}); medians {figures['shared_cpu_s_median']:.2f} s / "
-          f"{figures['pairs_cpu_s_median']:.2f} s; tokens {figures['shared_tokens']} / {figures['pairs_tokens']}")
+    report("embedded (compact)", figures, "shared", "pairs",
+           f"tokens run {figures['shared_tokens']} / {figures['pairs_tokens']}", not benchmark.disabled)
 
 
 # The compact prompt for both; SmolLM2 also with the gpt3 prompt, which README's sentiment table runs it with (its
@@ -122,16 +140,14 @@ def test_bench_against_lm_eval(benchmark, model, fmt):
     asked = [Instance("loglikelihood", {}, pair, k) for k, pair in enumerate(zip(contexts, continuations))]
     sides = {"isabench": lambda: backend.loglikelihood(contexts, continuations),
              "lm_eval": lambda: harness.loglikelihood(asked, disable_tqdm=True)}
-    seconds, answers = interleaved(sides, rounds)
+    seconds, answers, load = compare(sides, rounds)
     ours, theirs = answers["isabench"], answers["lm_eval"]
     gap = max(abs(s.logprob - lp) for s, (lp, _) in zip(ours, theirs))
     assert gap < 1e-3 and [s.is_greedy for s in ours] == [g for _, g in theirs]
     figures = ratio_figures(seconds, "isabench", "lm_eval")
     figures.update(requests=len(contexts), threads=THREADS, batch_size=BATCH_SIZE, model=backend.info["model"],
-                   prompt_format=fmt, lm_eval_version=version("lm_eval"), max_logprob_gap=gap)
+                   prompt_format=fmt, lm_eval_version=version("lm_eval"), max_logprob_gap=gap, load_1min=load)
     benchmark.extra_info.update(figures)
     benchmark.pedantic(sides["isabench"], rounds=1, iterations=1)
-    print(f"\n{model or 'embedded'} ({fmt}): isabench/lm-eval CPU {figures['isabench_over_lm_eval']:.3f} (rounds "
-          f"{figures['isabench_over_lm_eval_round_min']:.3f}-{figures['isabench_over_lm_eval_round_max']:.3f}); "
-          f"medians {figures['isabench_cpu_s_median']:.2f} s / {figures['lm_eval_cpu_s_median']:.2f} s; "
-          f"max gap {gap:.1e} nats; lm-eval {figures['lm_eval_version']}")
+    report(f"{model or 'embedded'} ({fmt})", figures, "isabench", "lm_eval",
+           f"max gap {gap:.1e} nats; lm-eval {figures['lm_eval_version']}", not benchmark.disabled)
