@@ -100,7 +100,8 @@ class HFBackend:
 
     @torch.inference_mode()
     def loglikelihood(self, contexts: list[str], continuations: list[str]) -> list[LogLikelihood]:
-        """log p(continuation | context) per pair, summed over the continuation's tokens (see llm.loglik)."""
+        """log p(continuation | context) per pair, summed over the continuation's tokens; each distinct context runs
+        through the model once for all its continuations, requests sorted by length over the whole call (llm.loglik)."""
         from llm.loglik import score_pairs
 
         check_pairs(contexts, continuations)

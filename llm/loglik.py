@@ -1,4 +1,5 @@
-"""Score given continuations with a transformers causal LM: lm-evaluation-harness's `loglikelihood`, batched.
+"""Score given continuations with a transformers causal LM: lm-evaluation-harness's `loglikelihood`, batched, each
+context computed once.
 
 A request (context, continuation) gets log p(continuation | context) = the sum, over the continuation's tokens, of
 log softmax(logits) at the token, and `is_greedy`: every one of those tokens was the argmax at its position.
@@ -15,26 +16,83 @@ Tokenisation, the rule lm-eval uses (`_encode_pair`), so that scores compare wit
    context's tokens, so the scored tokens still spell exactly the continuation's text after exactly the context.
 4. An empty context (no tokens, e.g. a tokenizer without BOS) is the BOS token, else EOS, as lm-eval does.
 
+Sharing: the requests whose contexts encode to the same tokens share one row of a forward pass, the context followed
+by each distinct continuation's tokens but its last (the last predicts nothing scored). A continuation reads the
+context and its own earlier tokens only (a 4-D attention mask, and position ids that restart after the context for
+each), so its score is the one a row of its own gives. The context's last position predicts every continuation's
+first token, so a single-token continuation adds nothing to the row (lm-eval's reuse for multiple choice, here for
+continuations of any length). The tokens that start every row of a batch (BOS, a chat template's system turn, a
+task's fixed instruction) run once, in a pass whose keys and values every row then reads.
+
+`processed_tokens` counts what a request added to the forward passes: the batch's shared start on the batch's first
+request, the rest of a context on the first request that shares it, a continuation's tokens on the first request
+that asks for it; their sum is every token the model ran through. An attention implementation that ignores a 4-D
+mask (flash attention) gets one row per request and no shared start, as `share=False` does (today's pair-by-pair
+scoring, kept for comparison).
+
 Rows are right-padded (real tokens keep positions 0..n-1; causal attention never looks at the pads after them) in
-batches of similar length, longest first so that running out of memory happens on the first batch, not the last.
+batches of `batch_size` rows, sorted by length over the whole call, longest first so that running out of memory
+happens on the first batch, not the last.
 """
 from __future__ import annotations
 
 import inspect
 import time
+from dataclasses import dataclass, field
 
 import torch
 
 from llm.devices import synchronize
 from llm.interface import LogLikelihood, move_trailing_space
 
+MASKABLE = ("sdpa", "eager")  # attention implementations that apply a given 4-D mask as it is
 
-def encode_pair(backend, context: str, continuation: str) -> tuple[list[int], list[int]]:
-    """(context tokens, continuation tokens) by the rule in the module docstring."""
+
+@dataclass
+class Row:
+    """One row of a forward pass: a context and the distinct continuations scored after it."""
+    context: list[int]
+    asked: dict[tuple[int, ...], list[int]] = field(default_factory=dict)  # continuation -> the requests, in order
+
+    @property
+    def width(self) -> int:
+        return len(self.context) + sum(len(cont) - 1 for cont in self.asked)
+
+    @property
+    def first(self) -> int:
+        return min(requests[0] for requests in self.asked.values())
+
+
+@dataclass
+class Layout:
+    """A batch of rows as tensors, and where each scored token is read."""
+    input_ids: torch.Tensor  # (rows, width), right-padded
+    segment: torch.Tensor    # 0: context; k: the k-th continuation with tokens in the row; -1: padding
+    positions: torch.Tensor  # position ids: each continuation's restart right after its context
+    row: list[int]           # per scored token: its row,
+    column: list[int]        # the column whose logits predict it,
+    target: list[int]        # the token,
+    ask: list[int]           # and which entry of `asks` it belongs to
+    asks: list[tuple[Row, tuple[int, ...], list[int]]]  # (row, continuation, requests) in scoring order
+    shared: int              # columns at the start that hold the same tokens in every row: computed once
+
+
+def encode_pairs(backend, contexts: list[str], continuations: list[str]) -> list[tuple[list[int], list[int]]]:
+    """(context tokens, continuation tokens) per request by the rule in the module docstring, in one tokenizer call."""
     if not backend.chat:
-        context, continuation = move_trailing_space(context, continuation)
-    [text] = backend.render([context])
-    ctx, whole = backend.tokenize([text, text + continuation])
+        moved = [move_trailing_space(c, x) for c, x in zip(contexts, continuations)]
+        contexts, continuations = [c for c, _ in moved], [x for _, x in moved]
+    distinct = list(dict.fromkeys(contexts))
+    rendered = dict(zip(distinct, backend.render(distinct)))
+    encoded = backend.tokenize(list(rendered.values()) + [rendered[c] + x for c, x in zip(contexts, continuations)])
+    context_ids = dict(zip(distinct, encoded))
+    return [split_pair(backend, context_ids[context], whole, continuation)
+            for context, continuation, whole in zip(contexts, continuations, encoded[len(distinct):])]
+
+
+def split_pair(backend, ctx: list[int], whole: list[int], continuation: str) -> tuple[list[int], list[int]]:
+    """Rules 3 and 4 of the module docstring: (context tokens, continuation tokens) from the context's encoding and
+    the joint one."""
     if whole[:len(ctx)] == ctx and len(whole) > len(ctx):
         cont = whole[len(ctx):]
     else:
@@ -47,56 +105,145 @@ def encode_pair(backend, context: str, continuation: str) -> tuple[list[int], li
     return ctx, cont
 
 
+def encode_pair(backend, context: str, continuation: str) -> tuple[list[int], list[int]]:
+    [pair] = encode_pairs(backend, [context], [continuation])
+    return pair
+
+
 def keeps_logits(model) -> bool:
     """Whether forward() can return logits for the last k positions only (transformers >= 4.50: logits_to_keep)."""
     return "logits_to_keep" in inspect.signature(model.forward).parameters
 
 
-def score_pairs(backend, contexts: list[str], continuations: list[str]) -> list[LogLikelihood]:
-    pairs = [encode_pair(backend, c, x) for c, x in zip(contexts, continuations)]
+def can_share(model) -> bool:
+    """Whether rows may hold several continuations: the model takes position ids and applies a 4-D mask."""
+    takes_positions = "position_ids" in inspect.signature(model.forward).parameters
+    return takes_positions and getattr(model.config, "_attn_implementation", None) in MASKABLE
+
+
+def rows_of(pairs: list[tuple[list[int], list[int]]], share: bool) -> list[Row]:
+    """The requests grouped by context tokens (or one row each without `share`), longest row first."""
+    rows: dict[object, Row] = {}
+    for i, (ctx, cont) in enumerate(pairs):
+        row = rows.setdefault(tuple(ctx) if share else i, Row(ctx))
+        row.asked.setdefault(tuple(cont), []).append(i)
+    return sorted(rows.values(), key=lambda r: -r.width)  # stable: equal widths keep the requests' order
+
+
+def score_pairs(backend, contexts: list[str], continuations: list[str], share: bool = True) -> list[LogLikelihood]:
+    pairs = encode_pairs(backend, contexts, continuations)
     longest = max(len(c) + len(x) for c, x in pairs)
     if backend.max_positions and longest > backend.max_positions:
         raise ValueError(f"a context + continuation of {longest} tokens exceeds the model's "
                          f"{backend.max_positions} positions")
-    order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
+    share = share and can_share(backend.model)
+    rows = rows_of(pairs, share)
     results: list[LogLikelihood | None] = [None] * len(pairs)
-    for start in range(0, len(order), backend.batch_size):
-        batch = order[start:start + backend.batch_size]
-        for i, scored in zip(batch, score_batch(backend, [pairs[i] for i in batch])):
+    for start in range(0, len(rows), backend.batch_size):
+        for i, scored in score_batch(backend, rows[start:start + backend.batch_size], share).items():
             results[i] = scored
     return results
 
 
-def score_batch(backend, pairs: list[tuple[list[int], list[int]]]) -> list[LogLikelihood]:
+def lay_out(rows: list[Row], pad_id: int, share: bool) -> Layout:
+    width = max(r.width for r in rows)
+    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    segment = torch.full((len(rows), width), -1, dtype=torch.long)
+    positions = torch.zeros((len(rows), width), dtype=torch.long)
+    lay = Layout(input_ids, segment, positions, [], [], [], [], [], 0)
+    for j, row in enumerate(rows):
+        n = len(row.context)
+        tokens, segments, places, k = list(row.context), [0] * n, list(range(n)), 0
+        for cont, requests in row.asked.items():
+            fed = len(cont) - 1  # the model reads every token but the last; the logits at column p predict p + 1
+            columns = [n - 1] + list(range(len(tokens), len(tokens) + fed))
+            k += fed > 0
+            segments += [k] * fed
+            tokens += cont[:-1]
+            places += range(n, n + fed)
+            lay.row += [j] * len(cont)
+            lay.column += columns
+            lay.target += cont
+            lay.ask += [len(lay.asks)] * len(cont)
+            lay.asks.append((row, cont, requests))
+        input_ids[j, :len(tokens)] = torch.tensor(tokens)
+        segment[j, :len(tokens)] = torch.tensor(segments)
+        positions[j, :len(tokens)] = torch.tensor(places)
+    if share and len(rows) > 1:  # the start every row shares, up to the shortest context's last token (read below)
+        most = min(len(r.context) for r in rows) - 1
+        same = (input_ids[:, :most] == input_ids[:1, :most]).all(dim=0).tolist()
+        lay.shared = same.index(False) if False in same else most
+    return lay
+
+
+def attention(lay: Layout, model) -> dict:
+    """The mask arguments of the rows' pass: a plain padding mask where no row holds two continuations' tokens, else
+    a 4-D mask (a position reads the context and the earlier positions of its own segment; boolean for sdpa, additive
+    for eager attention) and positions; the shared start's columns come from the cache, read by every position."""
+    seg = lay.segment
+    if not (seg > 1).any():
+        return {"attention_mask": (seg >= 0).long()}
+    width = seg.shape[1]
+    causal = torch.ones(width, width, dtype=torch.bool).tril()
+    mask = (((seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])) & causal)[:, None, lay.shared:]
+    if model.config._attn_implementation != "sdpa":
+        mask = torch.zeros(mask.shape, dtype=model.dtype).masked_fill_(~mask, torch.finfo(model.dtype).min)
+    return {"attention_mask": mask, "position_ids": lay.positions[:, lay.shared:]}
+
+
+def cache_argument(model) -> str:
+    """forward()'s name for a key-value cache (and its output's): `cache` from transformers 5.24, before that
+    `past_key_values`."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def log_probs(backend, lay: Layout) -> torch.Tensor:
+    """(scored tokens x vocabulary) log-probabilities where each scored token is predicted: a pass over the shared
+    start (one row, its keys and values then copied to every row), then one over the rows."""
+    model, device = backend.model, backend.device
+    input_ids = lay.input_ids.to(device)
+    extra = {k: v.to(device) for k, v in attention(lay, model).items()}
+    keeps = keeps_logits(model)
+    if lay.shared:
+        name = cache_argument(model)
+        start = model(input_ids=input_ids[:1, :lay.shared], use_cache=True, **({"logits_to_keep": 1} if keeps else {}))
+        extra[name] = getattr(start, name)
+        extra[name].batch_repeat_interleave(len(input_ids))
+    # Only the scored positions are needed: the logits of the rest would be (rows x width x vocab) floats.
+    first = min(lay.column)
+    if keeps:
+        extra["logits_to_keep"] = input_ids.shape[1] - first
+    logits = model(input_ids=input_ids[:, lay.shared:], use_cache=bool(lay.shared), **extra).logits
+    column = torch.tensor(lay.column, device=device) - (first if keeps else lay.shared)
+    return torch.log_softmax(logits[torch.tensor(lay.row, device=device), column].float(), dim=-1)
+
+
+def score_batch(backend, rows: list[Row], share: bool) -> dict[int, LogLikelihood]:
+    """Each request's score, keyed by its index in the call."""
     synchronize(backend.device)
     started = time.perf_counter()
     backend.forward_clock.lap()
-    # The model reads every token but the last; the logits at position p predict token p + 1.
-    rows = [(ctx + cont)[:-1] for ctx, cont in pairs]
-    width = max(len(r) for r in rows)
-    input_ids = torch.full((len(rows), width), backend.pad_id, dtype=torch.long)
-    attention = torch.zeros((len(rows), width), dtype=torch.long)
-    for j, row in enumerate(rows):
-        input_ids[j, :len(row)] = torch.tensor(row)
-        attention[j, :len(row)] = 1
-    # Only the continuations' positions are needed: the logits of the rest would be (batch x length x vocab) floats.
-    first = min(len(ctx) - 1 for ctx, _ in pairs)
-    extra = {"logits_to_keep": width - first} if keeps_logits(backend.model) else {}
-    skipped = first if extra else 0
-    logits = backend.model(input_ids=input_ids.to(backend.device), attention_mask=attention.to(backend.device),
-                           use_cache=False, **extra).logits
-    scored = []
-    for j, (ctx, cont) in enumerate(pairs):
-        at = len(ctx) - 1 - skipped
-        logprobs = torch.log_softmax(logits[j, at:at + len(cont)].float(), dim=-1)
-        target = torch.tensor(cont, device=logprobs.device)
-        total = logprobs.gather(1, target[:, None]).sum().item()
-        greedy = bool((logprobs.argmax(dim=-1) == target).all().item())
-        scored.append((total, greedy, len(ctx), len(cont)))
+    lay = lay_out(rows, backend.pad_id, share)
+    logprobs = log_probs(backend, lay)
+    target = torch.tensor(lay.target, device=logprobs.device)
+    # Summed per request on the CPU, in float64 (which MPS lacks).
+    token_logprobs = logprobs.gather(1, target[:, None])[:, 0].cpu().double()
+    missed = (logprobs.argmax(dim=-1) != target).cpu().double()
+    ask = torch.tensor(lay.ask)
+    totals = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, token_logprobs).tolist()
+    misses = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, missed).tolist()
     synchronize(backend.device)
     latency = time.perf_counter() - started
     model_s = backend.forward_clock.lap()
-    # Every pair runs its whole context and continuation through the model (but the last token, which predicts
-    # nothing scored: still counted, as the FLOPs of a full row).
-    return [LogLikelihood(total, greedy, n_ctx, n_cont, latency, len(pairs), model_s, n_ctx + n_cont)
-            for total, greedy, n_ctx, n_cont in scored]
+    size = sum(len(requests) for _, _, requests in lay.asks)  # requests in this batch
+    firsts = {id(row): row.first for row in rows}
+    batch_first = min(firsts.values())
+    scored = {}
+    for (row, cont, requests), total, missed in zip(lay.asks, totals, misses):
+        for i in requests:
+            processed = (lay.shared if i == batch_first else 0) + \
+                        (len(row.context) - lay.shared if i == firsts[id(row)] else 0) + \
+                        (len(cont) - 1 if i == requests[0] else 0)
+            scored[i] = LogLikelihood(total, missed == 0, len(row.context), len(cont), latency, size, model_s,
+                                      processed)
+    return scored

@@ -178,7 +178,8 @@ class ServedBackend:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(contexts))) as pool:
             scored = list(pool.map(lambda pair: score_request(self, *pair), zip(contexts, continuations)))
         latency = time.perf_counter() - started
-        return [LogLikelihood(lp, greedy, n_ctx, n_cont, latency, len(contexts))
+        # The server runs each request's whole prompt (whatever it may cache is out of sight): context + continuation.
+        return [LogLikelihood(lp, greedy, n_ctx, n_cont, latency, len(contexts), processed_tokens=n_ctx + n_cont)
                 for lp, greedy, n_ctx, n_cont in scored]
 
 

@@ -1,15 +1,26 @@
-"""HFBackend.loglikelihood on a tiny random model built here: against a direct forward pass, batched vs alone, pads."""
+"""HFBackend.loglikelihood on a tiny random model built here: against a direct forward pass and against the
+pair-by-pair implementation it replaced (tests/loglik_reference.py), batched vs alone, pads, shared contexts."""
 from __future__ import annotations
 
 import pytest
 import torch
 
-from llm.loglik import encode_pair
+import llm.loglik
+import loglik_reference as reference
+from llm.hf_backend import HFBackend
+from llm.loglik import encode_pair, encode_pairs
 from llm.runner import load_backend
 from tiny_model import make_tiny_model
 
 CONTEXTS = ["12+3=", "count words: the cat saw the cat =", "7^2=", "a", "(6+7)*3=", "98+45="]
 CONTINUATIONS = ["15", " 6", "49", "bcd", "39", "143\n"]
+REVIEW = "Review: the soup was cold\nSentiment:"
+# Requests that share contexts, in an order that interleaves them: labels of 9 tokens after one prompt, single-token
+# and multi-token continuations of different lengths after another, a request asked twice, two contexts that are
+# one after the trailing space moves, empty contexts (scored after BOS), and lone contexts of other lengths.
+SHARED = [(REVIEW, " positive"), ("12+3=", "15"), (REVIEW, " negative"), ("12+3=", "1"), ("", "12"),
+          ("12+3=", "15"), ("12 + ", "3"), ("count words: the cat saw the cat =", " 6"), ("12 +", " 3"),
+          ("12+3=", "150\n"), ("", "7"), ("a", "bcd"), ("12+3=", "2"), (REVIEW, " neutral")]
 
 
 @pytest.fixture(scope="module", params=["llama", "gpt2"])
@@ -113,3 +124,128 @@ def test_bad_requests(backend):
     with pytest.raises(ValueError, match="positions"):
         backend.loglikelihood(["1" * 250], ["2" * 10])
     assert backend.loglikelihood([], []) == []
+
+
+def pairs(cases):
+    return [c for c, _ in cases], [x for _, x in cases]
+
+
+def assert_same(got, want):
+    assert [g.logprob for g in got] == pytest.approx([w.logprob for w in want], abs=1e-4)
+    assert [g.is_greedy for g in got] == [w.is_greedy for w in want]
+    assert [(g.context_tokens, g.continuation_tokens) for g in got] == \
+           [(w.context_tokens, w.continuation_tokens) for w in want]
+
+
+def sibling(backend, batch_size=None, tokenizer=None, chat=None) -> HFBackend:
+    """The same loaded model with another batch size, tokenizer or chat setting."""
+    return HFBackend(backend.model, tokenizer or backend.tokenizer, backend.device, batch_size or backend.batch_size,
+                     backend.chat if chat is None else chat, dict(backend.info))
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 32])
+def test_shared_contexts_score_as_the_pair_by_pair_reference(backend, batch_size):
+    contexts, continuations = pairs(SHARED)
+    want = reference.score_pairs(backend, contexts, continuations)
+    assert_same(sibling(backend, batch_size).loglikelihood(contexts, continuations), want)
+    assert_same(llm.loglik.score_pairs(backend, contexts, continuations, share=False), want)
+    assert len({round(w.logprob, 4) for w in want}) > 8, "the cases score differently: a mix-up would show"
+
+
+def fed_tokens(backend) -> list[int]:
+    """A counter of the real (non-pad) tokens every forward pass of the model is given."""
+    fed = [0]
+
+    def count(module, args, kwargs):
+        fed[0] += int((kwargs["input_ids"] != backend.pad_id).sum())
+
+    backend.model.register_forward_pre_hook(count, with_kwargs=True)
+    return fed
+
+
+def test_each_context_runs_once_and_is_counted_once(model_dir):
+    backend = load_backend(model_dir, device="cpu", batch_size=32, threads=1)
+    fed = fed_tokens(backend)
+    labels = backend.loglikelihood([REVIEW, REVIEW], [" positive", " negative"])
+    n = len(backend.tokenizer(REVIEW)["input_ids"])
+    assert [s.processed_tokens for s in labels] == [n + 8, 8] == [n + 8, fed[0] - n - 8]
+    fed[0] = 0
+    digits = backend.loglikelihood(["12+3="] * 3, ["1", "5", "1"])  # single tokens: read off the context's last position
+    assert [s.processed_tokens for s in digits] == [6, 0, 0] and fed[0] == 6
+    fed[0] = 0
+    contexts, continuations = pairs(SHARED)
+    scored = backend.loglikelihood(contexts, continuations)
+    encoded = encode_pairs(backend, contexts, continuations)
+    distinct = {tuple(c): {tuple(x) for c2, x in encoded if c2 == c} for c, _ in encoded}
+    # No start is shared: the empty context's row is BOS alone, whose logits are read.
+    run = sum(len(c) + sum(len(x) - 1 for x in xs) for c, xs in distinct.items())
+    assert sum(s.processed_tokens for s in scored) == fed[0] == run
+    assert {s.batch_size for s in scored} == {len(SHARED)}
+
+
+def test_the_start_every_row_shares_runs_once(model_dir):
+    backend = load_backend(model_dir, device="cpu", batch_size=3, threads=1)
+    fed = fed_tokens(backend)
+    sentences = ["the soup was cold", "great", "not bad at all", "meh", "I would go again"]
+    contexts = [f"Review: {t}\nSentiment:" for t in sentences for _ in range(2)]
+    scored = backend.loglikelihood(contexts, [" positive", " negative"] * len(sentences))
+    shared = len("[BOS]Review: ") - 4  # BOS and "Review: ", one token a character
+    per_row = [len(backend.tokenizer(c)["input_ids"]) + 16 for c in contexts[::2]]
+    batches = 2  # rows of 3 and 2 sentences, each computing its shared start once
+    assert sum(s.processed_tokens for s in scored) == fed[0] == sum(per_row) - (len(sentences) - batches) * shared
+    assert_same(scored, reference.score_pairs(backend, contexts, [" positive", " negative"] * len(sentences)))
+
+
+def test_eager_attention_reads_the_additive_mask(model_dir):
+    eager = load_backend(model_dir, device="cpu", batch_size=32, threads=1)
+    eager.model.set_attn_implementation("eager")  # sdpa takes the mask as booleans, eager adds it to the scores
+    contexts, continuations = pairs(SHARED)
+    assert_same(eager.loglikelihood(contexts, continuations), reference.score_pairs(eager, contexts, continuations))
+
+
+def test_without_a_4d_mask_every_request_has_its_own_row(backend, monkeypatch):
+    contexts, continuations = pairs(SHARED)
+    want = reference.score_pairs(backend, contexts, continuations)
+    monkeypatch.setattr(llm.loglik, "MASKABLE", ())  # as under flash attention, which ignores a 4-D mask
+    got = backend.loglikelihood(contexts, continuations)
+    assert_same(got, want)
+    assert [g.processed_tokens for g in got][:3] == [g.context_tokens + g.continuation_tokens - 1 for g in got][:3]
+
+
+def test_requests_are_sorted_by_length_over_the_whole_call(backend):
+    long = "count words: " + "the cat " * 8 + "="
+    scored = sibling(backend, batch_size=2).loglikelihood(*pairs([("7^2=", "49"), (long, " 16"), ("8^2=", "64"),
+                                                                  (long.replace("cat", "dog"), " 16")]))
+    assert scored[1].latency_s == scored[3].latency_s != scored[0].latency_s == scored[2].latency_s
+    assert {s.batch_size for s in scored} == {2}
+
+
+def test_chat_contexts_shared_score_as_the_reference(tmp_path):
+    folder = make_tiny_model(tmp_path / "chat", chat_template=True)
+    chat = load_backend(folder, device="cpu", batch_size=4, threads=1, chat=True)
+    contexts, continuations = pairs(SHARED[:10])
+    assert_same(chat.loglikelihood(contexts, continuations), reference.score_pairs(chat, contexts, continuations))
+
+
+def merging_tokenizer():
+    """A BPE tokenizer whose merges make tokens that straddle a context and its continuation ("cat" + "s" is "cats")."""
+    from tokenizers import Tokenizer, models, processors
+    from transformers import PreTrainedTokenizerFast
+
+    letters = ["<pad>", "<bos>", "<eos>", "<unk>"] + list("abcdefghijklmnopqrstuvwxyz :=+0123456789")
+    merges = [("c", "a"), ("ca", "t"), ("cat", "s"), (" ", "s"), ("1", "2"), ("=", "1"), (" ", "p")]
+    vocab = {tok: i for i, tok in enumerate(letters + ["".join(m) for m in merges])}
+    tok = Tokenizer(models.BPE(vocab, merges, unk_token="<unk>"))
+    tok.post_processor = processors.TemplateProcessing(single="<bos> $A", special_tokens=[("<bos>", vocab["<bos>"])])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<bos>", eos_token="<eos>",
+                                   unk_token="<unk>")
+
+
+def test_tokens_across_the_boundary_follow_the_reference(backend):
+    merging = sibling(backend, tokenizer=merging_tokenizer())
+    cases = [("the cat", "s"), ("the cat", "s sat"), ("the ", "cats"), ("a =", "12"), ("a", "=12"), ("x", "y"),
+             ("the cat ", "s"), ("", "cats"), ("the cat", " purr"), ("the cat", "s")]
+    got = encode_pairs(merging, *pairs(cases))
+    assert got == [reference.encode_pair(merging, c, x) for c, x in cases]
+    assert got[0][1] == merging.tokenizer("s", add_special_tokens=False)["input_ids"], "a straddling token"
+    assert_same(merging.loglikelihood(*pairs(cases)), reference.score_pairs(merging, *pairs(cases)))

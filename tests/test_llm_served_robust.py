@@ -186,6 +186,7 @@ def test_scores_from_prompt_logprobs(extra_token):
     assert got[1].logprob == pytest.approx(logprob_of(" Berlin")) and got[1].is_greedy  # the space moved
     assert got[2].logprob == pytest.approx(logprob_of(" three") + logprob_of(" four")) and not got[2].is_greedy
     assert [(g.context_tokens, g.continuation_tokens) for g in got] == [(6, 1), (6, 1), (3, 2)]  # BOS counted
+    assert [g.processed_tokens for g in got] == [7, 7, 5]  # the server ran each whole prompt
     assert {g.batch_size for g in got} == {3}
 
 

@@ -224,7 +224,8 @@ def test_a_models_machine_time_is_its_forward_passes(tiny, forward_counter):
     calls[0] = 0
     scores = backend.loglikelihood(["Review: ok\nSentiment:"] * 2, [" positive", " negative"])
     assert {s.model_s for s in scores} == {calls[0]} == {1}  # one forward pass scores both pairs
-    assert [s.processed_tokens for s in scores] == [s.context_tokens + s.continuation_tokens for s in scores]
+    # the context ran once (counted on the first label), then each label's tokens but its last
+    assert [s.processed_tokens for s in scores] == [scores[0].context_tokens + 8, 8]
 
 
 def test_a_classifiers_machine_time_is_its_forward_passes(tmp_path, forward_counter):

@@ -3,7 +3,8 @@
 Each round runs every contender once, in alternating order (forward on even rounds, backward on odd), so a busy
 moment hits them alike; a ratio is taken within each round, and summarised over the rounds by its median and spread
 (quartiles, min-max). Minima taken one contender after another (all rounds of one, then the next) swung 2.0-4.7x
-between runs of the same benchmark here (issue 17). One clock for every time: `now`, wall time, as bench/timing.py.
+between runs of the same benchmark here (issue 17). One clock for every time: `now`, wall time, as bench/timing.py;
+a benchmark whose target is set in CPU seconds (issue 19's log-likelihood) passes `clock=time.process_time`.
 """
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ class Contender:
     setup: Callable[[], tuple] = tuple  # untimed, before each call: its fresh arguments
 
 
-def interleave(contenders: dict[str, Contender], rounds: int, warm_up: bool = True) -> dict[str, list[float]]:
+def interleave(contenders: dict[str, Contender], rounds: int, warm_up: bool = True,
+               clock: Callable[[], float] | None = None) -> dict[str, list[float]]:
     """Seconds per call of each contender in each of `rounds` rounds, the order alternating round by round (after
-    one untimed warm-up round, unless `warm_up` is False)."""
+    one untimed warm-up round, unless `warm_up` is False), on `clock` (default `now`)."""
+    clock = clock or now
     names = list(contenders)
     for name in names if warm_up else ():
         contenders[name].call(*contenders[name].setup())
@@ -38,9 +41,9 @@ def interleave(contenders: dict[str, Contender], rounds: int, warm_up: bool = Tr
         for name in names if r % 2 == 0 else reversed(names):
             c = contenders[name]
             args = c.setup()
-            start = now()
+            start = clock()
             c.call(*args)
-            times[name].append(now() - start)
+            times[name].append(clock() - start)
     return times
 
 

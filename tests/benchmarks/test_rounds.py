@@ -40,5 +40,13 @@ def test_rounds_alternate_and_time_only_the_call(monkeypatch):
     assert (ratio.median, ratio.min, ratio.max, ratio.rounds) == (2.0, 2.0, pytest.approx(8 / 3), 3)
     assert (ratio.q1, ratio.q3) == (2.0, pytest.approx((2 + 8 / 3) / 2))
     assert ratio.text() == "2.00 (2.00-2.33)"
+    other = Clock()  # a clock passed in (process_time for CPU seconds) times instead of `now`
+    spent = iter([5.0, 7.0])
+
+    def cpu_bound():
+        other.t += next(spent)
+        clock.t += 1000.0
+
+    assert rounds.interleave({"c": rounds.Contender(cpu_bound)}, 1, clock=other) == {"c": [7.0]}
     with pytest.raises(ValueError, match="equal, non-empty"):
         rounds.per_round_ratio([1.0], [1.0, 2.0])
