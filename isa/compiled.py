@@ -15,25 +15,36 @@ Caching (compile time is set-up, reported apart: `Compiled.compile_s`, and `comp
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import hashlib
 import os
+import signal
+import sys
 import tempfile
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from isa import llvm_ir, spec
+from isa import llvm_ir, llvm_modules, spec
 from isa.program import Program
 
-GENERATOR = "isa-llvm-1"  # the cache key also hashes llvm_ir.py's source, so a changed generator never meets old files
+GENERATOR = "isa-llvm-2"  # the cache key also hashes llvm_ir.py's source, so a changed generator never meets old files
 OPT_LEVEL = 2  # the target machine's code generation level
+# The size budget: compile time grows linearly (about 0.3 ms of CPU per instruction on a 2-core EPYC, so ~40 s here)
+# and LLVM's memory with it; a larger program is refused (ProgramTooLarge) before any compiling.
+MAX_INSTRUCTIONS = 1 << 17
+# LLVM's loop strength reduction (LSR, part of code generation at O2) runs only on programs with at most this many
+# jump targets. Its scalar evolution nests the expression of a value that crosses k loops k deep, so k loops in a row
+# cost ~k^2.4 (200 cost 100 s and 1.2 GB) and 26,214 overflowed the stack (issue 23). Without it the code is as fast
+# on the benchmarks but one (the LCG loop: 0.28 vs 0.24 ns/instr); 16 loops in a row cost 0.2 s with it.
+LSR_TARGETS = 16
 # The IR passes: registers and fuel to SSA, blocks merged, arithmetic and compares folded. Measured against LLVM's
 # whole -O2 pipeline (CPU time, best of 5, 2-core EPYC): 2-4x faster to compile (square.s 30 vs 130 ms, wordfreq.s 45
 # vs 180 ms), as fast to run (bignum square 0.08 vs 0.14 ns/instr, LCG loop 0.22 both, add/xor loop 0.11 vs 0.09),
@@ -41,9 +52,18 @@ OPT_LEVEL = 2  # the target machine's code generation level
 PASSES = ("add_sroa_pass", "add_simplify_cfg_pass", "add_instruction_combine_pass")
 CACHE_ENV = "ISABENCH_CACHE_DIR"
 MEMORY_ENTRIES = 256  # compiled programs kept per process beyond those still referenced by a Program
-MAGIC = b"ISABENCH-COMPILED-1\n"
+MAGIC = b"ISABENCH-COMPILED-2\n"  # then the key, a SHA-256 of the rest, and each object as 8-byte length + bytes
 _ROW_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
-                           ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+                           ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+
+
+class ProgramTooLarge(ValueError):
+    """A program over the compiled tier's size budget: refused before compiling (the jit tier runs any size)."""
+
+    def __init__(self, instructions: int):
+        super().__init__(f"compiled tier: the program has {instructions:,} instructions, over its limit of "
+                         f"{MAX_INSTRUCTIONS:,} (isa.compiled.MAX_INSTRUCTIONS); run it on the jit tier")
+        self.instructions = instructions
 
 
 @dataclass(eq=False)
@@ -85,31 +105,50 @@ class _Llvm:
         self.new_machine = functools.partial(target.create_target_machine, cpu=cpu, features=features, opt=OPT_LEVEL,
                                              codemodel="jitdefault")
         self.machine = self.new_machine()  # for building only: an engine takes ownership of (and frees) its own
-        source = hashlib.sha256(Path(llvm_ir.__file__).read_bytes()).hexdigest()
+        source = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (llvm_ir, llvm_modules))).hexdigest()
         self.identity = "|".join([GENERATOR, source, llvmlite.__version__, ".".join(map(str, llvm.llvm_version_info)),
                                   llvm.get_process_triple(), cpu, features, f"O{OPT_LEVEL}", *PASSES])
         self.lock = threading.Lock()
 
-    def build(self, ir: str) -> bytes:
-        llvm = self.llvm
-        module = llvm.parse_assembly(ir)
-        module.verify()
-        # A pass builder per module: its analysis caches are keyed by Function pointers, which a later module reuses
-        builder = llvm.create_pass_builder(self.machine, llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL))
-        passes = llvm.create_new_module_pass_manager()
-        for add in PASSES:
-            getattr(passes, add)()
-        passes.run(module, builder)
-        return self.machine.emit_object(module)
+    def build(self, program: Program) -> list[bytes]:
+        """One object per module (llvm_modules), each module freed before the next is parsed."""
+        llvm, objects = self.llvm, []
+        lsr = llvm_ir.jump_targets(program.trusted_code().tolist()) <= LSR_TARGETS
+        for ir in llvm_modules.modules(program):
+            module = llvm.parse_assembly(ir)
+            del ir
+            module.verify()
+            # A pass builder per module: its analysis caches are keyed by Function pointers, which a later module reuses
+            builder = llvm.create_pass_builder(self.machine, llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL))
+            passes = llvm.create_new_module_pass_manager()
+            for add in PASSES:
+                getattr(passes, add)()
+            passes.run(module, builder)
+            with contextlib.nullcontext() if lsr else self.without_lsr():
+                objects.append(self.machine.emit_object(module))
+            module.close()
+        return objects
 
-    def load(self, obj: bytes):
+    @contextlib.contextmanager
+    def without_lsr(self):
+        """LLVM's switch is process-wide: numba compiles under its own lock, so hold that too (if numba is loaded)."""
+        numba_lock = getattr(sys.modules.get("numba.core.compiler_lock"), "global_compiler_lock", None)
+        with numba_lock or contextlib.nullcontext():
+            self.llvm.set_option("isabench", "-disable-lsr=true")
+            try:
+                yield
+            finally:
+                self.llvm.set_option("isabench", "-disable-lsr=false")
+
+    def load(self, objects: list[bytes]):
         llvm = self.llvm
         engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.new_machine())
-        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        for obj in objects:
+            engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         engine.finalize_object()
-        address = engine.get_function_address(llvm_ir.RUN_SYMBOL)
+        address = engine.get_function_address(llvm_modules.RUN_SYMBOL)
         if not address:
-            raise RuntimeError(f"compiled object lacks {llvm_ir.RUN_SYMBOL}")
+            raise RuntimeError(f"compiled object lacks {llvm_modules.RUN_SYMBOL}")
         return engine, _ROW_FN(address)
 
 
@@ -132,9 +171,12 @@ def obtain(program: Program) -> tuple[Compiled, float]:
     done = program.__dict__.get("_compiled")
     if done is not None:
         return done, 0.0
+    if len(program) > MAX_INSTRUCTIONS:
+        raise ProgramTooLarge(len(program))
     t0 = time.perf_counter()
     llvm = _llvm()
-    key = hashlib.sha256(llvm.identity.encode() + b"\0" + program.trusted_code().tobytes()).hexdigest()
+    shape = f"|{llvm_modules.SEGMENT}|{llvm_modules.SLICE}|{LSR_TARGETS}\0".encode()  # tests shrink these: keys differ
+    key = hashlib.sha256(llvm.identity.encode() + shape + program.trusted_code().tobytes()).hexdigest()
     with _MEMORY_LOCK:
         done = _MEMORY.get(key)
         if done is not None:
@@ -154,11 +196,22 @@ def obtain(program: Program) -> tuple[Compiled, float]:
 def _build(llvm: _Llvm, key: str, program: Program) -> Compiled:
     t0 = time.perf_counter()
     with llvm.lock:  # llvmlite's target machine is not documented as thread-safe
-        obj = llvm.build(llvm_ir.module_ir(program))
-        engine, fn = llvm.load(obj)
+        objects = llvm.build(program)
+        engine, fn = llvm.load(objects)
     compiled = Compiled(key, program.trusted_code().tolist(), fn, engine, time.perf_counter() - t0, "built")
-    _to_disk(key, obj)
+    _to_disk(key, b"".join(len(obj).to_bytes(8, "little") + obj for obj in objects))
     return compiled
+
+
+def _unpack(payload: bytes) -> list[bytes]:
+    objects, at = [], 0
+    while at < len(payload):
+        size = int.from_bytes(payload[at : at + 8], "little")
+        objects.append(payload[at + 8 : at + 8 + size])
+        at += 8 + size
+    if at != len(payload) or not all(objects):
+        raise ValueError("malformed object list")
+    return objects
 
 
 def _from_disk(llvm: _Llvm, key: str, program: Program) -> Compiled | None:
@@ -177,7 +230,7 @@ def _from_disk(llvm: _Llvm, key: str, program: Program) -> Compiled | None:
         return None  # truncated, corrupt or someone else's: rebuilt (and rewritten) by the caller
     try:
         with llvm.lock:
-            engine, fn = llvm.load(payload)
+            engine, fn = llvm.load(_unpack(payload))
     except Exception:  # noqa: BLE001 - whatever LLVM makes of a bad object, the fix is to rebuild it
         return None
     return Compiled(key, program.trusted_code().tolist(), fn, engine, time.perf_counter() - t0, "disk")
@@ -224,10 +277,10 @@ def _check(mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray) -> None:
 def execute_batch(compiled: Compiled, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int,
                   threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """All rows in place on mem (B, M) and regs (B, 16), row i within mem[i, :sizes[i]]: (status, pcs, steps,
-    seconds inside the native code)."""
+    seconds inside the native code). A Ctrl-C stops the rows within SLICE steps and raises KeyboardInterrupt."""
     _check(mem, sizes, regs)
     rows, stride = len(mem), mem.shape[1]
-    status, pcs, steps = np.zeros(rows, np.int64), np.zeros(rows, np.int64), np.zeros(rows, np.int64)
+    status, pcs, steps = np.full(rows, llvm_ir.STOPPED, np.int64), np.zeros(rows, np.int64), np.zeros(rows, np.int64)
     if not 0 <= fuel <= spec.INT64_MAX:
         raise ValueError(f"fuel must be in 0..{spec.INT64_MAX}, got {fuel}")
     base = [_address(a) for a in (mem, sizes, regs, status, pcs, steps)]
@@ -235,7 +288,7 @@ def execute_batch(compiled: Compiled, mem: np.ndarray, sizes: np.ndarray, regs: 
     def chunk(lo: int, hi: int) -> None:
         m, sz, r, st, pc, k = base
         compiled.fn(m + 8 * lo * stride, stride, sz + 8 * lo, r + 8 * 16 * lo, fuel, hi - lo, st + 8 * lo,
-                    pc + 8 * lo, k + 8 * lo)
+                    pc + 8 * lo, k + 8 * lo, _POLL.address)
 
     threads = max(1, min(int(threads), rows))
     t0 = time.perf_counter()
@@ -244,11 +297,59 @@ def execute_batch(compiled: Compiled, mem: np.ndarray, sizes: np.ndarray, regs: 
             chunk(0, rows)
     else:  # ctypes releases the GIL for the call, so the chunks run on the cores at once
         bounds = np.linspace(0, rows, threads + 1).astype(int).tolist()
-        list(_pool(threads).map(chunk, bounds[:-1], bounds[1:]))
+        _POLL.wait([_pool(threads).submit(chunk, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    seconds = time.perf_counter() - t0
+    if (status == llvm_ir.STOPPED).any():
+        _POLL.interrupted()
+    if (status == llvm_ir.BROKEN).any():
+        raise RuntimeError(f"compiled tier: a generated function was entered at a pc it lacks (program {compiled.key})")
     short = np.flatnonzero(status == llvm_ir.FUEL_SHORT)
     if len(short):
         _finish_short(compiled.code, mem, sizes, regs, fuel, short, status, pcs, steps)
-    return status, pcs, steps, time.perf_counter() - t0
+    return status, pcs, steps, seconds
+
+
+class _Poll:
+    """What the native code checks every SLICE steps (llvm_modules: @isa_stop): [stop word, PyGILState_Ensure,
+    PyOS_InterruptOccurred, PyGILState_Release]. A SIGINT taken there (main thread only) sets the stop word, which
+    stops every row of every thread at its next check with its exact state, and is then handed to Python's handler
+    here. No signal handler is swapped per call: that cost 40 us, more than a short run."""
+
+    def __init__(self):
+        api = ctypes.pythonapi
+        self.word = ctypes.c_int64(0)
+        calls = [ctypes.cast(getattr(api, name), ctypes.c_void_p).value
+                 for name in ("PyGILState_Ensure", "PyOS_InterruptOccurred", "PyGILState_Release")]
+        self.table = (ctypes.c_void_p * 4)(ctypes.addressof(self.word), *calls)
+        self.address = ctypes.addressof(self.table)
+
+    def wait(self, futures) -> None:
+        """Wait for the worker threads; a Ctrl-C meanwhile (the main thread's own KeyboardInterrupt) stops them."""
+        try:
+            for future in futures:
+                future.result()
+        except KeyboardInterrupt:
+            self.word.value = 1
+            while not all(future.done() for future in futures):
+                try:
+                    wait(futures)
+                except KeyboardInterrupt:
+                    pass
+            self.word.value = 0
+            raise
+
+    def interrupted(self) -> None:
+        """Rows stopped: on the main thread a check took a SIGINT from Python, so hand it to Python's handler (which
+        raises KeyboardInterrupt); elsewhere the main thread did. Either way this call has no result to return."""
+        if threading.current_thread() is threading.main_thread():
+            self.word.value = 0
+            handler = signal.getsignal(signal.SIGINT)
+            if callable(handler):
+                handler(signal.SIGINT, None)
+        raise KeyboardInterrupt
+
+
+_POLL = _Poll()
 
 
 class _Row:

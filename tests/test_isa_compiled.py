@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from isa import compiled, llvm_ir, spec
+from isa import compiled, llvm_modules, spec
 from isa.asm import assemble
 from isa.machine import run, run_batch
 from isa.spec import Status
@@ -133,7 +133,7 @@ def test_a_bad_buffer_is_refused_before_native_code_sees_it():
 
 
 def test_the_ir_charges_fuel_per_run_and_has_no_signed_wrap_flags():
-    ir = llvm_ir.module_ir(assemble(LOOP))
+    [ir] = llvm_modules.modules(assemble(LOOP))  # a small program: one module, one function
     assert " nsw " not in ir and " nuw " not in ir
     assert ir.count("%rem = alloca") == 1 and "E1.short" in ir  # the loop's entry block charges its whole run
-    assert llvm_ir.run_lengths(assemble(LOOP).code) == [4, 3, 2, 1, 1, 0]
+    assert llvm_modules.run_lengths(assemble(LOOP).code) == [4, 3, 2, 1, 1, 0]
