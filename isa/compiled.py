@@ -4,25 +4,29 @@ Same status, pc, steps, registers and memory as isa/ref.py for every program (te
 faster than the Numba interpreter on the benchmarks (README, "Benchmarks"): each ISA instruction becomes a few
 machine instructions, with no dispatch between them.
 
+Size: compile time and memory grow linearly with the program (isa/llvm_modules.py cuts large ones into functions
+of SEGMENT instructions, and LLVM's loop strength reduction runs only where few loops can chain: see LSR_TARGETS); a
+program over MAX_INSTRUCTIONS is refused with ProgramTooLarge before any compiling (the jit tier runs any size).
+
+Ctrl-C: native code checks Python's SIGINT flag every SLICE steps of a row; the rows stop with their exact state and
+KeyboardInterrupt is raised (see _Poll).
+
 Caching (compile time is set-up, reported apart: `Compiled.compile_s`, and `compile_s` on the results of a call):
 - in memory: on the Program itself and in a per-process table keyed by the code's hash (the last MEMORY_ENTRIES);
 - on disk, like numba's cache: CACHE_ENV (ISABENCH_CACHE_DIR) names the folder, default $XDG_CACHE_HOME/isabench
-  or ~/.cache/isabench; objects go to its `compiled/` subfolder, one `<key>.o` per program, where the key hashes the
-  code words with everything the machine code depends on (this module's generator version, llvmlite and LLVM
-  versions, target triple, host CPU and its features). Set ISABENCH_CACHE_DIR to an empty string to disable it.
-  A file that is unreadable, truncated, corrupt (its checksum fails) or foreign (another key) is ignored and
-  rebuilt; a folder that cannot be written is skipped. Neither ever stops a run.
+  or ~/.cache/isabench; objects go to its `compiled/` subfolder, one `<key>.o` per program (isa/compiled_cache.py),
+  where the key hashes the code words with everything the machine code depends on (the generator's version and
+  source, llvmlite and LLVM versions, target triple, host CPU and its features). Set ISABENCH_CACHE_DIR to an empty
+  string to disable it. A file that is unreadable, truncated, corrupt or foreign is ignored and rebuilt; a folder
+  that cannot be written is skipped. Neither ever stops a run.
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import hashlib
 import os
 import signal
-import sys
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -32,27 +36,15 @@ from pathlib import Path
 
 import numpy as np
 
-from isa import llvm_ir, llvm_modules, spec
+from isa import compiled_cache, llvm_build, llvm_ir, llvm_modules, spec
 from isa.program import Program
 
-GENERATOR = "isa-llvm-2"  # the cache key also hashes llvm_ir.py's source, so a changed generator never meets old files
-OPT_LEVEL = 2  # the target machine's code generation level
+GENERATOR = "isa-llvm-2"  # the key also hashes the generator's source, so a changed one never meets old files
 # The size budget: compile time grows linearly (about 0.3 ms of CPU per instruction on a 2-core EPYC, so ~40 s here)
 # and LLVM's memory with it; a larger program is refused (ProgramTooLarge) before any compiling.
 MAX_INSTRUCTIONS = 1 << 17
-# LLVM's loop strength reduction (LSR, part of code generation at O2) runs only on programs with at most this many
-# jump targets. Its scalar evolution nests the expression of a value that crosses k loops k deep, so k loops in a row
-# cost ~k^2.4 (200 cost 100 s and 1.2 GB) and 26,214 overflowed the stack (issue 23). Without it the code is as fast
-# on the benchmarks but one (the LCG loop: 0.28 vs 0.24 ns/instr); 16 loops in a row cost 0.2 s with it.
-LSR_TARGETS = 16
-# The IR passes: registers and fuel to SSA, blocks merged, arithmetic and compares folded. Measured against LLVM's
-# whole -O2 pipeline (CPU time, best of 5, 2-core EPYC): 2-4x faster to compile (square.s 30 vs 130 ms, wordfreq.s 45
-# vs 180 ms), as fast to run (bignum square 0.08 vs 0.14 ns/instr, LCG loop 0.22 both, add/xor loop 0.11 vs 0.09),
-# and llvmlite's default pipeline object leaks ~85 KB per module compiled, which these passes do not.
-PASSES = ("add_sroa_pass", "add_simplify_cfg_pass", "add_instruction_combine_pass")
 CACHE_ENV = "ISABENCH_CACHE_DIR"
 MEMORY_ENTRIES = 256  # compiled programs kept per process beyond those still referenced by a Program
-MAGIC = b"ISABENCH-COMPILED-2\n"  # then the key, a SHA-256 of the rest, and each object as 8-byte length + bytes
 _ROW_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
                            ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
 
@@ -90,73 +82,6 @@ def cache_dir() -> Path | None:
     return Path(base) / "isabench" / "compiled"
 
 
-class _Llvm:
-    """The target machine and what the cache key must include, set up once per process (llvmlite imports here)."""
-
-    def __init__(self):
-        import llvmlite
-        import llvmlite.binding as llvm
-
-        self.llvm = llvm
-        llvm.initialize_native_target()
-        llvm.initialize_native_asmprinter()
-        cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
-        target = llvm.Target.from_triple(llvm.get_process_triple())
-        self.new_machine = functools.partial(target.create_target_machine, cpu=cpu, features=features, opt=OPT_LEVEL,
-                                             codemodel="jitdefault")
-        self.machine = self.new_machine()  # for building only: an engine takes ownership of (and frees) its own
-        source = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (llvm_ir, llvm_modules))).hexdigest()
-        self.identity = "|".join([GENERATOR, source, llvmlite.__version__, ".".join(map(str, llvm.llvm_version_info)),
-                                  llvm.get_process_triple(), cpu, features, f"O{OPT_LEVEL}", *PASSES])
-        self.lock = threading.Lock()
-
-    def build(self, program: Program) -> list[bytes]:
-        """One object per module (llvm_modules), each module freed before the next is parsed."""
-        llvm, objects = self.llvm, []
-        lsr = llvm_ir.jump_targets(program.trusted_code().tolist()) <= LSR_TARGETS
-        for ir in llvm_modules.modules(program):
-            module = llvm.parse_assembly(ir)
-            del ir
-            module.verify()
-            # A pass builder per module: its analysis caches are keyed by Function pointers, which a later module reuses
-            builder = llvm.create_pass_builder(self.machine, llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL))
-            passes = llvm.create_new_module_pass_manager()
-            for add in PASSES:
-                getattr(passes, add)()
-            passes.run(module, builder)
-            with contextlib.nullcontext() if lsr else self.without_lsr():
-                objects.append(self.machine.emit_object(module))
-            module.close()
-        return objects
-
-    @contextlib.contextmanager
-    def without_lsr(self):
-        """LLVM's switch is process-wide: numba compiles under its own lock, so hold that too (if numba is loaded)."""
-        numba_lock = getattr(sys.modules.get("numba.core.compiler_lock"), "global_compiler_lock", None)
-        with numba_lock or contextlib.nullcontext():
-            self.llvm.set_option("isabench", "-disable-lsr=true")
-            try:
-                yield
-            finally:
-                self.llvm.set_option("isabench", "-disable-lsr=false")
-
-    def load(self, objects: list[bytes]):
-        llvm = self.llvm
-        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.new_machine())
-        for obj in objects:
-            engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-        engine.finalize_object()
-        address = engine.get_function_address(llvm_modules.RUN_SYMBOL)
-        if not address:
-            raise RuntimeError(f"compiled object lacks {llvm_modules.RUN_SYMBOL}")
-        return engine, _ROW_FN(address)
-
-
-@functools.cache
-def _llvm() -> _Llvm:
-    return _Llvm()
-
-
 _MEMORY: OrderedDict[str, Compiled] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()
 
@@ -174,9 +99,9 @@ def obtain(program: Program) -> tuple[Compiled, float]:
     if len(program) > MAX_INSTRUCTIONS:
         raise ProgramTooLarge(len(program))
     t0 = time.perf_counter()
-    llvm = _llvm()
-    shape = f"|{llvm_modules.SEGMENT}|{llvm_modules.SLICE}|{LSR_TARGETS}\0".encode()  # tests shrink these: keys differ
-    key = hashlib.sha256(llvm.identity.encode() + shape + program.trusted_code().tobytes()).hexdigest()
+    llvm = llvm_build.builder()
+    identity = f"{GENERATOR}|{llvm.identity}|{llvm_modules.SEGMENT}|{llvm_modules.SLICE}\0"  # tests shrink these two
+    key = hashlib.sha256(identity.encode() + program.trusted_code().tobytes()).hexdigest()
     with _MEMORY_LOCK:
         done = _MEMORY.get(key)
         if done is not None:
@@ -193,67 +118,31 @@ def obtain(program: Program) -> tuple[Compiled, float]:
     return done, spent
 
 
-def _build(llvm: _Llvm, key: str, program: Program) -> Compiled:
+def _build(llvm: llvm_build.Builder, key: str, program: Program) -> Compiled:
     t0 = time.perf_counter()
-    with llvm.lock:  # llvmlite's target machine is not documented as thread-safe
+    with llvm.lock:
         objects = llvm.build(program)
-        engine, fn = llvm.load(objects)
-    compiled = Compiled(key, program.trusted_code().tolist(), fn, engine, time.perf_counter() - t0, "built")
-    _to_disk(key, b"".join(len(obj).to_bytes(8, "little") + obj for obj in objects))
+        engine, address = llvm.load(objects)
+    compiled = Compiled(key, program.trusted_code().tolist(), _ROW_FN(address), engine, time.perf_counter() - t0,
+                        "built")
+    folder = cache_dir()
+    if folder is not None:
+        compiled_cache.write(folder, key, objects)
     return compiled
 
 
-def _unpack(payload: bytes) -> list[bytes]:
-    objects, at = [], 0
-    while at < len(payload):
-        size = int.from_bytes(payload[at : at + 8], "little")
-        objects.append(payload[at + 8 : at + 8 + size])
-        at += 8 + size
-    if at != len(payload) or not all(objects):
-        raise ValueError("malformed object list")
-    return objects
-
-
-def _from_disk(llvm: _Llvm, key: str, program: Program) -> Compiled | None:
+def _from_disk(llvm: llvm_build.Builder, key: str, program: Program) -> Compiled | None:
     folder = cache_dir()
-    if folder is None:
-        return None
     t0 = time.perf_counter()
-    try:
-        blob = (folder / f"{key}.o").read_bytes()
-    except OSError:
-        return None
-    head = len(MAGIC) + 64 + 32
-    payload = blob[head:]
-    if (len(blob) <= head or blob[: len(MAGIC)] != MAGIC or blob[len(MAGIC) : len(MAGIC) + 64] != key.encode()
-            or hashlib.sha256(payload).digest() != blob[len(MAGIC) + 64 : head]):
-        return None  # truncated, corrupt or someone else's: rebuilt (and rewritten) by the caller
+    objects = None if folder is None else compiled_cache.read(folder, key)
+    if objects is None:
+        return None  # none, or truncated, corrupt or someone else's: rebuilt (and rewritten) by the caller
     try:
         with llvm.lock:
-            engine, fn = llvm.load(_unpack(payload))
+            engine, address = llvm.load(objects)
     except Exception:  # noqa: BLE001 - whatever LLVM makes of a bad object, the fix is to rebuild it
         return None
-    return Compiled(key, program.trusted_code().tolist(), fn, engine, time.perf_counter() - t0, "disk")
-
-
-def _to_disk(key: str, obj: bytes) -> None:
-    folder = cache_dir()
-    if folder is None:
-        return
-    blob = MAGIC + key.encode() + hashlib.sha256(obj).digest() + obj
-    tmp = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key[:16]}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, folder / f"{key}.o")  # atomic: a concurrent reader sees the old file or the whole new one
-    except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    return Compiled(key, program.trusted_code().tolist(), _ROW_FN(address), engine, time.perf_counter() - t0, "disk")
 
 
 # ---- running ---------------------------------------------------------------------------------------------------

@@ -282,28 +282,25 @@ def _execute(code, runlen, mem, size, regs, fuel, start, steps):
             pc += ONE
 
 
+@njit(inline="always")
+def _run_row(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps, i):
+    """Row i, if RUNNING, for up to `take` more steps (within `fuel` in all)."""
+    if status[i] == RUNNING:
+        limit = steps[i] + min(fuel - steps[i], take)
+        status[i], pcs[i], steps[i] = _execute(code, runlen, mem[i], sizes[i], regs[i], limit, pcs[i], steps[i])
+
+
 @njit(cache=True, parallel=True)
 def _execute_batch(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps):
-    """Every RUNNING row for up to `take` more steps (within `fuel` in all)."""
     for i in prange(mem.shape[0]):
-        if status[i] == RUNNING:
-            limit = steps[i] + min(fuel - steps[i], take)
-            s, p, k = _execute(code, runlen, mem[i], sizes[i], regs[i], limit, pcs[i], steps[i])
-            status[i] = s
-            pcs[i] = p
-            steps[i] = k
+        _run_row(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps, i)
 
 
 @njit(cache=True)
 def _execute_batch_serial(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps):
     """One thread: no threading layer to start, nothing to contend for on a busy machine."""
     for i in range(mem.shape[0]):
-        if status[i] == RUNNING:
-            limit = steps[i] + min(fuel - steps[i], take)
-            s, p, k = _execute(code, runlen, mem[i], sizes[i], regs[i], limit, pcs[i], steps[i])
-            status[i] = s
-            pcs[i] = p
-            steps[i] = k
+        _run_row(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps, i)
 
 
 def warm_up() -> float:

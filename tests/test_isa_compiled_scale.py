@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.cli import main
-from isa import compiled, jit, llvm_modules, spec
+from isa import compiled, jit, llvm_build, llvm_modules, spec
 from isa.asm import assemble
 from isa.machine import run, run_batch
 from isa.program import load_program
@@ -42,14 +42,14 @@ def test_a_large_branchy_program_runs_on_the_compiled_tier_as_on_the_jit(tmp_pat
 def test_many_loops_are_compiled_without_loop_strength_reduction(monkeypatch):
     """LSR's cost grows ~k^2.4 with k loops in a row (issue 23: 200 took 100 s); LLVM's switch for it is global, so
     it is set for the build and set back."""
-    llvm = compiled._llvm()
+    llvm = llvm_build.builder()
     calls = []
     monkeypatch.setattr(llvm.llvm, "set_option", lambda name, option: calls.append(option))
     monkeypatch.setenv(compiled.CACHE_ENV, "")
     compiled._MEMORY.clear()
-    compiled.compile_program(assemble(blocks(compiled.LSR_TARGETS)))
+    compiled.compile_program(assemble(blocks(llvm_build.LSR_TARGETS)))
     assert calls == []
-    compiled.compile_program(assemble(blocks(compiled.LSR_TARGETS + 1)))
+    compiled.compile_program(assemble(blocks(llvm_build.LSR_TARGETS + 1)))
     assert calls == ["-disable-lsr=true", "-disable-lsr=false"]
 
 
@@ -123,16 +123,18 @@ def test_many_branch_programs_agree_across_tiers_in_small_segments_and_slices(se
         tiers_agree(program, fuel, np.array(regs, np.int64), len(program.data) + 3)
 
 
+@pytest.mark.parametrize("tier", ["jit", "compiled"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_batches_of_a_segmented_program_agree_row_by_row(threads, monkeypatch):
+def test_batches_in_small_slices_and_segments_agree_row_by_row(tier, threads, monkeypatch):
     monkeypatch.setattr(llvm_modules, "SEGMENT", 4)
     monkeypatch.setattr(llvm_modules, "SLICE", 3)
+    monkeypatch.setattr(jit, "SLICE", 3 * 7)  # the jit's slice is shared by the rows: 3 steps each
     program = assemble("ld r1, [r0]\nloop: addi r2, r2, 3\nsubi r1, r1, 1\nst r2, [r1 + 1]\nbnei r1, 0, loop\n"
                        "call f\nhalt\nf: addi r3, r2, 1\nret")
     memories = np.zeros((7, 12), np.int64)
     memories[:, 0] = [0, 1, 2, 5, 9, 10, 11]  # the last one stores past its memory: MEM_OOB
     for fuel in (0, 13, 40, 1000):
-        batch = run_batch(program, memories, fuel=fuel, tier="compiled", threads=threads)
+        batch = run_batch(program, memories, fuel=fuel, tier=tier, threads=threads)
         for i, memory in enumerate(memories):
             assert_same(batch.row(i), run(program, memory=memory, fuel=fuel, tier="ref"), f"row {i} fuel {fuel}")
 
