@@ -188,13 +188,14 @@ def execute_batch(compiled: Compiled, mem: np.ndarray, sizes: np.ndarray, regs: 
         bounds = np.linspace(0, rows, threads + 1).astype(int).tolist()
         _POLL.wait([_pool(threads).submit(chunk, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])])
     seconds = time.perf_counter() - t0
-    if (status == llvm_ir.STOPPED).any():
-        _POLL.interrupted()
-    if (status == llvm_ir.BROKEN).any():
-        raise RuntimeError(f"compiled tier: a generated function was entered at a pc it lacks (program {compiled.key})")
-    short = np.flatnonzero(status == llvm_ir.FUEL_SHORT)
-    if len(short):
-        _finish_short(compiled.code, mem, sizes, regs, fuel, short, status, pcs, steps)
+    internal = np.flatnonzero(status >= min(llvm_ir.STOPPED, llvm_ir.BROKEN, llvm_ir.FUEL_SHORT))  # one pass
+    if len(internal):
+        kinds = status[internal]
+        if (kinds == llvm_ir.STOPPED).any():
+            _POLL.interrupted()
+        if (kinds == llvm_ir.BROKEN).any():
+            raise RuntimeError(f"compiled tier: a generated function was entered at a pc it lacks ({compiled.key})")
+        _finish_short(compiled.code, mem, sizes, regs, fuel, internal, status, pcs, steps)
     return status, pcs, steps, seconds
 
 

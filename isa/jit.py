@@ -344,7 +344,9 @@ def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.n
                 _execute_batch(prep.code, prep.runlen, mem, sizes, regs, fuel, take, status, pcs, steps)
             finally:
                 numba.set_num_threads(before)
-        again = (status == S_FUEL) & (steps < fuel)  # out of its slice only
+        if fuel <= take:  # no row can have stopped for its slice
+            break
+        again = np.flatnonzero((status == S_FUEL) & (steps < fuel))  # out of its slice only
         status[again] = RUNNING
-        active = int(again.sum())
+        active = len(again)
     return status, pcs, steps, time.perf_counter() - t0, threads
