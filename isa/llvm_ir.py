@@ -6,8 +6,9 @@ Shape of the generated code (one function per program, or per segment of a large
   are allocas, which LLVM's mem2reg turns into SSA values, so a loop of ISA instructions becomes a loop of machine
   instructions.
 - Fuel is charged on entering a straight-line run (pc 0, every jump target, every fall-through after a branch, a
-  segment's start): block `E<pc>` subtracts the run's length from the fuel in hand at once. When the hand cannot pay,
-  @isa_refill (cold) moves fuel over from the reserve; when the reserve cannot pay either, the fuel runs out inside
+  segment's start): block `E<pc>` subtracts the run's length from the fuel in hand at once. At a refill point the
+  hand must also keep what the row may run before the next one, and @isa_refill (cold) tops it up from the reserve
+  (isa/llvm_modules.py). When the fuel left cannot pay for the run, the fuel runs out inside
   the run and the function returns FUEL_SHORT, with pc at the run's start and the exact steps, registers and memory
   so far; the caller finishes those fewer-than-a-run instructions on the reference interpreter (isa/compiled.py).
   Such a run never reaches its closing control instruction, so what is left is straight-line code, and a checked
@@ -36,9 +37,10 @@ BINARY = {S.OP_ADD: "add", S.OP_SUB: "sub", S.OP_MUL: "mul", S.OP_AND: "and", S.
           S.OP_ADDI: "add", S.OP_SUBI: "sub", S.OP_MULI: "mul", S.OP_ANDI: "and", S.OP_ORI: "or", S.OP_XORI: "xor"}
 IMMEDIATE_FORMS = {S.OP_ADDI, S.OP_SUBI, S.OP_MULI, S.OP_ANDI, S.OP_ORI, S.OP_XORI}
 FUEL_SHORT = 255  # internal status: the fuel runs out inside the straight-line run starting at pc
-CONTINUE = 254  # between segment functions: go on at out[0] with out[1] fuel in hand
+CONTINUE = 254  # between segment functions: go on at out[0], with fuel - out[1] in hand
 BROKEN = 253  # a segment was entered at a pc it has no entry for: a generator bug, never a silent wrong answer
 STOPPED = 252  # a poll said stop (Ctrl-C): the row stopped at pc, a run start, with its exact state
+STOP_REFILL = -(1 << 62)  # what @isa_refill returns for a stop: added to a hand (-SEGMENT..2**25), still negative
 
 
 def run_lengths(code: np.ndarray, segment: int) -> list[int]:
@@ -87,11 +89,12 @@ class Function:
     """Writes `@<name>(mem, size, regs, fuel, out[, rem, pc]) -> status` for the pcs of `part` (isa/llvm_modules.py
     lays the functions out): the whole program (`outside` None), entered at pc 0 with its fuel; or a segment, entered
     at pc (one of `outside`) with `rem` in hand, returning CONTINUE with out = [pc, fuel in hand] for a pc beyond part.
-    out receives [pc, steps + fuel left in out[2]] (the caller subtracts the reserve)."""
+    out receives [pc, steps + fuel left in out[2]] (the caller subtracts the reserve); out[3..4] are its scratch."""
 
     def __init__(self, code: list, runlen: list[int], part: range, name: str, outside: set[int] | None,
-                 slice_steps: int):
+                 slice_steps: int, needs: dict[int, int]):
         self.code, self.runlen, self.part, self.name, self.slice = code, runlen, part, name, slice_steps
+        self.needs = needs  # refill points: the hand a row must hold on reaching each (see llvm_modules.refill_needs)
         self.n = len(code)
         self.out: list[str] = []
         self.tmp = 0
@@ -123,10 +126,11 @@ class Function:
     def put(self, r: int, value) -> None:
         self.ins(f"store i64 {value}, ptr %r{r}")
 
-    def leave(self, status: str | int, pc, steps: str) -> None:
+    def leave(self, status: str | int, pc, owed) -> None:
+        """Go to the exit with status at pc; steps = fuel - owed (the hand, plus what was charged but not run)."""
         self.ins(f"store i64 {STATUS.get(status, status)}, ptr %xs")
         self.ins(f"store i64 {pc}, ptr %xp")
-        self.ins(f"store i64 {steps}, ptr %xk")
+        self.ins(f"store i64 {owed}, ptr %xk")
         self.ins("br label %exit")
 
     def entry_label(self, pc: int) -> str:
@@ -145,6 +149,8 @@ class Function:
         for i in range(spec.NUM_REGS):
             p = self.op(f"getelementptr i64, ptr %regs, i64 {i}")
             self.put(i, self.op(f"load i64, ptr {p}"))
+        self.ins(f"store i64 %fuel, ptr {self.op('getelementptr i64, ptr %out, i64 3')}")
+        self.ins(f"store ptr %regs, ptr {self.op('getelementptr i64, ptr %out, i64 4')}")
         if self.whole:
             self.out.append(hand(self.slice).rstrip("\n"))
             self.ins("store i64 %first, ptr %rem")
@@ -164,7 +170,7 @@ class Function:
             self.fuel_entry(pc)
         for pc in sorted(self.exits):  # the segment holding pc charges the run that starts there
             self.block(f"C{pc}")
-            self.leave(CONTINUE, pc, self.op("load i64, ptr %rem"))
+            self.leave(CONTINUE, pc, self.op("load i64, ptr %rem"))  # the driver takes the hand back from steps
         self.exit()
         self.out.append("}")
         return "\n".join(self.out) + "\n"
@@ -178,26 +184,31 @@ class Function:
             return
         rem = self.op("load i64, ptr %rem")
         left = self.op(f"sub i64 {rem}, {length}")
-        ok = self.op(f"icmp sge i64 {left}, 0")
-        self.ins(f"br i1 {ok}, label %E{pc}.go, label %E{pc}.short")
-        self.block(f"E{pc}.short")  # refilled from the reserve, or the fuel runs out in this run (or a poll said stop)
-        more = self.op(f"call preserve_mostcc i64 @isa_refill(ptr %out, i64 {left})")
-        self.ins(f"br i1 {self.op(f'icmp sgt i64 {more}, 0')}, label %E{pc}.refill, label %E{pc}.out")
-        self.block(f"E{pc}.refill")
-        self.ins(f"store i64 {self.op(f'add i64 {left}, {more}')}, ptr %rem")
-        self.ins(f"br label %I{pc}")
-        self.block(f"E{pc}.out")  # steps from `left`, not `rem`: rem is then dead once charged (one register fewer)
-        status = self.op(f"select i1 {self.op(f'icmp eq i64 {more}, 0')}, i64 {FUEL_SHORT}, i64 {STOPPED}")
-        self.leave(status, pc, self.op(f"sub i64 {self.op(f'sub i64 %fuel, {left}')}, {length}"))
+        extra = self.needs.get(pc, length) - length  # what the hand must still hold after this run (refill points)
+        self.ins(f"br i1 {self.op(f'icmp sge i64 {left}, {extra}')}, label %E{pc}.go, label %E{pc}.short")
+        self.block(f"E{pc}.short")
+        if pc in self.needs:  # refilled from the reserve; else the fuel runs out in this run (or a poll said stop)
+            more = self.op(f"call coldcc i64 @isa_refill(ptr %out, i64 {self.op(f'sub i64 {extra}, {left}')})")
+            topped = self.op(f"add i64 {left}, {more}")  # < 0 when the reserve was short or `more` is STOP_REFILL
+            self.ins(f"br i1 {self.op(f'icmp sge i64 {topped}, 0')}, label %E{pc}.refill, label %E{pc}.out")
+            self.block(f"E{pc}.refill")
+            self.ins(f"store i64 {topped}, ptr %rem")
+            self.ins(f"br label %I{pc}")
+            self.block(f"E{pc}.out")  # what was moved over is still the row's (all the fuel it had left)
+            stop = self.op(f"icmp eq i64 {more}, {STOP_REFILL}")
+            status = self.op(f"select i1 {stop}, i64 {STOPPED}, i64 {FUEL_SHORT}")
+            short = self.op(f"add i64 {left}, {self.op(f'select i1 {stop}, i64 0, i64 {more}')}")
+        else:  # the last refill point left the hand enough for this run unless the fuel itself runs out in it
+            status, short = FUEL_SHORT, left
+        self.leave(status, pc, self.op(f"add i64 {short}, {length}"))  # from `left`: rem is dead once charged
         self.block(f"E{pc}.go")
         self.ins(f"store i64 {left}, ptr %rem")
         self.ins(f"br label %I{pc}")
 
     def fast_steps(self, pc: int, executed: int = 0) -> str:
-        """Steps done before pc (+ executed), from the remaining fuel already charged for pc's whole run."""
-        rem = self.op("load i64, ptr %rem")
-        used = self.op(f"sub i64 %fuel, {rem}")
-        return self.op(f"sub i64 {used}, {self.runlen[pc] - executed}")
+        """What `leave` owes for steps done before pc (+ executed): the hand, already charged for pc's whole run, plus
+        the run's instructions not executed."""
+        return self.op(f"add i64 {self.op('load i64, ptr %rem')}, {self.runlen[pc] - executed}")
 
     def fast(self, pc: int) -> None:
         self.block(f"I{pc}")
@@ -327,14 +338,18 @@ class Function:
         self.block("badjump")  # the JR/RET's own step was charged with its run: take it back
         src = self.op("load i64, ptr %jsrc")
         rem = self.op("load i64, ptr %rem")
-        self.leave("BAD_PC", src, self.op(f"sub i64 {self.op(f'sub i64 %fuel, {rem}')}, 1"))
+        self.leave("BAD_PC", src, self.op(f"add i64 {rem}, 1"))
 
     def exit(self) -> None:
+        """Registers back to memory; out = [pc, steps]. `regs` and `fuel` come back from out[3..4], where the entry put
+        them: not kept in registers through the whole function, they leave two more for the ISA's registers."""
         self.block("exit")
+        regs = self.op(f"load ptr, ptr {self.op('getelementptr i64, ptr %out, i64 4')}")
         for i in range(spec.NUM_REGS):
-            p = self.op(f"getelementptr i64, ptr %regs, i64 {i}")
+            p = self.op(f"getelementptr i64, ptr {regs}, i64 {i}")
             self.ins(f"store i64 {self.get(i)}, ptr {p}")
         self.ins(f"store i64 {self.op('load i64, ptr %xp')}, ptr %out")
-        out1 = self.op("getelementptr i64, ptr %out, i64 1")
-        self.ins(f"store i64 {self.op('load i64, ptr %xk')}, ptr {out1}")
+        fuel = self.op(f"load i64, ptr {self.op('getelementptr i64, ptr %out, i64 3')}")
+        steps = self.op(f"sub i64 {fuel}, {self.op('load i64, ptr %xk')}")
+        self.ins(f"store i64 {steps}, ptr {self.op('getelementptr i64, ptr %out, i64 1')}")
         self.ins(f"ret i64 {self.op('load i64, ptr %xs')}")

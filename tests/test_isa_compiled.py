@@ -136,4 +136,8 @@ def test_the_ir_charges_fuel_per_run_and_has_no_signed_wrap_flags():
     [ir] = llvm_modules.modules(assemble(LOOP))  # a small program: one module, one function
     assert " nsw " not in ir and " nuw " not in ir
     assert ir.count("%rem = alloca") == 1 and "E1.short" in ir  # the loop's entry block charges its whole run
-    assert llvm_modules.run_lengths(assemble(LOOP).code) == [4, 3, 2, 1, 1, 0]
+    runlen = llvm_modules.run_lengths(assemble(LOOP).code)
+    assert runlen == [4, 3, 2, 1, 1, 0]
+    # Refill points: the entry and the loop's head; each holds what runs before the next one (the loop, then halt)
+    assert llvm_modules.refill_needs(assemble(LOOP).code.tolist(), runlen, {0}) == {0: 5, 1: 4}
+    assert ir.count("call coldcc i64 @isa_refill(") == 2  # only at those two
