@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from isa import llvm_ir, llvm_modules
+from isa import disasm, llvm_ir, llvm_modules
 from isa.program import Program
 
 OPT_LEVEL = 2  # the target machine's code generation level
@@ -18,10 +18,10 @@ OPT_LEVEL = 2  # the target machine's code generation level
 # vs 180 ms), as fast to run (bignum square 0.08 vs 0.14 ns/instr, LCG loop 0.22 both, add/xor loop 0.11 vs 0.09),
 # and llvmlite's default pipeline object leaks ~85 KB per module compiled, which these passes do not.
 PASSES = ("add_sroa_pass", "add_simplify_cfg_pass", "add_instruction_combine_pass")
-# LLVM's loop strength reduction (LSR, part of code generation at O2) runs only on programs with at most this many
-# jump targets (so at most this many loops). Its scalar evolution nests the expression of a value that crosses k
-# loops k deep, so k loops in a row cost ~k^2.4 (issue 23: 200 took 100 s and 1.2 GB; 26,214 overflowed the stack);
-# 16 cost 0.2 s. Small programs keep it: the LCG benchmark loop is 20% slower without it.
+# LLVM's loop strength reduction (LSR, part of code generation at O2) runs only on programs without JR/RET and with at
+# most this many jump targets (every loop LLVM finds starts at one). Its scalar evolution nests the expression of a
+# value that crosses k loops k deep, so k loops in a row cost ~k^2.4 (issue 23: 200 took 100 s and 1.2 GB; 26,214
+# overflowed the stack); 16 cost 0.2 s. Small programs keep it: the LCG benchmark loop is 13% slower without it.
 LSR_TARGETS = 16
 
 
@@ -49,7 +49,7 @@ class Builder:
     def build(self, program: Program) -> list[bytes]:
         """One object per module, each module freed before the next is parsed."""
         llvm, objects = self.llvm, []
-        lsr = llvm_ir.jump_targets(program.trusted_code().tolist()) <= LSR_TARGETS
+        lsr = not llvm_ir.indirect(program.trusted_code().tolist()) and len(disasm.jump_targets(program)) <= LSR_TARGETS
         for ir in llvm_modules.modules(program):
             module = llvm.parse_assembly(ir)
             del ir

@@ -63,26 +63,11 @@ def indirect(words: list) -> bool:
     return any(op in (S.OP_JR, S.OP_RET) for op, *_ in words)
 
 
-def jump_targets(words: list) -> int:
-    """How many pcs a jump can reach: the distinct direct targets, or every pc with JR/RET. Every loop LLVM can find
-    starts at one of them."""
-    return len(words) if indirect(words) else len({jump_target(op, a, c) for op, a, _, c in words} - {None})
-
-
 def header(name: str, segment: bool) -> str:
     """A function's signature: `(mem, size, regs, fuel, out) -> status`, and a segment's also `rem, pc`."""
     linkage, extra = ("", ", i64 %rem0, i64 %pc0") if segment else ("internal ", "")
     return (f"define {linkage}i64 @{name}(ptr noalias %mem, i64 %size, ptr noalias %regs, i64 %fuel, ptr noalias %out"
             f"{extra}) noinline {{")
-
-
-def hand(slice_steps: int) -> str:
-    """A run's start: at most `slice_steps` of its fuel in hand (%first), the rest kept in out[2]."""
-    return f"""  %first = call i64 @llvm.umin.i64(i64 %fuel, i64 {slice_steps})
-  %reserve = sub i64 %fuel, %first
-  %out2 = getelementptr i64, ptr %out, i64 2
-  store i64 %reserve, ptr %out2
-"""
 
 
 class Function:
@@ -92,8 +77,8 @@ class Function:
     out receives [pc, steps + fuel left in out[2]] (the caller subtracts the reserve); out[3..4] are its scratch."""
 
     def __init__(self, code: list, runlen: list[int], part: range, name: str, outside: set[int] | None,
-                 slice_steps: int, needs: dict[int, int]):
-        self.code, self.runlen, self.part, self.name, self.slice = code, runlen, part, name, slice_steps
+                 hand: str, needs: dict[int, int]):
+        self.code, self.runlen, self.part, self.name, self.hand = code, runlen, part, name, hand  # hand: sets %first
         self.needs = needs  # refill points: the hand a row must hold on reaching each (see llvm_modules.refill_needs)
         self.n = len(code)
         self.out: list[str] = []
@@ -152,7 +137,7 @@ class Function:
         self.ins(f"store i64 %fuel, ptr {self.op('getelementptr i64, ptr %out, i64 3')}")
         self.ins(f"store ptr %regs, ptr {self.op('getelementptr i64, ptr %out, i64 4')}")
         if self.whole:
-            self.out.append(hand(self.slice).rstrip("\n"))
+            self.out.append(self.hand.rstrip("\n"))
             self.ins("store i64 %first, ptr %rem")
             self.ins("br label %E0")
         else:

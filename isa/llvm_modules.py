@@ -48,14 +48,23 @@ def modules(program: Program) -> Iterator[str]:
     words, runlen, parts = code.tolist(), run_lengths(code), segments(len(code))
     if len(parts) == 1:
         needs = refill_needs(words, runlen, {0})
-        yield llvm_ir.Function(words, runlen, parts[0], "isa_run", None, SLICE, needs).render() + _refill() + _batch()
+        yield llvm_ir.Function(words, runlen, parts[0], "isa_run", None, hand(), needs).render() + _refill() + _batch()
         return
     entries = _segment_entries(words, parts)
     needs = refill_needs(words, runlen, set().union(*entries))
     for k, (part, outside) in enumerate(zip(parts, entries)):
-        body = llvm_ir.Function(words, runlen, part, f"isa_seg{k}", outside, SLICE, needs).render()
+        body = llvm_ir.Function(words, runlen, part, f"isa_seg{k}", outside, hand(), needs).render()
         yield body + "@isa_poll = external global ptr\n" + _refill()
     yield _driver(len(parts)) + _batch() + _STOP + _INTRINSICS
+
+
+def hand() -> str:
+    """A row's start: at most SLICE of its fuel in hand (%first), the rest kept in out[2]."""
+    return f"""  %first = call i64 @llvm.umin.i64(i64 %fuel, i64 {SLICE})
+  %reserve = sub i64 %fuel, %first
+  %out2 = getelementptr i64, ptr %out, i64 2
+  store i64 %reserve, ptr %out2
+"""
 
 
 def refill_needs(words: list, runlen: list[int], entries: set[int]) -> dict[int, int]:
@@ -100,7 +109,7 @@ def _driver(count: int) -> str:
     declares = "".join(f"declare i64 @isa_seg{k}(ptr, i64, ptr, i64, ptr, i64, i64)\n" for k in range(count))
     return declares + llvm_ir.header("isa_run", segment=False) + f"""
 entry:
-{llvm_ir.hand(SLICE)}  %out1 = getelementptr i64, ptr %out, i64 1
+{hand()}  %out1 = getelementptr i64, ptr %out, i64 1
   br label %loop
 loop:
   %pc = phi i64 [0, %entry], [%npc, %next]
