@@ -64,7 +64,7 @@ class Compiled:
 
     key: str
     code: list  # the validated words as lists: what the FUEL_SHORT finisher runs
-    fn: object  # ctypes function: isa_run_batch(mem, stride, sizes, regs, fuel, rows, status, pcs, steps)
+    fn: object  # ctypes function: isa_run_batch(mem, stride, sizes, regs, fuel, rows, status, pcs, steps, poll)
     engine: object
     compile_s: float  # seconds it took to build it, or to load it from the disk cache
     origin: str  # "built" or "disk"
