@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from isa import disasm, llvm_ir, llvm_modules
+from isa import llvm_ir, llvm_modules
 from isa.program import Program
 
 OPT_LEVEL = 2  # the target machine's code generation level
@@ -49,7 +49,9 @@ class Builder:
     def build(self, program: Program) -> list[bytes]:
         """One object per module, each module freed before the next is parsed."""
         llvm, objects = self.llvm, []
-        lsr = not llvm_ir.indirect(program.trusted_code().tolist()) and len(disasm.jump_targets(program)) <= LSR_TARGETS
+        words = program.trusted_code().tolist()  # never program.code: see test_a_loaded_program_cannot_be_changed
+        targets = {llvm_ir.jump_target(op, a, c) for op, a, _, c in words} - {None}
+        lsr = not llvm_ir.indirect(words) and len(targets) <= LSR_TARGETS
         for ir in llvm_modules.modules(program):
             module = llvm.parse_assembly(ir)
             del ir
