@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import threading
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -15,10 +16,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("bench.cmd_tasks", "list the registered tasks"),
     "solve": ("bench.cmd_solve", "answer one task instance with the reference, the ISA or the LLM"),
     "asm": ("isa.cli", "assemble, disassemble or run a register-machine program"),
-    "train": ("llm.cmd_train", "train (or fine-tune) the embedded default model"),
-    "finetune": ("llm.cmd_finetune", "fine-tune a pretrained encoder with a new head on a labelled task"),
+    "train": ("bench.cmd_train", "train (or fine-tune) the embedded default model"),
+    "finetune": ("bench.cmd_finetune", "fine-tune a pretrained encoder with a new head on a labelled task"),
     "models": ("llm.cmd_models", "list the models isabench knows by a short name, and where each is"),
     "report": ("bench.cmd_report", "regenerate tables (Markdown, LaTeX) from a saved run"),
+    "compare": ("bench.cmd_compare", "compare two runs contestant by contestant: paired tests, time ratios, a CI gate"),
     "plot": ("bench.cmd_plot", "regenerate the figures of a saved run"),
 }
 
@@ -31,6 +33,7 @@ EXAMPLES = """examples:
   isabench run --tasks sentiment --backends isa the register machine's two sentiment programs on real reviews
   isabench solve add 'What is 98 plus 45?'      one instance (--backend isa|llm|reference)
   isabench report results/<run>                 tables again, from a run's records alone
+  isabench compare RUN_A RUN_B --fail-if-worse  did run B get less accurate or slower than run A? (exit 1 if so)
   isabench COMMAND --help                       the options of one command"""
 
 
@@ -60,7 +63,15 @@ def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """`isabench ARGS`; without argv, the process's own command line, with its signals held from first to last."""
+    if argv is None and threading.current_thread() is threading.main_thread():
+        from bench.interrupts import whole_process
+
+        return whole_process(lambda: command(sys.argv[1:]))
+    return command(list(sys.argv[1:] if argv is None else argv))
+
+
+def command(argv: list[str]) -> int:
     parser, _ = build_parser(argv)
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
@@ -69,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._module.main(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted", file=sys.stderr)  # a second signal here ends whole_process's command with 130 too
         return 130
     except BrokenPipeError:  # `isabench ... | head`: the reader left early; not an error of ours
         import os

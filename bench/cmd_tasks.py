@@ -10,10 +10,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def answer_of(task) -> str:
-    """The example's answer; a labelled task's answers are a person's labels, not computed from the text."""
-    if task.ground_truth == "labels":
+    """The example's answer; a labelled task's answers are a person's labels, not computed from the text (svamp's
+    are the data's answers: the example is a problem of the data)."""
+    if task.ground_truth == "labels" and task.labels:
         return " | ".join(task.labels) + " (a person's label)"
     return task.reference(task.example)
+
+
+# How the text listing names a task's ground truth, in the README's words: a computed reference, or people's labels.
+GROUND_TRUTH_WORDS = {"reference": "computed", "labels": "labels"}
 
 
 def main(args: argparse.Namespace) -> int:
@@ -27,6 +32,6 @@ def main(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         print(f"{r['name']} v{r['version']}: difficulty = {r['axis']}, levels {','.join(map(str, r['difficulties']))}; "
-              f"ground truth: {r['ground_truth']}")
+              f"ground truth: {GROUND_TRUTH_WORDS.get(r['ground_truth'], r['ground_truth'])}")
         print(f"    {r['example']!r} -> prompt {r['prompt']!r} -> {r['answer']!r}")
     return 0

@@ -3,30 +3,72 @@ causal LM, or the shipped fine-tuned adapter for sentiment), answering the way t
 
 - `generate`: a causal LM continues the prompt greedily and the task parses the reply;
 - `loglikelihood`: a causal LM on a classification task scores each label as a continuation of the prompt and
-  answers with the likeliest (lm-evaluation-harness's multiple-choice method);
+  answers with the likeliest (lm-evaluation-harness's multiple-choice method); on a computed task (`--method
+  loglikelihood`) it scores the reference answer as the continuation, and is right when that is its greedy
+  continuation (lm-eval's `acc` on arithmetic_*: `is_greedy`); it writes no answer of its own then;
 - `head`: a sequence classifier (an encoder fine-tuned with a task head) names the label itself.
 
-Latency: `latency_s` is the wall time of the batch an answer came in; `alone_s` times a few answers on their own
-(ALONE_SAMPLES per chunk), so "one answer alone" means the same on both sides.
+Times follow bench/timing.py: a chunk's span runs from the instances' text to their parsed answers (prompts are built
+inside it); its machine time is the model's forward passes; `alone_s` times a few answers on their own
+(timing.alone: a few per level), each with the same span, so "one answer alone" means the same on both sides.
 """
 from __future__ import annotations
 
-import time
+import math
 
-from bench.sides import Contestant, Side, SideUnavailable
+from bench import timing
+from bench.side import Contestant, Side, SideUnavailable
 from bench.tasks import STOP, Instance, Task
 
-ALONE_SAMPLES = 2  # instances per chunk answered once more on their own, to measure latency alone
+METHODS = ("auto", "generate", "loglikelihood")  # --method: "auto" is each task's own (method_of)
 
 
-def model_label(spec: str | None) -> str:
+def model_label(spec: str | None, info: dict | None = None) -> str:
+    """How a model is shown in tables and figures: a short name isabench knows as it is (`sentiment-lora`,
+    `smollm2`); any other folder, file or hub id by its last name and, once loaded, the start of its content hash
+    (`sentiment-lora@3f2a1c`), so two models of one name never share a row's label."""
     from pathlib import Path
 
-    return "default-model" if spec is None else Path(spec.rstrip("/")).name or spec
+    from llm.models import KNOWN
+
+    if spec is None:
+        return "default-model"
+    name = Path(spec.rstrip("/")).name or spec
+    digest = (info or {}).get("content_hash") or (info or {}).get("revision")
+    return name if spec in KNOWN or not digest else f"{name}@{str(digest)[:6]}"
+
+
+def load(spec: str | None, o) -> object:
+    """The backend of model `spec` with the side options `o`, loaded once for all the sides sharing `o` (a run's
+    llm and hybrid sides read one copy of a model); SideUnavailable if it cannot load, saying why."""
+    if spec in o.loaded:
+        return o.loaded[spec]
+    try:
+        from llm.runner import load_backend
+    except ImportError as e:
+        raise SideUnavailable(f"the LLM backend needs llm.runner, which cannot be imported: {e}") from e
+    try:
+        backend = load_backend(model=spec, device=o.device, dtype=o.dtype, batch_size=o.batch_size,
+                               threads=o.threads, chat=o.chat, served_url=o.served_url, concurrency=o.concurrency,
+                               **({"request_timeout_s": o.request_timeout_s} if o.request_timeout_s else {}))
+    except Exception as e:  # noqa: BLE001 - a folder's files can fail in any library's way; say which
+        # ValueError/OSError: model not found, device or dtype unavailable, no chat template; anything else
+        # (a truncated safetensors file, an adapter config without peft_type) is a damaged model folder.
+        which = spec or "the embedded default model (llm/default_model/)"
+        kind = "" if isinstance(e, (ValueError, OSError)) else f"its files are damaged or incomplete " \
+                                                              f"({type(e).__name__}): "
+        raise SideUnavailable(f"cannot load {which}: {kind}{e}") from e
+    info = dict(backend.info)
+    info.setdefault("n_params_non_embedding", info.get("n_params"))
+    info.setdefault("trained_on", trained_on(info.get("path")))
+    backend.info, backend.variant = info, model_variant(info)
+    o.loaded[spec] = backend
+    return backend
 
 
 class LlmSide(Side):
     name = "llm"
+    stops = (STOP,)  # where a generated answer ends
 
     def __init__(self, options):
         super().__init__(options)
@@ -39,30 +81,14 @@ class LlmSide(Side):
         return task.default_model
 
     def _start(self, tasks: list[Task]) -> None:
-        try:
-            from llm.runner import load_backend
-        except ImportError as e:
-            raise SideUnavailable(f"the LLM backend needs llm.runner, which cannot be imported: {e}") from e
-        o = self.options
         for spec in dict.fromkeys(self.model_for(t) for t in tasks):  # every model the run needs, before any work
-            try:
-                backend = load_backend(model=spec, device=o.device, dtype=o.dtype, batch_size=o.batch_size,
-                                       threads=o.threads, chat=o.chat, served_url=o.served_url,
-                                       concurrency=o.concurrency,
-                                       **({"request_timeout_s": o.request_timeout_s} if o.request_timeout_s else {}))
-            except Exception as e:  # noqa: BLE001 - a folder's files can fail in any library's way; say which
-                # ValueError/OSError: model not found, device or dtype unavailable, no chat template; anything else
-                # (a truncated safetensors file, an adapter config without peft_type) is a damaged model folder.
-                which = spec or "the embedded default model (llm/default_model/)"
-                kind = "" if isinstance(e, (ValueError, OSError)) else f"its files are damaged or incomplete " \
-                                                                      f"({type(e).__name__}): "
-                raise SideUnavailable(f"cannot load {which}: {kind}{e}") from e
-            info = dict(backend.info)
-            info.setdefault("n_params_non_embedding", info.get("n_params"))
-            info.setdefault("trained_on", trained_on(info.get("path")))
-            backend.info, backend.variant = info, model_variant(info)
-            self.backends[spec] = backend
-        infos = {model_label(spec): b.info for spec, b in self.backends.items()}
+            self.backends[spec] = load(spec, self.options)
+        for task in tasks:  # a head that cannot name a labelled task's labels fails here, before any folder exists
+            backend = self.backends[self.model_for(task)]
+            wanted = self.method_wanted(backend)
+            if hasattr(backend, "classify") and (task.labels or wanted != "auto"):
+                method_of(backend, task, self.model_for(task), wanted)
+        infos = {model_label(spec, b.info): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
 
     def coverage(self, task: Task, difficulty: int, split: str) -> str:
@@ -77,88 +103,145 @@ class LlmSide(Side):
     def contestants(self, task: Task) -> list[Contestant]:
         spec = self.model_for(task)
         backend = self.backends[spec]
-        method = method_of(backend, task, spec)
         o = self.options
+        method = method_of(backend, task, spec, self.method_wanted(backend))
         prompt = o.prompt if method != "head" else None
         setting = method if prompt is None else f"{method};{prompt.key()};chat={int(o.chat)}"
+        gen = o.gen_kwargs if method == "generate" and o.gen_kwargs else None  # they shape generated answers only
+        if gen:
+            setting += f";gen={gen.key()}"
         options = {"method": method, "model": spec, "prompt_format": prompt and prompt.format,
                    "shots": prompt and prompt.shots, "shot_seed": prompt and prompt.seed,
-                   "chat": o.chat if prompt is not None else None}  # a head reads the bare text: no template
-        label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec)}"
+                   "chat": o.chat if prompt is not None else None,  # a head reads the bare text: no template
+                   **({"gen_kwargs": gen.as_dict()} if gen else {})}
+        label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec, backend.info)}"
         return [Contestant(label, backend.variant, setting, options, backend)]
 
+    def method_wanted(self, backend) -> str:
+        """--method, for the causal LMs it names; a task's own classifier (sentiment's adapter, when --model is not
+        given) answers with its head whatever --method says."""
+        own = self.options.model is None and not self.options.served_url
+        return "auto" if own and hasattr(backend, "classify") else self.options.method
+
     def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
-        if who.options["method"] == "generate":
-            who.handle.generate([self.prompt(task, i) for i in instances], 2, stop=[STOP])
+        if who.options["method"] in ("generate", "program"):  # the first kernels and caches: two tokens suffice
+            who.handle.generate([self.prompt(task, i) for i in instances], 2, stop=list(self.stops))
         else:
-            self.answer(task, who, instances)
+            self.ask(task, who, instances)
 
     def prompt(self, task: Task, inst: Instance) -> str:
         return task.prompt(inst, self.options.prompt)
 
     def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
-        rows = self.ask(task, who, instances)
-        for row, alone in zip(rows, self.ask(task, who, instances[:ALONE_SAMPLES], alone=True)):
-            row["alone_s"] = alone["latency_s"]
+        """The chunk's answers, timed by the one rule (bench/timing.py); a few answered again alone for latency."""
+        rows, timed = timing.repeat(lambda: self.timed_ask(task, who, instances))
+        fields = timed.fields(len(instances))
+        for row in rows:
+            row.update(fields, latency_s=fields["batch_s"])
+        for k, inst in timing.alone(instances):
+            row = rows[k]
+            row["alone_s"] = self.timed_ask(task, who, [inst])[1].total_s
         return rows
 
-    def ask(self, task: Task, who: Contestant, instances: list[Instance], alone: bool = False) -> list[dict]:
-        """The contestant's answers, in one batch (or one call per instance when `alone`), with FLOPs."""
+    def timed_ask(self, task: Task, who: Contestant, instances: list[Instance]) -> tuple[list[dict], timing.Span]:
+        """One answering of the chunk on the clock: from the instances' text (the prompt is built inside) to their
+        parsed answers; the machine is the model's forward passes, as the backend reports them per batch."""
+        rows, span = timing.timed_span(lambda: self.ask(task, who, instances),
+                                       lambda rows: sum(r.pop("_model_share") for r in rows), part="model")
+        return rows, span
+
+    def ask(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
+        """The contestant's answers in one call of its backend, with FLOPs. A chunk the model cannot take whole (a
+        prompt longer than its positions) is asked in halves, down to single instances, and an instance it cannot
+        take at all is a recorded failure (status "refused", the model's message kept), never a crash."""
         method = who.options["method"]
-        ask = {"generate": self.generated, "loglikelihood": self.scored, "head": self.classified}[method]
-        rows = ask(task, who.handle, instances, alone)
+        ask = {"loglikelihood": self.scored if task.labels else self.completion_scored, "head": self.classified,
+               "generate": self.generated_as_asked}.get(method, self.generated)
+        try:
+            rows = ask(task, who.handle, instances)
+        except ValueError as e:
+            if len(instances) > 1:  # halves, so the prompts it can take stay batched
+                half = len(instances) // 2
+                return self.ask(task, who, instances[:half]) + self.ask(task, who, instances[half:])
+            return [{"raw": None, "answer": None, "status": "refused", "detail": f"{type(e).__name__}: {e}",
+                     "prompt_tokens": None, "generated_tokens": None, "flops": None, "_model_share": 0.0}]
         per_token = 2 * max(0, who.handle.info.get("n_params_non_embedding") or 0)  # unknown (-1): no estimate
         for row in rows:
             tokens = row.pop("_tokens")
             row["flops"] = per_token * tokens if per_token and tokens is not None else None
         return rows
 
-    def generated(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
+    def budget(self, task: Task, inst: Instance) -> int:
+        return task.max_new_tokens(inst.text)
+
+    def read(self, task: Task, reply: str) -> dict:
+        """What a generated reply says: the task's answer in it, strictly and flexibly (bench/tasks/replies.py)."""
+        return {"answer": task.parse_reply(reply), "answer_flexible": task.parse_reply_flexible(reply),
+                "status": "ok"}
+
+    def generated_as_asked(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+        """The `generate` method: with --gen-kwargs's budget and stop strings where given (they shape only these
+        answers, and only these contestants' settings name them)."""
+        return self.generated(task, backend, instances, self.options.gen_kwargs)
+
+    def generated(self, task: Task, backend, instances: list[Instance], gen=None) -> list[dict]:
         prompts = [self.prompt(task, i) for i in instances]
-        budget = max(task.max_new_tokens(i.text) for i in instances)
-        out = []
-        for chunk in ([[p] for p in prompts] if alone else [prompts]):
-            out += backend.generate(chunk, budget, stop=[STOP])
+        budget = gen.max_new_tokens if gen and gen.max_new_tokens else max(self.budget(task, i) for i in instances)
+        stop = list(gen.until) if gen and gen.until else list(self.stops)
         rows = []
-        for prompt, c in zip(prompts, out):
+        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=stop)):
             known = c.prompt_tokens >= 0 and c.generated_tokens >= 0  # -1: a server that does not say
-            rows.append({"raw": c.text, "answer": task.parse_reply(c.text), "status": "ok", "prompt": prompt,
+            rows.append({"raw": c.text, **self.read(task, c.text), "prompt": prompt,
                          "prompt_tokens": c.prompt_tokens, "generated_tokens": c.generated_tokens,
                          "_tokens": c.prompt_tokens + c.generated_tokens if known else None,
-                         "latency_s": c.latency_s, "batch_s": c.latency_s, "batch_size": c.batch_size})
+                         "_model_share": share(c)})
         return rows
 
-    def scored(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
+    def scored(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
         """Each label's log-likelihood as the continuation of the prompt; the likeliest is the answer."""
-        labels, rows = task.labels, []
-        for chunk in ([[i] for i in instances] if alone else [instances]):
-            prompts = [self.prompt(task, i) for i in chunk]
-            contexts = [p for p in prompts for _ in labels]
-            continuations = [task.answer_prefix(self.options.prompt.format) + lab for _ in prompts for lab in labels]
-            # Timed here, over the whole chunk: the backend scores the 2 x len(chunk) pairs in several sub-batches,
-            # and each score carries only its own sub-batch's time.
-            start = time.perf_counter()
-            scores = backend.loglikelihood(contexts, continuations)
-            wall = time.perf_counter() - start
-            for k, prompt in enumerate(prompts):
-                mine = scores[k * len(labels):(k + 1) * len(labels)]
-                best = max(range(len(labels)), key=lambda j: mine[j].logprob)
-                tokens = sum(s.context_tokens + s.continuation_tokens for s in mine)
-                rows.append({"raw": labels[best], "answer": labels[best], "status": "ok", "prompt": prompt,
-                             "scores": {lab: s.logprob for lab, s in zip(labels, mine)},
-                             "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
-                             "latency_s": wall, "batch_s": wall, "batch_size": len(chunk)})
+        labels = task.labels
+        prompts = [self.prompt(task, i) for i in instances]
+        contexts = [p for p in prompts for _ in labels]
+        continuations = [task.answer_prefix(self.options.prompt.format) + lab for _ in prompts for lab in labels]
+        scores = backend.loglikelihood(contexts, continuations)
+        rows = []
+        for k, prompt in enumerate(prompts):
+            mine = scores[k * len(labels):(k + 1) * len(labels)]
+            best = max(range(len(labels)), key=lambda j: mine[j].logprob)
+            # What the model ran through for these requests: a context computed once counts once.
+            tokens = sum(s.processed_tokens if s.processed_tokens >= 0 else s.context_tokens + s.continuation_tokens
+                         for s in mine)
+            rows.append({"raw": labels[best], "answer": labels[best], "status": "ok", "prompt": prompt,
+                         "scores": {lab: s.logprob for lab, s in zip(labels, mine)},
+                         "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
+                         "_model_share": sum(share(s) for s in mine)})
         return rows
 
-    def classified(self, task: Task, backend, instances: list[Instance], alone: bool = False) -> list[dict]:
-        rows = []
-        for chunk in ([[i] for i in instances] if alone else [instances]):
-            for c in backend.classify([i.text for i in chunk]):
-                rows.append({"raw": c.label, "answer": task.parse_reply(c.label), "status": "ok",
-                             "scores": c.scores, "prompt_tokens": c.tokens, "generated_tokens": 0,
-                             "_tokens": c.tokens, "latency_s": c.latency_s, "batch_s": c.latency_s,
-                             "batch_size": c.batch_size})
-        return rows
+    def completion_scored(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+        """lm-eval's arithmetic_* scoring: the log-likelihood of the reference answer as the prompt's continuation
+        (after the format's answer prefix: " 143" in gpt3), right when it is the greedy one. The model writes no
+        answer: the record's answer is the reference where it is greedy, and none where it is not."""
+        prompts = [self.prompt(task, i) for i in instances]
+        references = [task.answer_of(i) for i in instances]
+        prefix = task.answer_prefix(self.options.prompt.format)
+        scores = backend.loglikelihood(prompts, [prefix + r for r in references])
+        return [{"raw": None, "answer": ref if s.is_greedy else None, "status": "ok", "prompt": prompt,
+                 "continuation": prefix + ref, "logprob": s.logprob, "is_greedy": s.is_greedy,
+                 "prompt_tokens": s.context_tokens, "generated_tokens": 0,
+                 "_tokens": s.processed_tokens if s.processed_tokens >= 0 else s.context_tokens + s.continuation_tokens,
+                 "_model_share": share(s)}
+                for prompt, ref, s in zip(prompts, references, scores)]
+
+    def classified(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+        return [{"raw": c.label, "answer": task.parse_reply(c.label), "status": "ok", "scores": c.scores,
+                 "prompt_tokens": c.tokens, "generated_tokens": 0, "_tokens": c.tokens, "_model_share": share(c)}
+                for c in backend.classify([i.text for i in instances])]
+
+
+def share(item) -> float:
+    """An answer's share of its batch's forward-pass time (nan when the backend cannot see it: a server)."""
+    model_s = getattr(item, "model_s", -1.0)
+    return model_s / item.batch_size if model_s is not None and model_s >= 0 else math.nan
 
 
 def trained_on(folder) -> dict[str, list[int]] | None:
@@ -182,8 +265,15 @@ def trained_on(folder) -> dict[str, list[int]] | None:
     return None
 
 
-def method_of(backend, task: Task, spec) -> str:
+def method_of(backend, task: Task, spec, wanted: str = "auto") -> str:
+    """How `backend` answers `task`: a classifier by its head; a causal LM as `wanted` says (--method), or by
+    "auto": by log-likelihood of the labels on a labelled task, by generation on a computed one."""
+    if wanted not in METHODS:
+        raise SideUnavailable(f"unknown method {wanted!r}; choose from {', '.join(METHODS)}")
     is_classifier = hasattr(backend, "classify")
+    if is_classifier and wanted != "auto":
+        raise SideUnavailable(f"{model_label(spec)} is a sequence classifier: it answers with its head, not by "
+                              f"{wanted} (--method auto)")
     if is_classifier:
         if not task.labels:
             raise SideUnavailable(f"{model_label(spec)} is a sequence classifier: it answers classification tasks "
@@ -193,6 +283,8 @@ def method_of(backend, task: Task, spec) -> str:
             raise SideUnavailable(f"{model_label(spec)}'s head names {list(backend.labels)}, not {task.name}'s labels "
                                   f"{list(task.labels)}")
         return "head"
+    if wanted != "auto":
+        return wanted
     return "loglikelihood" if task.labels else "generate"
 
 

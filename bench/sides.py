@@ -1,126 +1,29 @@
-"""The answering sides: the ISA, the LLM, and `reference` (the task's own answer, for testing the harness).
+"""The registry of answering sides: one row per side, found by name (as bench/cli.py finds its commands).
 
-A side is started once for the run's tasks (`start`: imports, model loads, measured as set-up; anything that cannot
-work fails here, before any answer), names its contestants per task (`contestants`: the ISA runs one program per
-weight table; the LLM side one model, answering by generation, log-likelihood or its head), is warmed up once per
-task and contestant (JIT compilation, first kernels: set-up too) and then answers instances in chunks (`answer`),
-returning per-sample fields that the runner turns into records. Set-up time never enters the per-answer figures.
+A side is a module with a `Side` subclass (bench/side.py says what one does). Modules are imported by name only when
+a run uses them, so `isabench run --backends isa` never imports torch, and no side module imports this registry: a
+new side (the hybrid composes the other two) is one module and one row here.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+import importlib
 
-from bench.tasks import Instance, PromptSpec, Task
+from bench.side import Contestant, Side, SideOptions, SideUnavailable
 
-BACKENDS = ("isa", "llm", "reference")
+# name -> (module, class, what it is)
+SIDES: dict[str, tuple[str, str, str]] = {
+    "isa": ("bench.side_isa", "IsaSide", "the register machine: the task's program of the finite instruction set"),
+    "llm": ("bench.side_llm", "LlmSide", "a language model: generation, log-likelihood of labels, or a task head"),
+    "hybrid": ("bench.side_hybrid", "HybridSide", "a language model writes a program, the register machine runs it"),
+    "reference": ("bench.side_reference", "ReferenceSide", "the task's own answer (tests the scoring path)"),
+}
+BACKENDS = tuple(SIDES)
 
-
-class SideUnavailable(RuntimeError):
-    """The side cannot run here (e.g. the ISA library or a model is missing); the message says why."""
-
-
-@dataclass
-class SideOptions:
-    model: str | None = None  # None: each task's default (the embedded model; the shipped adapter for sentiment)
-    device: str = "auto"
-    dtype: str = "auto"
-    batch_size: int = 32  # LLM prompts per call; the ISA solves `isa_chunk` instances per call
-    threads: int | None = None  # torch threads for the LLM side; None leaves torch's default
-    chat: bool = False  # wrap prompts in the model's chat template (hub instruction models)
-    prompt: PromptSpec = field(default_factory=PromptSpec)  # format, shots and shot seed of every prompt
-    isa_threads: int | None = None  # numba threads for the ISA's batched solve; None leaves the library's default
-    tier: str = "jit"  # the ISA's execution tier: ref, jit or compiled
-    served_url: str | None = None  # an OpenAI-compatible server (vLLM, TGI, SGLang, llama.cpp, transformers serve)
-    concurrency: int = 8  # requests in flight to that server
-    request_timeout_s: float | None = None  # a served request's total deadline (None: the backend's default)
-
-
-@dataclass
-class Contestant:
-    """One thing that answers a task's instances: its record identity and how it is shown in tables."""
-
-    label: str  # "isa", "isa: lexicon", "llm", "llm: sentiment-lora"
-    variant: str  # what answers, exactly (program or model identity): part of every record's key
-    setting: str  # every option that shapes its answers (tier; method, prompt, shots, chat): part of the key
-    options: dict = field(default_factory=dict)  # the same options as fields, for the records
-    handle: object = None  # the side's own (a weight table name, a loaded model)
-
-
-class Side:
-    name: str
-    info: dict
-    chunk_size: int = 10**9  # instances per `answer` call; records are flushed after each
-
-    def __init__(self, options: SideOptions):
-        self.options = options
-        self.info = {}
-        self.setup: dict = {}  # seconds, by step: "start", "warm-up <task>"
-        self._warm: set[tuple[str, str]] = set()
-
-    def start(self, tasks: list[Task]) -> None:
-        t0 = time.perf_counter()
-        self._start(tasks)
-        self.setup["start"] = time.perf_counter() - t0
-
-    def contestants(self, task: Task) -> list[Contestant]:
-        raise NotImplementedError
-
-    def coverage(self, task: Task, difficulty: int, split: str) -> str:
-        """Whether the answerer trained on this level ("held-out", "train-shared", "untrained"); "" where moot."""
-        return ""
-
-    def warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
-        if (task.name, who.label) in self._warm or not instances:
-            return
-        t0 = time.perf_counter()
-        self._warm_up(task, who, instances[:2])
-        step = f"warm-up {task.name}" + (f" ({who.label})" if ":" in who.label else "")
-        self.setup[step] = time.perf_counter() - t0
-        self._warm.add((task.name, who.label))
-
-    def _start(self, tasks: list[Task]) -> None:
-        pass
-
-    def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
-        self.answer(task, who, instances)
-
-    def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
-        raise NotImplementedError
-
-
-def timed(fn, *args):
-    t0 = time.perf_counter()
-    out = fn(*args)
-    return out, time.perf_counter() - t0
-
-
-class ReferenceSide(Side):
-    """Answers with the task's reference: scores 100 % by construction, so it tests the scoring path end to end."""
-
-    name = "reference"
-
-    def contestants(self, task: Task) -> list[Contestant]:
-        return [Contestant("reference", "reference", "")]
-
-    def answer(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
-        rows, batch_s = [], 0.0
-        for inst in instances:
-            answer, seconds = timed(task.answer_of, inst)
-            batch_s += seconds
-            rows.append({"raw": answer, "answer": answer, "status": "ok", "latency_s": seconds})
-        for row in rows:
-            row.update(batch_s=batch_s, batch_size=len(rows))
-        return rows
+__all__ = ["BACKENDS", "SIDES", "Contestant", "Side", "SideOptions", "SideUnavailable", "make_side"]
 
 
 def make_side(name: str, options: SideOptions) -> Side:
-    if name == "isa":
-        from bench.side_isa import IsaSide
-        return IsaSide(options)
-    if name == "llm":
-        from bench.side_llm import LlmSide
-        return LlmSide(options)
-    if name == "reference":
-        return ReferenceSide(options)
-    raise ValueError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
+    if name not in SIDES:
+        raise ValueError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
+    module, cls, _ = SIDES[name]
+    return getattr(importlib.import_module(module), cls)(options)

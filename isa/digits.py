@@ -17,11 +17,11 @@ def from_digits(digits) -> int:
     return from_decimal((d[::-1] + ord("0")).astype(np.uint8).tobytes().decode() or "0")
 
 
-def _show(x) -> str:
+def shown(x) -> str:
     """A short repr for messages, also of ints past Python's 4300-digit str() limit."""
     if isinstance(x, int) and x.bit_length() > 300:
         return f"<{'-' if x < 0 else ''}int of about {int(x.bit_length() * 0.30103) + 1} digits>"
     if isinstance(x, (tuple, list)):
-        return "(" + ", ".join(map(_show, x)) + ")"
+        return "(" + ", ".join(map(shown, x)) + ")"
     text = repr(x)
     return text if len(text) < 80 else text[:77] + "..."

@@ -1,10 +1,11 @@
 """Running programs: one run on any tier (`run`), or one program over many inputs in one native call (`run_batch`).
 Both return plain results; neither mutates the caller's arrays.
 
-Tiers (TIERS): "ref" is the plain-Python reference interpreter (isa/ref.py), "jit" the Numba-compiled interpreter
-(isa/jit.py, the default), "compiled" the program itself compiled to native code through LLVM (isa/compiled.py).
-They agree on status, pc, steps, registers and memory for every program (tests/test_isa_diff.py). Nothing here
-imports numba or llvmlite until a run asks for its tier.
+Tiers: the table in isa/tiers.py ("ref", the plain-Python reference interpreter; "jit", the Numba-compiled
+interpreter, the default; "compiled", the program itself compiled to native code through LLVM; "auto", resolved
+there by the call's step budget). They agree on status, pc, steps, registers and memory for every program
+(tests/test_isa_diff.py). A single run is a batch of one row, so every tier is reached through one dispatch. Nothing
+here imports numba or llvmlite until a run asks for its tier.
 
 Threads: run_batch uses `threads` rows at a time; None means $ISABENCH_ISA_THREADS, else 1 (on a shared machine
 more threads than free cores is far slower, not faster). The count used is recorded on the result.
@@ -16,18 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isa import spec
+from isa import spec, tiers
 from isa.program import Program
 from isa.spec import Status
 
 DEFAULT_FUEL = 100_000_000
-TIERS = ("ref", "jit", "compiled")
-BATCH_TIERS = TIERS  # ref runs a batch row by row in Python: slow, but the same results
-DEFAULT_TIER = "jit"
+TIERS = tiers.NAMES
+DEFAULT_TIER = tiers.DEFAULT
 THREADS_ENV = "ISABENCH_ISA_THREADS"
 
 __all__ = ["run", "run_batch", "run_laid", "RunResult", "BatchResult", "Status", "DEFAULT_FUEL", "TIERS",
-           "BATCH_TIERS", "resolve_threads"]
+           "resolve_threads"]
 
 
 @dataclass
@@ -77,17 +77,17 @@ class BatchResult:
     def row(self, i: int) -> RunResult:
         """Row i as a RunResult (its memory cut to the size it ran with)."""
         return RunResult(Status(int(self.status[i])), int(self.pc[i]), int(self.steps[i]), self.regs[i].copy(),
-                         self.mem[i, : self.mem_sizes[i]].copy())
+                         self.mem[i, : self.mem_sizes[i]].copy(), tier=self.tier, compile_s=self.compile_s)
 
 
 def run(program: Program, mem_size: int | None = None, *, memory=None, fuel: int = DEFAULT_FUEL,
         tier: str | None = None, regs=None, backend: str | None = None) -> RunResult:
-    """Run `program` once on `tier` (one of TIERS; `backend=` is the old name, still accepted). `memory` (1-D ints,
-    copied) is the whole initial memory and sets the size; otherwise the data image is zero-padded to `mem_size`
-    words (default: the image's length)."""
+    """Run `program` once on `tier` (one of TIERS or "auto"; `backend=` is the old name, still accepted). `memory`
+    (1-D ints, copied) is the whole initial memory and sets the size; otherwise the data image is zero-padded to
+    `mem_size` words (default: the image's length). `result.tier` is the tier that ran."""
     if not isinstance(program, Program):
         raise TypeError(f"run() needs an isa.program.Program, got {type(program).__name__} (see isa.asm.assemble)")
-    tier = _tier(tier, backend, TIERS)
+    tier = _tier(tier, backend)
     if memory is not None:
         if mem_size is not None and mem_size != len(memory):
             raise ValueError(f"mem_size {mem_size} disagrees with len(memory) {len(memory)}; give one of them")
@@ -96,51 +96,23 @@ def run(program: Program, mem_size: int | None = None, *, memory=None, fuel: int
         mem = program.initial_memory(_mem_size(mem_size))
     _check_size(len(mem), "memory")
     r = _regs(regs)
-    fuel = _fuel(fuel)
-    compile_s = 0.0
-    if tier == "ref":
-        from isa import ref
-
-        py_regs, py_mem = [int(x) for x in r], mem.tolist()
-        status, pc, steps = ref.execute(program.trusted_code().tolist(), py_mem, py_regs, fuel)
-        r, mem = np.array(py_regs, np.int64), np.array(py_mem, np.int64).reshape(len(py_mem))
-    elif tier == "jit":
-        from isa import jit
-
-        prep, compile_s = jit.prepare(program), jit.warm_up()
-        status, pc, steps = jit.execute(prep, mem, r, fuel)
-    else:
-        status, pc, steps, compile_s = _run_compiled(program, mem, r, fuel)
-    return RunResult(Status(status), int(pc), int(steps), r, mem, program.line_of(int(pc)), tier, compile_s)
-
-
-def _run_compiled(program: Program, mem: np.ndarray, regs: np.ndarray, fuel: int):
-    from isa import compiled
-
-    code, compile_s = _compile(program)
-    status, pc, steps, _ = compiled.execute_batch(code, mem.reshape(1, -1), np.array([len(mem)], np.int64),
-                                                  regs.reshape(1, -1), fuel)
-    return int(status[0]), int(pc[0]), int(steps[0]), compile_s
-
-
-def _compile(program: Program):
-    """(the program's native code, seconds this call spent getting it)."""
-    from isa import compiled
-
-    return compiled.obtain(program)
+    batch = run_laid(program, mem.reshape(1, -1), np.array([len(mem)], np.int64), regs=r, fuel=fuel, tier=tier,
+                     threads=1)
+    status, pc = Status(int(batch.status[0])), int(batch.pc[0])
+    return RunResult(status, pc, int(batch.steps[0]), batch.regs[0], batch.mem[0], program.line_of(pc), batch.tier,
+                     batch.compile_s)
 
 
 def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None, tier: str = DEFAULT_TIER,
               threads: int | None = None) -> BatchResult:
-    """Run `program` over every row of `memories` in one native call on `tier` ("jit" or "compiled"; "ref" loops
-    over the rows in Python).
+    """Run `program` over every row of `memories` in one call on `tier` (one native call on "jit" and "compiled";
+    "ref" loops over the rows in Python).
 
     `memories` is a (B, mem_size) int array, or a ragged list of 1-D memories: those are zero-padded to the longest
     in the result, but each row still runs with its own size (so an access past it traps MEM_OOB exactly as in
     `run`). `regs` is None, one (16,) start for all rows, or (B, 16). Row i equals run(program, memory=row i).
     `threads`: see the module docstring; the count used is `result.threads`.
     """
-    tier = _tier(tier, None, BATCH_TIERS)
     if isinstance(memories, np.ndarray) and memories.ndim == 2:
         mem = _words(memories, "memories", ndim=2)
         sizes = np.full(len(mem), mem.shape[1], np.int64)
@@ -157,8 +129,7 @@ def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None
 def run_laid(program: Program, mem: np.ndarray, sizes: np.ndarray, *, fuel: int = DEFAULT_FUEL, regs=None,
              tier: str = DEFAULT_TIER, threads: int | None = None) -> BatchResult:
     """run_batch on memories already laid out, used in place: `mem` a writable C-contiguous int64 (B, M) array,
-    `sizes` int64 (B,) with every size <= M. For callers that build the batch themselves (isa.library)."""
-    tier = _tier(tier, None, BATCH_TIERS)
+    `sizes` int64 (B,) with every size <= M. For callers that build the batch themselves (isa.layouts)."""
     if mem.ndim != 2 or mem.dtype != np.int64 or not mem.flags.c_contiguous or not mem.flags.writeable:
         raise ValueError(f"run_laid needs a writable C-contiguous int64 (B, M) array, got {mem.dtype} {mem.shape}")
     sizes = np.ascontiguousarray(sizes, np.int64)
@@ -173,35 +144,10 @@ def run_laid(program: Program, mem: np.ndarray, sizes: np.ndarray, *, fuel: int 
         if r.shape != (len(mem), spec.NUM_REGS):
             raise ValueError(f"regs must have shape (16,) or ({len(mem)}, 16), got {r.shape}")
     fuel, threads = _fuel(fuel), resolve_threads(threads)
-    if tier == "ref":
-        status, pc, steps, machine_s, compile_s, threads = (*_ref_batch(program, mem, sizes, r, fuel), 0.0, 1)
-    elif tier == "jit":
-        from isa import jit
-
-        prep, compile_s = jit.prepare(program), jit.warm_up()
-        status, pc, steps, machine_s, threads = jit.execute_batch(prep, mem, sizes, r, fuel, threads)
-    else:
-        from isa import compiled
-
-        code, compile_s = _compile(program)
-        status, pc, steps, machine_s = compiled.execute_batch(code, mem, sizes, r, fuel, threads)
-    return BatchResult(status, pc, steps, r, mem, sizes, tier, threads, machine_s, compile_s)
-
-
-def _ref_batch(program: Program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int):
-    """Every row through the reference interpreter, in place, on one thread; its time is the machine's."""
-    import time
-
-    from isa import ref
-
-    code = program.trusted_code().tolist()
-    out = np.zeros((3, len(mem)), np.int64)
-    start = time.perf_counter()
-    for i in range(len(mem)):
-        py_regs, py_mem = [int(x) for x in regs[i]], mem[i, : sizes[i]].tolist()
-        out[:, i] = ref.execute(code, py_mem, py_regs, fuel)
-        regs[i], mem[i, : sizes[i]] = py_regs, py_mem
-    return out[0], out[1], out[2], time.perf_counter() - start
+    tier = tiers.resolve(_tier(tier, None), budget=fuel * max(1, len(mem)))
+    done = tiers.TIERS[tier].rows(program, mem, sizes, r, fuel, threads)
+    return BatchResult(done.status, done.pcs, done.steps, r, mem, sizes, tier, done.threads, done.machine_s,
+                       done.compile_s)
 
 
 def resolve_threads(threads: int | None) -> int:
@@ -219,13 +165,17 @@ def resolve_threads(threads: int | None) -> int:
     return int(threads)
 
 
-def _tier(tier: str | None, backend: str | None, allowed: tuple[str, ...]) -> str:
+def _tier(tier: str | None, backend: str | None) -> str:
+    """The tier asked for (not yet resolved: "auto" stays), checked; `backend` is the old name of `tier`."""
     if tier is not None and backend is not None and tier != backend:
         raise ValueError(f"tier={tier!r} and backend={backend!r} disagree; backend is the old name of tier")
     chosen = tier if tier is not None else backend if backend is not None else DEFAULT_TIER
-    if chosen not in allowed:
-        keyword = "tier" if tier is not None or backend is None else "backend (the old name of tier)"
-        raise ValueError(f"unknown {keyword} {chosen!r}; expected one of {', '.join(map(repr, allowed))}")
+    try:
+        tiers.resolve(chosen)
+    except ValueError as e:
+        if tier is None and backend is not None:
+            raise ValueError(str(e).replace("unknown tier", "unknown backend (the old name of tier)")) from None
+        raise
     return chosen
 
 

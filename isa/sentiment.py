@@ -32,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from isa import corpus
 from isa.asm import assemble_file
-from isa.machine import Status, run
+from isa.machine import Status
 from isa.program import Program
 from isa.sentiment_tables import (CONTRAST, NEGATOR, TableError, WeightTable, code, counted_table,
                                   lexicon_table)
@@ -46,6 +47,7 @@ PROGRAM = Path(__file__).parent / "programs" / "sentiment.s"
 RECORD = 4  # words per sentence record: first byte, length, score, label
 MAX_BYTES = 2_000_000  # of UTF-8 text per run: a word of memory each
 MAX_SENTENCES = 100_000
+LIMITS = corpus.Limits("sentiment", "classify", "classify_one", "sentence", MAX_SENTENCES, MAX_BYTES)
 
 
 class SentimentInputError(ValueError):
@@ -63,8 +65,9 @@ class CorpusRun:
     status: str  # "HALTED" (anything else raises)
     steps: int  # instructions of the whole corpus run, HALT included
     lay_s: float  # wall seconds: texts and table -> the initial memory
-    machine_s: float  # wall seconds inside isa.machine.run only
+    machine_s: float  # wall seconds inside the machine's engine call only (not laying or copying memory)
     decode_s: float  # wall seconds: final memory -> labels and scores
+    tier: str = ""  # the tier that ran ("auto" resolved by the corpus's step budget)
 
 
 @functools.cache
@@ -93,38 +96,13 @@ def lay(texts, table: WeightTable) -> tuple[np.ndarray, int, int]:
     if not isinstance(table, WeightTable):
         raise SentimentInputError(f"sentiment: the table must be a WeightTable (see lexicon_table, counted_table), "
                                   f"got {type(table).__name__}")
-    if isinstance(texts, (str, bytes)):
-        raise SentimentInputError("sentiment: classify takes a list of sentences; for one, use classify_one")
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise SentimentInputError(f"sentiment: texts must be a list of str, got {type(texts).__name__}") from None
-    if len(texts) > MAX_SENTENCES:
-        raise SentimentInputError(f"sentiment: {len(texts)} sentences in one run; the limit is {MAX_SENTENCES}")
-    encoded = []
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise SentimentInputError(f"sentiment: texts[{i}] must be a str, got {type(text).__name__}")
-        encoded.append(text.encode("utf-8", errors="surrogatepass"))
-    lengths = np.array([len(b) for b in encoded], np.int64)
-    if lengths.sum() > MAX_BYTES:
-        raise SentimentInputError(f"sentiment: the texts have {int(lengths.sum())} bytes of UTF-8 in all; the limit "
-                                  f"per run is {MAX_BYTES} (split the corpus)")
+    encoded, lengths = corpus.encode(texts, LIMITS, SentimentInputError)
     p = program()
     at = p.symbols["input"]
-    records = at + table.image.size
-    text_at = records + RECORD * len(texts)
-    mem = np.zeros(text_at + int(lengths.sum()) + len(texts), np.int64)
-    mem[:at] = p.data[:at]
+    mem, records, _ = corpus.lay(p.data[:at], table.image, RECORD, encoded, lengths)
     for symbol, value in (("scope", table.scope), ("factor", table.contrast_factor), ("tie", table.tie),
-                          ("slots", table.slots), ("count", len(texts))):
+                          ("slots", table.slots), ("count", len(encoded))):
         mem[p.symbols[symbol]] = value
-    mem[at:records] = table.image
-    rec = mem[records:text_at].reshape(-1, RECORD)
-    rec[:, 0] = text_at + np.cumsum(lengths + 1) - (lengths + 1)
-    rec[:, 1] = lengths
-    if texts:  # each sentence's bytes, then the spare word where the program writes the end mark
-        mem[text_at:] = np.frombuffer(b"\0".join(encoded) + b"\0", np.uint8)
     return mem, records, budget(lengths, table)
 
 
@@ -136,23 +114,17 @@ def budget(lengths: np.ndarray, table: WeightTable) -> int:
 
 
 def classify(texts, table: WeightTable, *, tier: str = "jit") -> CorpusRun:
-    """Every sentence of `texts` in one machine run on `tier` (an isa.machine.run backend: "jit", "ref", ...)."""
+    """Every sentence of `texts` in one machine run on `tier` (any of isa.tiers, or "auto")."""
     t0 = time.perf_counter()
     mem, records, fuel = lay(texts, table)
-    n = int(mem[program().symbols["count"]])
     t1 = time.perf_counter()
-    try:
-        result = run(program(), memory=mem, fuel=fuel, backend=tier)
-    except ValueError as e:  # an unknown tier, said by the machine
-        raise SentimentInputError(f"sentiment: {e}") from None
+    out, result = corpus.execute(program(), mem, records, RECORD, fuel, tier, LIMITS, SentimentInputError,
+                                 SentimentTrapError)
     t2 = time.perf_counter()
-    if result.status != Status.HALTED:
-        raise SentimentTrapError(f"sentiment: the run stopped with {result.trap_message} after {result.steps} steps "
-                                 f"(of {fuel}) on {n} sentences")
-    out = result.mem[records : records + RECORD * n].reshape(n, RECORD)
     scores, labels = out[:, 2].tolist(), out[:, 3].tolist()
     t3 = time.perf_counter()
-    return CorpusRun(labels, scores, Status(result.status).name, int(result.steps), t1 - t0, t2 - t1, t3 - t2)
+    return CorpusRun(labels, scores, Status(int(result.status[0])).name, int(result.steps[0]), t1 - t0,
+                     result.machine_s, t3 - t2, result.tier)
 
 
 def classify_one(text: str, table: WeightTable, *, tier: str = "jit") -> tuple[int, int, int]:

@@ -36,23 +36,18 @@ scale, VADER's own analyser with all its rules (compound >= 0 read as positive) 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 
-from isa.spec import INT64_MIN, wrap64
+from isa.corpus import HashedTable, by_code, code, home  # noqa: F401 - code, home: callers look them up here
 from isa.words import joined_words
 
 PLAIN, NEGATOR, CONTRAST = 0, 1, 2  # a table word's kind, as the program reads it from its slot
 SLOT = 4  # words per hash slot: code, weight, kind, 0
-EXACT_LETTERS = 13  # 27**13 < 2**63: codes of words up to 13 letters are exact
-FIB = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: the home slot is the top bits of code * FIB
-MASK64 = (1 << 64) - 1
 WEIGHT_MAX = 10**9  # |weight|; with FACTOR_MAX and the corpus limit no score can overflow int64
 FACTOR_MAX = 1000
 SCOPE_MAX = 1000
@@ -80,22 +75,8 @@ def _negators() -> frozenset[str]:
 NEGATORS = _negators()
 
 
-def code(word: str) -> int:
-    """A word's code as the program computes it: fold letters a=1..z=26 as code * 27 + letter in int64 (wrapping);
-    a word of more than 13 letters gets the top bit set, so its (wrapped) code never equals a short word's."""
-    c = 0
-    for ch in word:
-        c = wrap64(c * 27 + ord(ch) - ord("a") + 1)
-    return c | INT64_MIN if len(word) > EXACT_LETTERS else c
-
-
-def home(word_code: int, slots: int) -> int:
-    """The home slot: the top log2(slots) bits of code * FIB (mod 2**64)."""
-    return ((word_code & MASK64) * FIB & MASK64) >> (64 - (slots.bit_length() - 1))
-
-
 @dataclass(frozen=True)
-class WeightTable:
+class WeightTable(HashedTable):
     """One table and its rule parameters; validated, and laid out as the program's hash table, when made."""
 
     name: str  # "lexicon", "counted", or a test's own
@@ -106,44 +87,20 @@ class WeightTable:
     negators: frozenset[str] = NEGATORS
     contrasts: frozenset[str] = CONTRASTS
     source: str = ""  # one line: where the weights come from
-    content_hash: str = field(init=False, compare=False)  # 12 hex digits of everything above but name and source
-    slots: int = field(init=False, compare=False, repr=False)  # hash slots, a power of two >= 2 * entries
-    image: np.ndarray = field(init=False, compare=False, repr=False)  # SLOT * slots words, read-only
-    max_probe: int = field(init=False, compare=False, repr=False)  # the most slots one lookup can read
-    by_code: dict[int, tuple[int, int]] = field(init=False, compare=False, repr=False)  # code -> (weight, kind)
+    # HashedTable's fields: content_hash (of everything above but name and source), slots, image (SLOT words a
+    # slot), max_probe, by_code (code -> (weight, kind))
 
     def __post_init__(self) -> None:
         _check(self)
         kinds = {w: NEGATOR for w in self.negators} | {w: CONTRAST for w in self.contrasts}
         entries = {w: (int(self.weights.get(w, 0)), kinds.get(w, PLAIN))
                    for w in sorted(set(self.weights) | set(kinds))}
-        by_code: dict[int, tuple[int, int]] = {}
-        owner: dict[int, str] = {}
-        for word, entry in entries.items():
-            c = code(word)
-            if c in owner:
-                raise TableError(f"table {self.name!r}: words {owner[c]!r} and {word!r} share the code {c}")
-            owner[c], by_code[c] = word, entry
-        slots = max(2, 1 << (2 * len(entries) - 1).bit_length())
-        image = np.zeros((slots, SLOT), np.int64)
-        for c, (weight, kind) in by_code.items():
-            at = home(c, slots)
-            while image[at, 0]:  # linear probing; a code is never 0 (a word has a letter), so 0 marks a free slot
-                at = (at + 1) % slots
-            image[at, :3] = c, weight, kind
-        image = image.reshape(-1)
-        image.flags.writeable = False
-        digest = hashlib.sha256(json.dumps([sorted(self.weights.items()), sorted(self.negators), sorted(self.contrasts),
-                                            self.scope, self.contrast_factor, self.tie]).encode()).hexdigest()[:12]
-        for name, value in (("content_hash", digest), ("slots", slots), ("image", image),
-                            ("max_probe", _max_probe(image[::SLOT])), ("by_code", by_code)):
-            object.__setattr__(self, name, value)
+        codes = by_code(self.name, entries, TableError)
+        self.lay(codes, codes, SLOT, [sorted(self.weights.items()), sorted(self.negators), sorted(self.contrasts),
+                                      self.scope, self.contrast_factor, self.tie])
 
     def __hash__(self) -> int:
         return hash(self.content_hash)
-
-    def __len__(self) -> int:
-        return len(self.by_code)
 
 
 def _check(t: WeightTable) -> None:
@@ -164,17 +121,6 @@ def _check(t: WeightTable) -> None:
         value = getattr(t, name)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise TableError(f"{where}: {name} must be an integer in {low}..{high}, got {value!r}")
-
-
-def _max_probe(codes: np.ndarray) -> int:
-    """The most slots a lookup reads: from a home slot up to and including the first free one (wrapping)."""
-    used = (codes != 0).tolist()
-    n, best, run = len(used), 0, 0
-    start = used.index(False)  # a table is at most half full
-    for k in range(n, 0, -1):  # walk backwards from the free slot: run = occupied slots ahead of this one
-        run = run + 1 if used[(start + k) % n] else 0
-        best = max(best, run)
-    return best + 1
 
 
 # --- the two tables --------------------------------------------------------------------------------------------------

@@ -1,9 +1,27 @@
-"""The model card (README.md of an exported model): how it was made and what it scores on held-out instances."""
+"""Model cards (README.md beside the weights): how a model was made and what it scores, for the two ways isabench
+makes one: `isabench train` (a causal LM, scored on held-out cells) and `isabench finetune` (an encoder with a new
+head, scored on a labelled task's test split). Every figure comes from the run's record; nothing is computed here.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from llm.evaluate import Cell
+from llm.peft_methods import peft_method
+from llm.training import write_atomic
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def save_card(folder: Path, text: str) -> Path:
+    path = Path(folder) / "README.md"
+    write_atomic(path, text)
+    return path
+
+
+# --- isabench train -------------------------------------------------------------------------------------------
 
 
 def accuracy_table(cells: list[Cell]) -> str:
@@ -13,7 +31,7 @@ def accuracy_table(cells: list[Cell]) -> str:
         by_task.setdefault(c.task, {})[c.difficulty] = c
     lines = ["| task | difficulty: exact-match accuracy (held-out n) |", "|---|---|"]
     for task, row in by_task.items():
-        parts = [f"{d}: **{100 * c.accuracy:.1f} %** ({c.n})" for d, c in sorted(row.items())]
+        parts = [f"{d}: **{pct(c.accuracy)}** ({c.n})" for d, c in sorted(row.items())]
         lines.append(f"| {task} | {' · '.join(parts)} |")
     return "\n".join(lines)
 
@@ -25,7 +43,7 @@ def facet_table(cells: list[Cell], facet: str) -> str:
     for c in cells:
         n, correct = c.facets.get(facet, (0, 0))
         if n:
-            by_task.setdefault(c.task, []).append(f"{c.difficulty}: **{100 * correct / n:.1f} %** ({n})")
+            by_task.setdefault(c.task, []).append(f"{c.difficulty}: **{pct(correct / n)}** ({n})")
     lines += [f"| {task} | {' · '.join(parts)} |" for task, parts in by_task.items()]
     return "\n".join(lines) if by_task else ""
 
@@ -72,7 +90,7 @@ def commands(info: dict) -> str:
     return "\n".join(lines)
 
 
-def write_card(folder: Path, info: dict, cells: list[Cell], notes: str = "") -> Path:
+def write_model_card(folder: Path, info: dict, cells: list[Cell], notes: str = "") -> Path:
     cfg, arch = info["config"], info["architecture"]
     n = max(c.n for c in cells)
     text = f"""# isabench default model
@@ -124,26 +142,115 @@ Operands of **equal length**:
 
 {facet_table(cells, "operands=equal length")}
 {notes}"""
-    path = Path(folder) / "README.md"
-    path.write_text(text)
-    return path
+    return save_card(folder, text)
 
 
-def curve_section(rows: list[dict], n: int) -> str:
-    """Accuracy at mid-run checkpoints: rows of {"step", "cpu_min", "wall_min", "loss", "acc": {"square2": ...}}."""
-    if not rows:
-        return ""
-    keys = list(rows[0]["acc"])
-    lines = [
-        "",
-        "## Learning curve",
-        f"Exact-match accuracy (%) of this run's checkpoints on the same held-out sets, n={n} per cell (fewer where",
-        "the split is smaller), measured while it trained with `llm.evaluate.model_from_run`.",
-        "",
-        "| step | CPU min | wall min | loss | " + " | ".join(keys) + " |",
-        "|---" * (4 + len(keys)) + "|",
-    ]
-    for r in rows:
-        accs = " | ".join(f"{100 * r['acc'][k]:.0f}" for k in keys)
-        lines.append(f"| {r['step']} | {r['cpu_min']} | {r['wall_min']} | {r['loss']:.3f} | {accs} |")
-    return "\n".join(lines) + "\n"
+# --- isabench finetune ----------------------------------------------------------------------------------------
+def history_table(history: list[dict], best: int) -> str:
+    lines = ["| epoch | train loss | dev accuracy | CPU s | wall s |", "|---|---|---|---|---|"]
+    for h in history:
+        mark = " (kept)" if h["epoch"] == best else ""
+        lines.append(f"| {h['epoch']} | {h['train_loss']:.4f} | {pct(h['dev_accuracy'])}{mark} | {h['cpu_s']} | "
+                     f"{h['wall_s']} |")
+    return "\n".join(lines)
+
+
+def load_snippet(folder: str, name: str, record: dict) -> str:
+    """`name` loads through isabench (a short name or the folder); plain transformers / peft need the folder."""
+    if peft_method(record["config"]["peft"]).adapter:
+        return f"""```python
+from llm.runner import load_backend           # resolves the base `{record['base']['name']}` and checks its hash
+clf = load_backend("{name}")
+clf.classify(["The food was awful and the waiter rude."])[0].label
+```
+With plain transformers + peft (BASE: the base's folder, `llm.models.resolve("{record['base']['name']}")`):
+```python
+from transformers import AutoModelForSequenceClassification
+from peft import PeftModel
+base = AutoModelForSequenceClassification.from_pretrained(BASE, num_labels=2,
+                                                          id2label={dict(enumerate(record['labels']))})
+model = PeftModel.from_pretrained(base, "{folder}")
+```"""
+    return f"""```python
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+model = AutoModelForSequenceClassification.from_pretrained("{folder}")
+tok = AutoTokenizer.from_pretrained("{folder}")
+```"""
+
+
+def label_list(labels: list[str]) -> str:
+    return ", ".join(f"{i}: {name}" for i, name in enumerate(labels))
+
+
+def result_lines(record: dict) -> str:
+    test, cfg = record["test"], record["config"]
+    kept = f"the kept epoch ({record['best_epoch']}, dev {pct(record['best_dev_accuracy'])})"
+    if test is None:
+        return f"- Test: not read (a `--dev-only` run, for choosing settings on dev); {kept}."
+    lo, hi = test["ci95"]
+    return (f"- **Test accuracy {pct(test['accuracy'])}** ({test['correct']} / {test['n']}; 95 % Wilson CI "
+            f"{pct(lo)} - {pct(hi)}):\n  {kept}, loaded back from this folder, test read once.\n"
+            f"- Inference: {test['ms_per_sentence_wall']} ms a sentence wall ({test['ms_per_sentence_cpu']} CPU-ms), "
+            f"batch {test['batch_size']},\n  {cfg['threads']} torch thread(s), CPU, float32.")
+
+
+def determinism(record: dict) -> str:
+    """What the weights depend on besides the command, as far as the record says."""
+    kernels = record.get("cpu_capability")
+    order = record.get("data_order")
+    return ("The weights come out the same to the bit for the same seed, torch thread count, torch / transformers / "
+            "peft versions" + (f", torch's CPU kernel set ({kernels}; another, e.g. `ATEN_CPU_CAPABILITY=avx2`, "
+                               "changes the last bits)" if kernels else "")
+            + (f" and data order ({order})" if order else "") + ".")
+
+
+def write_classifier_card(folder: Path, record: dict, note: str = "", name: str | None = None) -> Path:
+    """`name`: what loads the folder in the card's snippet (a short name such as `sentiment-lora`, else the path)."""
+    cfg, base, splits = record["config"], record["base"], record["splits"]
+    method = peft_method(cfg["peft"])
+    note = note or record.get("note") or ""
+    notes = f"\n## Notes\n{note}\n" if note else ""
+    text = f"""# {record['task']} classifier: {base['name']} + a new head, {method.product}
+
+Made by `isabench finetune`, the seed's method: a pretrained encoder, a new classification head, AdamW over a few
+epochs of the task's train split, dev accuracy after each epoch, the best epoch kept, test scored once at the end.
+
+## Result
+{result_lines(record)}
+
+{history_table(record['history'], record['best_epoch'])}
+
+## Model
+- Base: `{base['name']}` ({base['model_type']}), weights content hash `{base['content_hash']}`
+  (sha256 of its safetensors, first 12 hex digits); loading refuses a base whose hash differs.
+- Head: a new {len(record['labels'])}-way linear layer; labels {label_list(record['labels'])}.
+{method.describe(cfg)}
+- Trainable parameters: **{record['trainable_params']:,}** of {record['n_params']:,} ({record['trainable_share']:.2%}).
+- Content hash of this folder, as `isabench run` records it: `{record.get('content_hash') or '-'}`.
+
+## Data
+Task `{record['task']}` (bench/tasks), its fixed split: train {splits['train']:,}, dev {splits['dev']:,},
+test {splits['test']:,} sentences. Trained on train; the epoch was chosen on dev; \
+{'test was not read' if record['test'] is None else 'test was read once, at the end'}.
+
+## Training
+- AdamW: betas {cfg['beta1']}, {cfg['beta2']}; weight decay {cfg['weight_decay']} on matrices; peak lr {cfg['lr']}.
+- Schedule: linear warm-up over {cfg['warmup']:.0%} of the {record['steps']} steps, then {cfg['schedule']} decay to 0.
+- Gradient clip {cfg['clip']}; batch {cfg['batch_size']}; {cfg['epochs']} epochs; max length {cfg['max_length']} \
+tokens; seed {cfg['seed']}.
+- Time: **{record['cpu_s']} CPU-s, {record['wall_s']} wall-s** (training + dev evaluation, all resumptions),
+  {cfg['threads']} torch thread(s), on a {record['cpu_count']}-core machine shared with other jobs.
+- Versions: torch {record['versions']['torch']}, transformers {record['versions']['transformers']}, \
+peft {record['versions']['peft']}.
+{notes}
+## Reproduce
+To another folder:
+```
+{record['reproduce']}
+```
+{determinism(record)}
+
+## Load
+{load_snippet(str(folder), name or str(folder), record)}
+"""
+    return save_card(folder, text)

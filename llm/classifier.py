@@ -17,8 +17,9 @@ from pathlib import Path
 import torch
 
 from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
+from llm.forward_time import ForwardClock
 from llm.interface import Classification, count_parameters
-from llm.locate import ModelSource, content_hash, resolve_model
+from llm.locate import ModelSource, content_hash, refusing_pickles, resolve_model
 
 RECORD = "finetune.json"  # what isabench finetune writes beside the weights (base, hash, labels, config, figures)
 DEFAULT_MAX_LENGTH = 128  # tokens; every vendored sentiment sentence fits in 44 with MiniLM's WordPiece
@@ -77,6 +78,7 @@ class ClassifierBackend:
         self.batch_size, self.max_length, self.info = batch_size, max_length, info
         id2label = model.config.id2label
         self.labels = tuple(id2label[i] for i in range(len(id2label)))
+        self.forward_clock = ForwardClock(model, device)  # the model's own time: its forward passes
 
     def classify(self, texts: list[str]) -> list[Classification]:
         if isinstance(texts, str):
@@ -88,14 +90,16 @@ class ClassifierBackend:
         for batch in batches_by_length(rows, self.batch_size):
             synchronize(self.device)
             started = time.perf_counter()
+            self.forward_clock.lap()
             scores = torch.log_softmax(logits_of(self.model, [rows[i] for i in batch], self.tokenizer.pad_token_id,
                                                  self.device), dim=-1)
             synchronize(self.device)
             latency = time.perf_counter() - started
+            model_s = self.forward_clock.lap()
             for i, row in zip(batch, scores.tolist()):
                 best = max(range(len(row)), key=row.__getitem__)
                 results[i] = Classification(self.labels[best], dict(zip(self.labels, row)), len(rows[i]), latency,
-                                            len(batch))
+                                            len(batch), model_s)
         return results
 
 
@@ -104,9 +108,12 @@ def read_record(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text())
-    except ValueError as e:
+        record = json.loads(path.read_text())
+    except ValueError as e:  # also an empty or truncated file: a write cut short
         raise ValueError(f"{path} is not readable JSON ({e})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} is not a finetune record (a JSON object), it holds a {type(record).__name__}")
+    return record
 
 
 def resolve_base(name: str, expected_hash: str | None) -> Path:
@@ -166,17 +173,20 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
             base_hash = record.get("base", {}).get("content_hash")
             base_dir = resolve_base(base_name, base_hash)
             labels = record.get("labels") or ["LABEL_0", "LABEL_1"]
-            base = AutoModelForSequenceClassification.from_pretrained(
-                base_dir, num_labels=len(labels), id2label=dict(enumerate(labels)),
-                label2id={n: i for i, n in enumerate(labels)}, dtype=dtype)
-            model = PeftModel.from_pretrained(base, folder).merge_and_unload()
+            with refusing_pickles(base_name, base_dir):
+                base = AutoModelForSequenceClassification.from_pretrained(
+                    base_dir, num_labels=len(labels), id2label=dict(enumerate(labels)),
+                    label2id={n: i for i, n in enumerate(labels)}, dtype=dtype)
+            with refusing_pickles(str(folder), folder):
+                model = PeftModel.from_pretrained(base, folder).merge_and_unload()
             tokenizer = AutoTokenizer.from_pretrained(folder if (folder / "tokenizer_config.json").is_file()
                                                       else base_dir)
             meta = {"peft": "lora", "base_model": base_name, "base_path": str(base_dir),
                     "base_hash": base_hash or content_hash(base_dir), "adapter_hash": content_hash(folder)}
             meta["content_hash"] = f"{meta['adapter_hash']}+{meta['base_hash']}"
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=dtype)
+            with refusing_pickles(str(folder), folder):
+                model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=dtype)
             tokenizer = AutoTokenizer.from_pretrained(folder)
             base = record.get("base", {})
             meta = {"peft": None, "base_model": base.get("name"), "base_path": None,

@@ -1,103 +1,48 @@
-"""Training batches drawn from the harness's own task generators, training split only.
+"""Training batches for the causal LM, drawn from example sources the caller hands in.
 
-Every example is `prompt + answer + "\n"` in exactly the format the benchmark asks for; the loss sees only the
-answer and its newline. Held-out problems (task.in_split(text, "test")) are rejected at the source, and the split is
-decided on the canonical problem, so the model never sees a problem it is scored on under any task's name.
+An example is `(prompt, answer + "\n")`; the loss sees only the answer and its newline. A Mix is a list of weighted
+sources, each a named (task, level) with a function that draws one example from a random.Random: the harness
+builds them from its task generators (bench.train_data), training split only, so this layer knows no task.
 """
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
-from bench.tasks import get_task
-
 IGNORE = -100  # cross_entropy's ignore_index: prompt and padding positions carry no loss
 
-# Relative sampling weight per (task, difficulty). Favours what a 1 M model can learn in under an hour (3-digit
-# squares, short word counts: the model card's targets) over what it cannot (5-digit squares, 5-digit sums), yet
-# keeps every default difficulty present. Word counts are ~5x longer than sums, so they cost more than their weight.
-DEFAULT_MIX: dict[str, dict[int, float]] = {
-    "square": {1: 0.5, 2: 1.5, 3: 4.0, 4: 3.0, 5: 0.5},
-    "add": {1: 0.5, 2: 1.0, 3: 1.0, 4: 0.75, 5: 0.5},
-    "sub": {1: 0.5, 2: 1.0, 3: 1.0, 4: 0.75, 5: 0.5},
-    "mul": {1: 0.5, 2: 1.5, 3: 0.5},
-    "expr": {2: 1.0, 3: 1.0, 4: 1.0},
-    "wordfreq": {2: 1.5, 4: 3.0, 6: 2.0, 8: 1.5},
-    # Emulation: weight on level 4 (2-3 straight-line steps), where a 1 M model has a chance: ~30 k level-4 examples in
-    # 8000 steps. An emulate-only probe with as many (890 steps, 10 CPU-min) got 15 % there (trivial guesses: 9 %),
-    # 8 % at 8 and 4 % at 16 and 32 (= guessing). Branches and loops stay at low weight, present so their form is
-    # known: their programs are ~100 characters, and emulate is then 9 % of examples but 22 % of characters.
-    "emulate": {2: 0.25, 4: 2.0, 8: 0.5, 16: 0.2, 32: 0.2},
-}
+
+@dataclass(frozen=True)
+class Source:
+    task: str
+    level: int
+    weight: float  # relative sampling weight
+    draw: Callable[[random.Random], tuple[str, str]]  # one (prompt, answer + "\n"); the rng is its only randomness
 
 
-@dataclass
+@dataclass(frozen=True)
 class Mix:
-    """Flattened (task, difficulty) choices with cumulative weights, for one rng.choices call per example."""
+    sources: tuple[Source, ...]
 
-    pairs: list[tuple[str, int]]
-    weights: list[float]
-    tasks: dict = field(default_factory=dict)
+    def __post_init__(self):
+        if not self.sources:
+            raise ValueError("the training mix is empty: every task weight is 0")
 
-
-def build_mix(task_weights: dict[str, float] | None = None, table: dict[str, dict[int, float]] = DEFAULT_MIX) -> Mix:
-    """Weights for every difficulty a task declares by default; `task_weights` scales whole tasks (0 drops one)."""
-    pairs, weights, tasks = [], [], {}
-    for name, per_level in table.items():
-        scale = 1.0 if task_weights is None else task_weights.get(name, 1.0)
-        if scale <= 0:
-            continue
-        task = get_task(name)
-        tasks[name] = task
-        # A default level missing from the table still trains at weight 1: every difficulty the harness runs is seen.
-        for d in sorted(set(task.difficulties) | set(per_level)):
-            pairs.append((name, d))
-            weights.append(scale * per_level.get(d, 1.0))
-    if not pairs:
-        raise ValueError("the training mix is empty: every task weight is 0")
-    return Mix(pairs, weights, tasks)
-
-
-def mix_table(mix: Mix) -> dict[str, dict[int, float]]:
-    """The weights a run samples with, per task and difficulty, for its record and model card."""
-    table: dict[str, dict[int, float]] = {}
-    for (name, d), w in zip(mix.pairs, mix.weights):
-        table.setdefault(name, {})[d] = w
-    return table
-
-
-def parse_task_weights(spec: str | None) -> dict[str, float] | None:
-    """'square=2,wordfreq=3' -> {'square': 2.0, 'wordfreq': 3.0}; tasks not named keep weight 1."""
-    if not spec:
-        return None
-    out = {name: 1.0 for name in DEFAULT_MIX}
-    for part in spec.split(","):
-        name, sep, value = part.partition("=")
-        name = name.strip()
-        if not sep or name not in DEFAULT_MIX:
-            raise ValueError(f"bad --mix entry {part!r}: expected TASK=WEIGHT with TASK one of {sorted(DEFAULT_MIX)}")
-        out[name] = float(value)
-    return out
-
-
-def sample_train_text(rng: random.Random, task, difficulty: int) -> str:
-    for _ in range(1000):
-        text = task.generate(rng, difficulty)
-        if task.in_split(text, "train"):
-            return text
-    raise RuntimeError(f"{task.name} difficulty {difficulty}: no training-split instance in 1000 draws")
+    def table(self) -> dict[str, dict[int, float]]:
+        """The weights a run samples with, per task and level, for its record, model card and resume check."""
+        table: dict[str, dict[int, float]] = {}
+        for s in self.sources:
+            table.setdefault(s.task, {})[s.level] = s.weight
+        return table
 
 
 def sample_examples(rng: random.Random, mix: Mix, n: int) -> list[tuple[str, str]]:
     """n (prompt, answer+newline) pairs; the rng is the only source of randomness, so a saved state replays it."""
-    out = []
-    for name, d in rng.choices(mix.pairs, weights=mix.weights, k=n):
-        task = mix.tasks[name]
-        text = sample_train_text(rng, task, d)
-        out.append((task.prompt(text), task.reference(text) + "\n"))
-    return out
+    picked = rng.choices(mix.sources, weights=[s.weight for s in mix.sources], k=n)
+    return [source.draw(rng) for source in picked]
 
 
 def encode_examples(tokenizer, examples: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:

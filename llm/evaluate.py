@@ -1,11 +1,25 @@
-"""Held-out accuracy of a model on the harness's test instances, by greedy batched generation."""
+"""Held-out exact-match accuracy of a causal LM by greedy batched generation, on probes the caller builds.
+
+A Probe is one cell (a task and level) of prompts with their reference answers, the reply parser and each
+instance's facets; the harness builds them from its tasks' test split (bench.train_data), so this layer knows none.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
-from bench.tasks import get_task
+
+@dataclass(frozen=True)
+class Probe:
+    task: str
+    level: int
+    prompts: list[str]
+    answers: list[str]  # the reference answers, in the prompts' order
+    parse: Callable[[str], str | None]  # reply -> the answer it gives (None: unreadable)
+    max_new_tokens: int
+    facets: list[tuple[tuple[str, str], ...]] = field(default_factory=list)  # per prompt: (("operands", "..."),)
 
 
 @dataclass
@@ -34,37 +48,18 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch: i
     return out
 
 
-def evaluate(model, tokenizer, tasks: dict[str, tuple[int, ...]], n: int = 200, seed: int = 1234) -> list[Cell]:
-    """Exact-match accuracy per (task, difficulty) on task.instances(d, n, seed, split="test")."""
+def evaluate(model, tokenizer, probes: list[Probe]) -> list[Cell]:
+    """Exact-match accuracy per probe, with counts per facet value."""
     model.eval()
     cells = []
-    for name, levels in tasks.items():
-        task = get_task(name)
-        for d in levels:
-            insts = task.instances(d, n=n, seed=seed, split="test")
-            refs = [task.reference(i.text) for i in insts]
-            room = max(task.max_new_tokens(i.text) for i in insts)  # the harness's own budget
-            replies = generate(model, tokenizer, [task.prompt(i.text) for i in insts], room)
-            hits = [task.parse_reply(r) == ref for r, ref in zip(replies, refs)]
-            facets: dict[str, list[int]] = {}
-            for inst, hit in zip(insts, hits):
-                for facet, value in inst.facets:
-                    counts = facets.setdefault(f"{facet}={value}", [0, 0])
-                    counts[0] += 1
-                    counts[1] += hit
-            cells.append(Cell(name, d, len(insts), sum(hits), facets))
+    for probe in probes:
+        replies = generate(model, tokenizer, probe.prompts, probe.max_new_tokens)
+        hits = [probe.parse(r) == ref for r, ref in zip(replies, probe.answers)]
+        facets: dict[str, list[int]] = {}
+        for inst_facets, hit in zip(probe.facets or [()] * len(hits), hits):
+            for facet, value in inst_facets:
+                counts = facets.setdefault(f"{facet}={value}", [0, 0])
+                counts[0] += 1
+                counts[1] += hit
+        cells.append(Cell(probe.task, probe.level, len(hits), sum(hits), facets))
     return cells
-
-
-def model_from_run(run: str):
-    """The model as of a run folder's last checkpoint (for learning curves while it still trains)."""
-    from pathlib import Path
-
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    run = Path(run)
-    model = AutoModelForCausalLM.from_pretrained(run / "init")
-    tokenizer = AutoTokenizer.from_pretrained(run / "init")
-    blob = torch.load(run / "state.pt", weights_only=False)
-    model.load_state_dict(blob["model"])
-    return model, tokenizer, blob["state"]

@@ -8,7 +8,8 @@ import time
 import torch
 
 from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
-from llm.locate import (ModelSource, WeightsRefusedError, content_hash, files_hash, has_safetensors, resolve_model,
+from llm.forward_time import ForwardClock
+from llm.locate import (ModelSource, content_hash, files_hash, has_safetensors, refused, resolve_model,
                         weight_files)
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
 from llm.interface import Completion, LogLikelihood, check_pairs, check_request, count_parameters
@@ -28,6 +29,7 @@ class HFBackend:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[0]
         self.max_positions = max_positions(model.config)
         self._stop_ids: dict[tuple[str, ...], torch.Tensor] = {}
+        self.forward_clock = ForwardClock(model, device)  # the model's own time: its forward passes
 
     def render(self, prompts: list[str]) -> list[str]:
         """The text the model continues: each prompt as the user's turn of the chat template, or as it is."""
@@ -77,6 +79,7 @@ class HFBackend:
     def generate_batch(self, rows: list[list[int]], max_new_tokens: int, stops: tuple[str, ...]) -> list[Completion]:
         synchronize(self.device)
         started = time.perf_counter()
+        self.forward_clock.lap()
         width = max(len(r) for r in rows)
         input_ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(rows), width), dtype=torch.long)
@@ -91,7 +94,8 @@ class HFBackend:
         finished = self.finish(out[:, width:].tolist(), list(stops))
         synchronize(self.device)
         latency = time.perf_counter() - started
-        return [Completion(text, len(row), generated, latency, len(rows))
+        model_s = self.forward_clock.lap()
+        return [Completion(text, len(row), generated, latency, len(rows), model_s)
                 for row, (text, generated) in zip(rows, finished)]
 
     @torch.inference_mode()
@@ -175,7 +179,7 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
                 lm = AutoModelForCausalLM.from_pretrained(source.load, use_safetensors=safetensors, **dtype_kwargs,
                                                           **common)
             except pickle.UnpicklingError as err:
-                raise refused(model, source, err) from None
+                raise refused(model, source.local_dir or source.load, err) from None
             gguf_info = {}
     finally:
         if bars:
@@ -206,14 +210,3 @@ def weights_format(folder) -> str | None:
         return None
     return "safetensors" if has_safetensors(folder) else "pickle" if weight_files(folder) else None
 
-
-def refused(model, source: ModelSource, err: Exception) -> WeightsRefusedError:
-    where = source.local_dir or source.load
-    files = [p.name for p in weight_files(source.local_dir)] if source.local_dir else []
-    reason = next((line.strip() for line in str(err).splitlines() if "Unsupported" in line or "GLOBAL" in line),
-                  str(err).splitlines()[0] if str(err) else type(err).__name__)
-    return WeightsRefusedError(
-        f"model {str(model)!r}: the weights in {where} ({', '.join(files) or 'a pickle'}) are not safetensors, and "
-        f"torch's safe (weights-only) unpickler refused them: {reason.rstrip('.')}. A pickle can run code when "
-        "loaded, so isabench does not load it unsafely; use a model folder with .safetensors weights (convert this "
-        "one only if you trust where it came from).")

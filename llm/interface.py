@@ -21,6 +21,7 @@ class Completion:
     generated_tokens: int   # tokens generated through the stop / EOS / max_new_tokens; -1 if unknown
     latency_s: float        # wall time of the batch this completion was in (device synchronised)
     batch_size: int         # prompts that shared that batch: latency_s / batch_size sums to the total wall time
+    model_s: float = -1.0   # seconds inside the model's forward passes for that batch; -1 if unknown (a server)
 
 
 @dataclass
@@ -31,6 +32,9 @@ class LogLikelihood:
     continuation_tokens: int  # tokens the continuation took (>= 1)
     latency_s: float          # wall time of the batch this request was in
     batch_size: int           # requests that shared that batch
+    model_s: float = -1.0     # seconds inside the model's forward passes for that batch; -1 if unknown (a server)
+    processed_tokens: int = -1  # tokens the model ran through for this request (a context computed once for
+                                # several requests counts on one of them); -1 if unknown
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Classification:
     tokens: int               # input tokens the encoder read
     latency_s: float          # wall time of the batch this text was in
     batch_size: int
+    model_s: float = -1.0     # seconds inside the model's forward passes for that batch
 
 
 class UnsupportedRequest(ValueError):

@@ -8,8 +8,10 @@ config and tokenizer in a single file), named directly or as the only .gguf in a
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +141,25 @@ def files_hash(files: list[Path], digits: int = 12) -> str | None:
 
 def has_safetensors(folder: Path | None) -> bool:
     return folder is not None and any(p.suffix == ".safetensors" for p in folder.iterdir())
+
+
+def refused(model, where, err: Exception) -> WeightsRefusedError:
+    """What isabench says when torch's safe unpickler refuses a model's .bin/.pt weights (never torch's own hint to
+    retry unsafely)."""
+    files = [p.name for p in weight_files(Path(where))] if Path(where).is_dir() else []
+    reason = next((line.strip() for line in str(err).splitlines() if "Unsupported" in line or "GLOBAL" in line),
+                  str(err).splitlines()[0] if str(err) else type(err).__name__)
+    return WeightsRefusedError(
+        f"model {str(model)!r}: the weights in {where} ({', '.join(files) or 'a pickle'}) are not safetensors, and "
+        f"torch's safe (weights-only) unpickler refused them: {reason.rstrip('.')}. A pickle can run code when "
+        "loaded, so isabench does not load it unsafely; use a model folder with .safetensors weights (convert this "
+        "one only if you trust where it came from).")
+
+
+@contextlib.contextmanager
+def refusing_pickles(model, where):
+    """Turn torch's refusal of pickled weights, raised anywhere inside, into refused()'s message."""
+    try:
+        yield
+    except pickle.UnpicklingError as err:
+        raise refused(model, where, err) from None

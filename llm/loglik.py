@@ -70,6 +70,7 @@ def score_pairs(backend, contexts: list[str], continuations: list[str]) -> list[
 def score_batch(backend, pairs: list[tuple[list[int], list[int]]]) -> list[LogLikelihood]:
     synchronize(backend.device)
     started = time.perf_counter()
+    backend.forward_clock.lap()
     # The model reads every token but the last; the logits at position p predict token p + 1.
     rows = [(ctx + cont)[:-1] for ctx, cont in pairs]
     width = max(len(r) for r in rows)
@@ -94,4 +95,8 @@ def score_batch(backend, pairs: list[tuple[list[int], list[int]]]) -> list[LogLi
         scored.append((total, greedy, len(ctx), len(cont)))
     synchronize(backend.device)
     latency = time.perf_counter() - started
-    return [LogLikelihood(total, greedy, n_ctx, n_cont, latency, len(pairs)) for total, greedy, n_ctx, n_cont in scored]
+    model_s = backend.forward_clock.lap()
+    # Every pair runs its whole context and continuation through the model (but the last token, which predicts
+    # nothing scored: still counted, as the FLOPs of a full row).
+    return [LogLikelihood(total, greedy, n_ctx, n_cont, latency, len(pairs), model_s, n_ctx + n_cont)
+            for total, greedy, n_ctx, n_cont in scored]

@@ -1,13 +1,13 @@
-"""The training loop: plain PyTorch AdamW, linear warm-up then cosine decay to a floor, atomic resumable checkpoints.
+"""The training loop of a causal LM: plain PyTorch AdamW, linear warm-up then cosine decay to a floor, atomic
+resumable checkpoints (llm.training). What it trains on is handed in: an llm.data.Mix of example sources.
 
-A run lives in one folder: `init/` (the starting model and tokenizer, save_pretrained format) and `state.pt`
-(weights, optimizer, step, both RNG states, config, elapsed time), replaced atomically every `ckpt_every` steps.
+A run lives in one folder: `init/` (the starting model and tokenizer, save_pretrained format) and
+`state.safetensors` (weights, optimizer, step, both RNG states, config, elapsed time: llm.training's safe format),
+replaced atomically every `ckpt_every` steps.
 Rerunning with the same folder resumes from the last checkpoint and reaches the same weights as an unbroken run.
 """
 from __future__ import annotations
 
-import math
-import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,12 +17,13 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from llm.data import IGNORE, build_mix, encode_examples, mix_table, sample_examples
+from llm import training
+from llm.data import IGNORE, Mix, encode_examples, sample_examples
 
 
 @dataclass
 class TrainConfig:
-    steps: int = 8000
+    steps: int = 8000  # one invocation's total; the shipped model was extended to 16,000 (see its card)
     lr: float = 3e-3  # 3e-3 generalised to unseen inputs; 5e-3 with full cosine decay mostly memorised
     min_lr_frac: float = 0.4  # cosine ends at 40 % of peak: a high floor kept the prototype generalising
     warmup: int = 100
@@ -33,40 +34,25 @@ class TrainConfig:
     beta2: float = 0.98
     clip: float = 1.0
     seed: int = 0
-    mix: dict | None = None  # task -> weight; None is the default mix of llm.data
+    mix: dict | None = None  # the --mix task weights as given (None: every task's own weights); recorded
     # Not part of the result: may change between a run and its resumption.
     minutes: float | None = None  # wall-clock budget of this invocation
     cpu_minutes: float | None = None  # CPU budget of the whole run (all resumptions): fair on a contended machine
     threads: int = 1  # 1: on a shared 2-core machine, 2 threads ran ~11x slower per step under contention
     ckpt_every: int = 250
 
+    def schedule(self) -> training.Schedule:
+        return training.Schedule(self.lr, self.steps, self.warmup, "cosine", self.min_lr_frac)
+
 
 # May differ on resumption. `steps` too, to extend a finished run (the cosine then follows the new total).
 RESUME_FREE = {"minutes", "cpu_minutes", "threads", "ckpt_every", "steps"}
-
-
-def lr_at(step: int, cfg: TrainConfig) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
-    floor = cfg.lr * cfg.min_lr_frac
-    return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+HINT = "use another --out, or delete that file to start this run over"
 
 
 @dataclass
-class RunState:
-    step: int = 0
-    elapsed_s: float = 0.0  # training wall seconds summed over every resumption
-    cpu_s: float = 0.0  # process CPU seconds of the same: the honest cost on a shared machine
+class TrainState(training.RunState):
     losses: list = field(default_factory=list)  # (step, mean loss over the last log window)
-
-
-def make_optimizer(model, cfg: TrainConfig) -> torch.optim.AdamW:
-    # No weight decay on norms (1-D tensors): decaying a gain toward 0 only fights the loss.
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), foreach=True)  # one kernel per group
 
 
 def chunked_loss(model, tokenizer, chunks) -> torch.Tensor:
@@ -82,58 +68,48 @@ def chunked_loss(model, tokenizer, chunks) -> torch.Tensor:
     return total / max(1, count)
 
 
-def save_checkpoint(path: Path, model, opt, rng: random.Random, cfg: TrainConfig, state: RunState,
-                    mix: dict) -> None:
-    blob = {
-        "mix": mix,  # resolved weights: a changed DEFAULT_MIX must not resume silently
-        "model": model.state_dict(),
-        "optimizer": opt.state_dict(),
-        "data_rng": rng.getstate(),
-        "torch_rng": torch.get_rng_state(),
-        "config": asdict(cfg),
-        "state": asdict(state),
-    }
-    tmp = path.with_suffix(".tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)  # atomic: a kill mid-save leaves the previous checkpoint intact
+def identity(cfg: TrainConfig, mix: Mix) -> dict:
+    """What a resumed run must share with the run it resumes: the settings and the sampling weights they resolve
+    to (a task's changed training mix must not resume silently)."""
+    return {**asdict(cfg), "resolved mix": mix.table()}
 
 
-def check_resumable(saved: dict, cfg: TrainConfig, saved_mix: dict | None, mix: dict) -> None:
-    if saved_mix is not None and saved_mix != mix:
-        raise ValueError(f"cannot resume: the run folder was trained with another mix ({saved_mix}); "
-                         f"the code's mix is now {mix}")
-    diff = [k for k, v in asdict(cfg).items() if k not in RESUME_FREE and saved.get(k) != v]
-    if diff:
-        pairs = ", ".join(f"{k}: saved {saved.get(k)!r} vs now {getattr(cfg, k)!r}" for k in diff)
-        raise ValueError(f"cannot resume: the run folder was trained with other settings ({pairs}); "
-                         f"use another --out or the same options")
+def save_checkpoint(path: Path, model, opt, rng: random.Random, cfg: TrainConfig, state: TrainState,
+                    mix: Mix) -> None:
+    training.save_checkpoint(path, "train", model.state_dict(), opt, identity(cfg, mix), asdict(state),
+                             {"data_rng": training.python_rng(rng.getstate())}, torch_rng=True)
 
 
-def train(model, tokenizer, cfg: TrainConfig, ckpt: Path | None, log=print) -> RunState:
-    """Train in place until cfg.steps or cfg.minutes; resumes from `ckpt` if it exists. Returns the run state."""
+def resume(path: Path, model, opt, rng: random.Random, cfg: TrainConfig, mix: Mix) -> TrainState:
+    saved = training.load_checkpoint(path, "train", HINT)
+    training.check_resumable(saved.config, identity(cfg, mix), RESUME_FREE, "the run folder",
+                             "use another --out or the same options")
+    training.restore_weights(model.state_dict(), saved.weights, path, HINT)
+    training.restore_optimizer(opt, saved.optimizer, path, HINT)
+    training.restore_rngs(rng, saved, path, HINT)
+    return training.dataclass_from(TrainState, saved.state, path, HINT)
+
+
+def train(model, tokenizer, cfg: TrainConfig, mix: Mix, ckpt: Path | None, log=print) -> TrainState:
+    """Train in place on examples drawn from `mix` until cfg.steps or a time budget; resumes from `ckpt` if it
+    exists. Returns the run state."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
-    mix = build_mix(cfg.mix)
-    table = mix_table(mix)
-    opt = make_optimizer(model, cfg)
-    state = RunState()
+    opt = training.adamw(model.parameters(), cfg.lr, (cfg.beta1, cfg.beta2), cfg.weight_decay,
+                         foreach=True)  # one kernel per group
+    state = TrainState()
     if ckpt is not None and ckpt.exists():
-        blob = torch.load(ckpt, weights_only=False)
-        check_resumable(blob["config"], cfg, blob.get("mix"), table)
-        model.load_state_dict(blob["model"])
-        opt.load_state_dict(blob["optimizer"])
-        rng.setstate(blob["data_rng"])
-        torch.set_rng_state(blob["torch_rng"])
-        state = RunState(**blob["state"])
+        state = resume(ckpt, model, opt, rng, cfg, mix)
         log(f"resuming at step {state.step} ({state.elapsed_s / 60:.1f} min trained so far)")
+    schedule = cfg.schedule()
     model.train()
     deadline = None if cfg.minutes is None else time.monotonic() + cfg.minutes * 60
     window = []
     bar = tqdm(total=cfg.steps, initial=state.step, desc="train", mininterval=2.0, dynamic_ncols=True)
-    t_last, c_last = time.monotonic(), time.process_time()
+    clock = training.Stopwatch()
     while state.step < cfg.steps:
-        lr = lr_at(state.step, cfg)
+        lr = schedule.lr(state.step)
         for g in opt.param_groups:
             g["lr"] = lr
         examples = sorted(sample_examples(rng, mix, cfg.batch), key=lambda e: len(e[0]) + len(e[1]))
@@ -145,20 +121,16 @@ def train(model, tokenizer, cfg: TrainConfig, ckpt: Path | None, log=print) -> R
         opt.step()
         state.step += 1
         window.append(loss.item())
-        now = time.monotonic()
-        cpu = time.process_time()
-        state.elapsed_s += now - t_last
-        state.cpu_s += cpu - c_last
-        t_last, c_last = now, cpu
+        clock.lap(state)
         bar.update(1)
         if state.step % 50 == 0 or state.step == cfg.steps:
             state.losses.append((state.step, sum(window) / len(window)))
             bar.set_postfix(loss=f"{state.losses[-1][1]:.4f}", lr=f"{lr:.2e}")
             window = []
-        out_of_time = (deadline is not None and now >= deadline) or (
+        out_of_time = (deadline is not None and time.monotonic() >= deadline) or (
             cfg.cpu_minutes is not None and state.cpu_s >= cfg.cpu_minutes * 60)
         if ckpt is not None and (state.step % cfg.ckpt_every == 0 or state.step == cfg.steps or out_of_time):
-            save_checkpoint(ckpt, model, opt, rng, cfg, state, table)
+            save_checkpoint(ckpt, model, opt, rng, cfg, state, mix)
         if out_of_time:
             log(f"\ntime budget reached at step {state.step} of {cfg.steps}; "
                 f"rerun the same command to continue")

@@ -203,7 +203,7 @@ def test_records_hold_what_the_summary_and_a_reader_need(tmp_path, scripted):
 
 
 def test_reference_only_run_plots_accuracy_and_time_but_no_ratio(tmp_path):
-    from bench.plots import plot_all
+    from bench.figures import plot_all
 
     cfg = config(tmp_path, backends=["reference"], tasks=["square"], n=3)
     run(cfg)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isa import spec
-from isa.machine import BATCH_TIERS, run, run_batch
+from isa.machine import TIERS, run, run_batch
 from isa.program import ProgramError, load_program
 
 FAST_TIERS = ("jit", "compiled")  # each checked against "ref"
@@ -84,17 +84,23 @@ def check_tiers_agree(machine) -> None:
     assert ref.steps <= fuel
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(machines())
-def test_fast_tiers_match_reference(machine):
-    check_tiers_agree(machine)
+SWEEP_EXAMPLES = 20_000  # the whole sweep: `pytest --benchmark` (3.5 CPU-minutes, 6 minutes at load 4)
+CI_EXAMPLES = 1_000  # its slice in every plain `pytest` (about 15 CPU-seconds), new random programs each run
 
 
 @pytest.mark.slow
-@settings(max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(machines())
-def test_fast_tiers_match_reference_sweep(machine):
-    check_tiers_agree(machine)
+def test_fast_tiers_match_reference(full_sweep):
+    """Random machines (program, memory size, fuel, registers) on every fast tier against the reference: plain
+    `pytest` checks a slice of CI_EXAMPLES of them (different ones each run: hypothesis draws afresh), `pytest
+    --benchmark` the whole sweep of SWEEP_EXAMPLES."""
+
+    @settings(max_examples=SWEEP_EXAMPLES if full_sweep else CI_EXAMPLES, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(machines())
+    def sweep(machine):
+        check_tiers_agree(machine)
+
+    sweep()
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -103,14 +109,14 @@ def test_fast_tiers_match_reference_sweep(machine):
 def test_batch_rows_equal_single_runs(program, memories, fuel):
     memories = [program.initial_memory(len(program.data)).tolist() + m for m in memories]  # ragged on purpose
     singles = [run(program, memory=np.array(memory, np.int64), fuel=fuel, tier="ref") for memory in memories]
-    for tier in BATCH_TIERS:
+    for tier in TIERS:
         batch = run_batch(program, memories, fuel=fuel, tier=tier)
         assert batch.tier == tier and batch.threads == 1
         for i, single in enumerate(singles):
             assert_same(batch.row(i), single, f"{tier} row {i}")
 
 
-@pytest.mark.parametrize("tier", BATCH_TIERS)
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("threads", [1, 2])
 def test_batch_on_threads_equals_single_runs(tier, threads):
     """Rows split over threads (and the fuel-short fallback on some of them) give each row's own result."""
@@ -129,7 +135,7 @@ def test_batch_on_threads_equals_single_runs(tier, threads):
     assert statuses == {spec.Status.HALTED, spec.Status.OUT_OF_FUEL, spec.Status.MEM_OOB}
 
 
-@pytest.mark.parametrize("tier", BATCH_TIERS)
+@pytest.mark.parametrize("tier", TIERS)
 def test_batch_takes_a_2d_array_and_per_row_registers(tier):
     program = load_program([[spec.OP_ADD, 0, 1, 2], [spec.OP_ST, 0, 3, 0], [spec.OP_HALT, 0, 0, 0]])
     regs = np.zeros((3, 16), np.int64)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,12 +11,20 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from bench.tasks import TASKS, get_task
 from llm import train as train_mod
-from llm.data import build_mix, parse_task_weights, sample_examples, sample_train_text
+from bench.train_data import build_mix, heldout_probes, parse_task_weights, sample_train_text
+from llm.data import sample_examples
 from llm.model import ModelConfig, build_model
 from llm.tokenizer import CHARS, build_tokenizer, save_tokenizer
 from llm.train import TrainConfig, chunked_loss, train
+from llm.training import load_checkpoint
+from pickle_payload import RunsCode
 
 TINY = ModelConfig(hidden=32, layers=2, heads=2, mlp=64, max_positions=160)
+
+
+def fit(model, tok, cfg, ckpt):
+    """train() on the mix `isabench train` builds from cfg.mix."""
+    return train(model, tok, cfg, build_mix(cfg.mix), ckpt, log=lambda m: None)
 
 
 def tiny(seed=0):
@@ -57,7 +66,7 @@ def test_training_loss_goes_down():
     with torch.no_grad():
         before = chunked_loss(model, tok, [probe]).item()
     cfg = TrainConfig(steps=40, batch=16, lr=1e-2, warmup=5, mix=only_squares)
-    train(model, tok, cfg, None, log=lambda m: None)
+    fit(model, tok, cfg, None)
     with torch.no_grad():
         after = chunked_loss(model, tok, [probe]).item()
     assert after < 0.8 * before
@@ -66,7 +75,7 @@ def test_training_loss_goes_down():
 def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     cfg = TrainConfig(steps=6, batch=8, warmup=2, ckpt_every=3, seed=7)
     straight, tok = tiny(seed=1)
-    train(straight, tok, cfg, tmp_path / "a.pt", log=lambda m: None)
+    fit(straight, tok, cfg, tmp_path / "a.pt")
 
     real_save = train_mod.save_checkpoint
 
@@ -77,30 +86,28 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     monkeypatch.setattr(train_mod, "save_checkpoint", save_then_die)
     first, _ = tiny(seed=1)
     with pytest.raises(KeyboardInterrupt):
-        train(first, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
-    assert torch.load(tmp_path / "b.pt", weights_only=False)["state"]["step"] == 3
+        fit(first, tok, cfg, tmp_path / "b.pt")
+    assert load_checkpoint(tmp_path / "b.pt", "train", "").state["step"] == 3
     monkeypatch.setattr(train_mod, "save_checkpoint", real_save)
     resumed, _ = tiny(seed=1)
-    state = train(resumed, tok, cfg, tmp_path / "b.pt", log=lambda m: None)
+    state = fit(resumed, tok, cfg, tmp_path / "b.pt")
     assert state.step == 6
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.equal(a, b), name
     # A different seed is a different run: the weights must differ, or the comparison above proves nothing.
     other, _ = tiny(seed=1)
-    train(other, tok, TrainConfig(steps=6, batch=8, warmup=2, seed=8), None, log=lambda m: None)
+    fit(other, tok, TrainConfig(steps=6, batch=8, warmup=2, seed=8), None)
     assert not torch.equal(other.model.layers[0].mlp.up_proj.weight, straight.model.layers[0].mlp.up_proj.weight)
 
 
 def test_resuming_with_other_settings_is_refused(tmp_path, monkeypatch):
-    from llm.data import DEFAULT_MIX
-
     model, tok = tiny()
-    train(model, tok, TrainConfig(steps=2, batch=4, warmup=1), tmp_path / "s.pt", log=lambda m: None)
+    fit(model, tok, TrainConfig(steps=2, batch=4, warmup=1), tmp_path / "s.pt")
     with pytest.raises(ValueError, match="lr"):
-        train(model, tok, TrainConfig(steps=4, batch=4, warmup=1, lr=1e-4), tmp_path / "s.pt", log=lambda m: None)
-    monkeypatch.setitem(DEFAULT_MIX["square"], 3, 99.0)  # the code's default mix changed since the run began
+        fit(model, tok, TrainConfig(steps=4, batch=4, warmup=1, lr=1e-4), tmp_path / "s.pt")
+    monkeypatch.setitem(get_task("square").training_mix, 3, 99.0)  # the task's mix changed since the run began
     with pytest.raises(ValueError, match="mix"):
-        train(model, tok, TrainConfig(steps=4, batch=4, warmup=1), tmp_path / "s.pt", log=lambda m: None)
+        fit(model, tok, TrainConfig(steps=4, batch=4, warmup=1), tmp_path / "s.pt")
 
 
 def test_no_held_out_problem_of_any_task_is_in_any_tasks_training_stream():
@@ -113,8 +120,8 @@ def test_no_held_out_problem_of_any_task_is_in_any_tasks_training_stream():
     rng = random.Random(0)
     mix = build_mix()
     trained = set()
-    for name, d in mix.pairs:
-        task = mix.tasks[name]
+    for source in mix.sources:
+        task, d = get_task(source.task), source.level
         for _ in range(300):
             text = sample_train_text(rng, task, d)
             assert task.in_split(text, "train")
@@ -180,9 +187,8 @@ def test_cli_rejects_bad_options(capsys):
 
 
 def test_lr_warms_up_then_decays_to_its_floor():
-    from llm.train import lr_at
-
     cfg = TrainConfig(steps=1000, lr=3e-3, warmup=100, min_lr_frac=0.4)
+    lr_at = lambda step, cfg: cfg.schedule().lr(step)  # noqa: E731
     assert lr_at(0, cfg) == pytest.approx(3e-5)
     assert lr_at(99, cfg) == pytest.approx(3e-3)
     assert lr_at(550, cfg) == pytest.approx(0.5 * (3e-3 + 1.2e-3))
@@ -206,15 +212,13 @@ def test_cli_trains_a_fresh_model_exports_it_and_writes_its_card(tmp_path):
     assert len(info["heldout"]) == sum(len(TASKS[name].difficulties) for name in info["mix"])
     assert "unequal length" in card and "To reproduce it elsewhere" in card  # unequal-length cells apart; a reproduce line
     # Rerunning the finished command resumes at its last step: nothing more is trained.
-    before = (out / "state.pt").stat().st_mtime_ns
+    before = (out / "state.safetensors").stat().st_mtime_ns
     assert main(argv[:-3]) == 0
     assert json.loads((out / "training.json").read_text())["steps_done"] == 2
-    assert (out / "state.pt").stat().st_mtime_ns == before
+    assert (out / "state.safetensors").stat().st_mtime_ns == before
 
 
 def test_the_shipped_default_model_loads_and_answers_what_its_card_claims():
-    from pathlib import Path
-
     from llm.evaluate import generate
 
     folder = Path(__file__).parent.parent / "llm" / "default_model"
@@ -230,5 +234,72 @@ def test_the_shipped_default_model_loads_and_answers_what_its_card_claims():
     from llm.evaluate import evaluate
 
     claimed = {(c["task"], c["difficulty"]): (c["n"], c["correct"]) for c in info["heldout"]}
-    for cell in evaluate(model, tok, {"square": (1, 2), "expr": (2,)}, n=200, seed=1234):
+    for cell in evaluate(model, tok, heldout_probes({"square": (1, 2), "expr": (2,)}, n=200, seed=1234)):
         assert (cell.n, cell.correct) == claimed[(cell.task, cell.difficulty)], cell
+
+
+def test_a_pickled_state_in_a_run_folder_is_refused_and_never_unpickled(tmp_path, capsys):
+    from bench.cli import main
+
+    run, marker = tmp_path / "Y", tmp_path / "MARKER"
+    run.mkdir()
+    torch.save({"x": RunsCode(marker)}, run / "state.pt")
+    assert main(["train", "--steps", "1", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert not marker.exists()
+    assert str(run / "state.pt") in err and "another --out" in err and "Traceback" not in err
+    torch.load(run / "state.pt", weights_only=False)  # the file does run code when unpickled: the test has teeth
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x80\x04not safetensors", "not a safetensors checkpoint"),
+    ("plain", "not an isabench train checkpoint"),  # valid safetensors, no isabench metadata
+    ("finetune", "not an isabench train checkpoint"),  # the other loop's checkpoint
+])
+def test_a_foreign_checkpoint_is_refused_with_the_file_and_what_to_do(tmp_path, content, message):
+    from safetensors.torch import save
+
+    from llm.training import save_checkpoint
+
+    ckpt = tmp_path / "state.safetensors"
+    model, tok = tiny()
+    if content == "plain":
+        ckpt.write_bytes(save({"w": torch.zeros(2)}))
+    elif content == "finetune":
+        save_checkpoint(ckpt, "finetune", {}, torch.optim.AdamW(model.parameters()), {}, {})
+    else:
+        ckpt.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as err:
+        fit(model, tok, TrainConfig(steps=2, batch=4, warmup=1), ckpt)
+    assert str(ckpt) in str(err.value) and "another --out" in str(err.value)
+
+
+def test_the_checkpoint_holds_tensors_and_json_only(tmp_path):
+    """What resuming restores, read back through safetensors alone: weights, optimizer moments, both RNG states
+    (test_killed_run_resumes_to_the_same_weights shows they are enough)."""
+    from safetensors import safe_open
+
+    model, tok = tiny()
+    state = fit(model, tok, TrainConfig(steps=3, batch=4, warmup=1, seed=5), tmp_path / "s.safetensors")
+    with safe_open(str(tmp_path / "s.safetensors"), "pt") as fh:
+        meta = json.loads(fh.metadata()["isabench"])
+        names = set(fh.keys())
+    assert meta["state"]["step"] == state.step == 3 and meta["config"]["seed"] == 5
+    assert {"rng.torch", "optimizer.0.exp_avg", "optimizer.0.step"} <= names
+    saved = load_checkpoint(tmp_path / "s.safetensors", "train", "")
+    for name, value in model.state_dict().items():
+        assert torch.equal(saved.weights[name], value), name
+    assert len(saved.extra["data_rng"][1]) == 625 and all(isinstance(x, int) for x in saved.extra["data_rng"][1])
+
+
+def test_help_says_how_many_steps_the_shipped_model_trained(capsys):
+    """Issue 22 item 9: --help showed a default of 8,000 steps beside a shipped model that trained 16,000."""
+    from bench.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    steps = " ".join(capsys.readouterr().out.split()).split("options:", 1)[1].split("--steps STEPS", 1)[1]
+    steps = steps.split(" --", 1)[0]
+    info = json.loads((Path(__file__).parent.parent / "llm" / "default_model" / "training.json").read_text())
+    assert f"default {TrainConfig().steps}" in steps and f"{info['steps_done']:,}" in steps

@@ -15,8 +15,8 @@ GENERATED = [name for name, t in TASKS.items() if t.ground_truth == "reference"]
 
 
 def test_registry_lists_known_names_in_its_error():
-    assert task_names() == ["square", "add", "sub", "mul", "expr", "wordfreq", "sentiment", "emulate"]
-    with pytest.raises(KeyError, match="known tasks: square, add, sub, mul, expr, wordfreq, sentiment, emulate"):
+    assert task_names() == ["square", "add", "sub", "mul", "expr", "wordfreq", "sentiment", "emulate", "svamp"]
+    with pytest.raises(KeyError, match="known tasks: square, add, sub, mul, expr, wordfreq, sentiment, emulate, svamp"):
         get_task("cube")
 
 

@@ -7,10 +7,11 @@ from .emulate import Emulate
 from .expr import Expr
 from .prompts import FORMATS, PromptSpec
 from .sentiment import Sentiment
+from .svamp import Svamp
 from .wordfreq import WordFreq
 
 TASKS: dict[str, Task] = {t.name: t for t in (Square(), Add(), Sub(), Mul(), Expr(), WordFreq(), Sentiment(),
-                                              Emulate())}
+                                              Emulate(), Svamp())}
 
 
 def task_names() -> list[str]:

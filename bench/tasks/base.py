@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from isa.numtext import to_decimal
 
@@ -56,17 +57,35 @@ class IsaAnswer:
     answer: str
     status: str
     steps: int
+    tier: str = field(default="", compare=False)  # the tier that ran ("auto" resolved); answers equal on any tier
 
 
 @dataclass
 class IsaBatch:
-    """A batch of ISA answers with its time split: inside the machine, and the glue around it (reading the texts,
-    laying memory, decoding answers; assembling, for emulate). Both measured, in wall seconds for the whole batch."""
+    """A batch of ISA answers, column by column (no object per answer inside the timed call: the side reads the
+    columns in bulk), and what the machine reports of it: the seconds inside its engine calls, and the seconds
+    compiling native code. The side times the whole call (bench/timing.py); the rest of it is glue (reading the
+    texts, laying memory, decoding answers; assembling, for emulate)."""
 
-    answers: list[IsaAnswer]
+    values: list[str]  # the answers, canonical strings
+    status: list[str]  # per answer: the machine's Status name
+    steps: Sequence[int]  # per answer: instructions executed; -1 where one run serves the batch (corpus_steps)
     machine_s: float
-    glue_s: float
-    compile_s: float = 0.0  # set-up the call spent compiling the program (0 once cached): reported apart
+    compile_s: float = 0.0  # compiling the program in this call: 0 once a task's program is cached; per instance
+    #                         where the instance is the program (emulate on the compiled tier)
+    corpus_steps: int = -1  # one run for the whole batch (sentiment): its instructions in all
+    tier: str = ""  # the tier that ran
+
+    @classmethod
+    def of(cls, answers: list[IsaAnswer], machine_s: float, compile_s: float = 0.0,
+           corpus_steps: int = -1) -> "IsaBatch":
+        tier = answers[0].tier if answers else ""
+        return cls([a.answer for a in answers], [a.status for a in answers], [a.steps for a in answers], machine_s,
+                   compile_s, corpus_steps, tier)
+
+    @property
+    def answers(self) -> list[IsaAnswer]:
+        return [IsaAnswer(v, s, int(k), self.tier) for v, s, k in zip(self.values, self.status, self.steps)]
 
 
 def problem_hash(canonical: str) -> int:
@@ -84,11 +103,22 @@ class Task:
     difficulties: tuple[int, ...]  # default levels of a run
     program: str  # the isa.library program that solves it
     example: str  # an instance text, for help messages
+    training_mix: dict[int, float] | None = None  # isabench train's weight per difficulty (None: not trained on)
     ground_truth: str = "reference"  # or "labels": see the module docstring
     formats: tuple[str, ...] = ("compact", "gpt3")  # prompt formats the task can write (bench.tasks.prompts)
     labels: tuple[str, ...] | None = None  # a classification task's answers: a causal LM scores each by likelihood
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
+    # The isa modules an ISA answer runs through besides the task's own classes: part of the ISA records' key
+    # (bench/isa_identity.py), so a change there re-keys exactly these tasks.
+    isa_modules: tuple[str, ...] = ("isa.layouts", "isa.batch", "isa.digits", "isa.numtext")
     default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
+    # Hooks generic code calls without naming tasks:
+    figure: str | None = None  # "module:function" drawing the task's own figure: (summary, out, note) -> [paths]
+    headline_facets: tuple[str, ...] = ()  # facets a run's closing lines give overall accuracy by (sentiment: site)
+    # The hybrid contestant (a model writes a program, the machine runs it) takes the tasks that write their solved
+    # examples as programs (solution_program); a family's solved examples take turns in one prompt, so the model must
+    # read which operation is asked rather than copy the examples' (add, sub and mul are one family).
+    hybrid_family: tuple[str, ...] = ()
 
     # --- per task ---------------------------------------------------------------------------------------------
     def parse(self, text: str):
@@ -119,7 +149,17 @@ class Task:
         raise NotImplementedError
 
     def parse_reply(self, reply: str) -> str | None:
+        """The answer in a reply, strictly (lm-eval's `strict-match`): the first line is the answer in its form, or
+        None."""
         raise NotImplementedError
+
+    # lm-eval's `flexible-extract` beside it (bench/tasks/replies.py): what `parse_reply_flexible` reads.
+    flexible_rule: str = "the strict rule"
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        """The answer in a reply that does not keep to the answer's form ("12 + 15 = 27"), by `flexible_rule`;
+        a task without a rule of its own reads it strictly."""
+        return self.parse_reply(reply)
 
     def score(self, predicted: str | None, reference: str) -> Score:
         raise NotImplementedError
@@ -147,6 +187,15 @@ class Task:
     def format_isa(self, value) -> str:
         """What the program returned -> the canonical answer string."""
         return to_decimal(value) if isinstance(value, int) else str(value)
+
+    def solution_program(self, text: str) -> str:
+        """A solved example's program for the hybrid contestant (the format: bench/tasks/programs.py): one that
+        leaves the instance's answer, an integer, in r1 and halts. Tasks that take no part do not override this."""
+        raise NotImplementedError(f"{self.name} writes no programs: its answer is not one integer in r1")
+
+    @property
+    def writes_programs(self) -> bool:
+        return type(self).solution_program is not Task.solution_program
 
     # --- shared -----------------------------------------------------------------------------------------------
     def check_difficulty(self, difficulty: int) -> None:
@@ -223,7 +272,7 @@ class Task:
         from isa import library  # numba loads only when the ISA side is used (tier auto: not for small runs)
 
         run = library.solve(self.program, self.isa_input(self.parse(text)), tier=tier)
-        return IsaAnswer(self.format_isa(run.value), run.status, run.steps)
+        return IsaAnswer(self.format_isa(run.value), run.status, run.steps, run.result.tier)
 
     def solve_isa_many(self, texts: list[str], tier: str = "jit", variant: str = "") -> list[IsaAnswer]:
         """All instances in one batched, compiled call."""
@@ -231,19 +280,31 @@ class Task:
 
     def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "",
                         threads: int | None = None) -> IsaBatch:
-        """All instances in one batched call, with the machine's own time measured apart from the glue."""
-        import time
+        """All instances in one batched call, with the machine's own time. Texts in the form the generator writes
+        are read in bulk, straight into digit rows (read_operands); any other form, one by one (parse)."""
+        from isa.batch import solve_batch, solve_digits
 
-        from isa.batch import solve_batch
+        from isa.layouts import layout
 
-        t0 = time.perf_counter()
-        inputs = [self.isa_input(self.parse(t)) for t in texts]
-        t1 = time.perf_counter()
-        out = solve_batch(self.program, inputs, tier=tier, threads=threads)
-        t2 = time.perf_counter()
-        answers = [IsaAnswer(self.format_isa(v), st, int(k)) for v, st, k in zip(out.values, out.status, out.steps)]
-        glue = (t1 - t0) + (time.perf_counter() - t2) + (t2 - t1 - out.machine_s - out.compile_s)
-        return IsaBatch(answers, out.machine_s, glue, out.compile_s)
+        operands = self.read_operands(texts)
+        if operands is not None:
+            out = solve_digits(self.program, operands, tier=tier, threads=threads)
+        else:
+            out = solve_batch(self.program, self.isa_inputs(texts), tier=tier, threads=threads, as_text=True)
+        # A layout that writes its answers as text writes them as the task does; the others' values are formatted.
+        text = operands is not None or layout(self.program).read_text is not None
+        values = out.values if text else [self.format_isa(v) for v in out.values]
+        return IsaBatch(values, out.status, out.steps, out.machine_s, out.compile_s, tier=out.tier)
+
+    def read_operands(self, texts: list[str]) -> list | None:
+        """The texts' operands as digit rows, read in bulk, when every text is in the generator's own form (a
+        numeric program's input); None otherwise (the texts are then read by isa_inputs)."""
+        return None
+
+    def isa_inputs(self, texts: list[str]) -> list:
+        """The program's inputs for the texts: parsed one by one (a task whose input is the text itself checks the
+        whole batch at once instead)."""
+        return [self.isa_input(self.parse(t)) for t in texts]
 
     def describe(self) -> str:
         return f"{self.name} v{self.version}: difficulty = {self.axis} {list(self.difficulties)}, e.g. {self.example!r}"

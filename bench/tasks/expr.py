@@ -13,11 +13,13 @@ from isa.numtext import to_decimal
 
 from .arith import NumericAnswer, question_body
 from .base import TaskInputError
+from .programs import straight_line, tree_of_rpn
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2}
 TOKEN = re.compile(r"\s*(?:(\d)|([-+*()]))")
 ATOM = 3  # the precedence of a digit or a bracketed group: never needs brackets
 INT64_MAX = (1 << 63) - 1
+PLAIN = re.compile(r"[0-9+*() \n-]*")  # texts an expr program reads as they are
 
 
 def tokens_of(text: str) -> list[tuple[int, str]]:
@@ -120,6 +122,7 @@ class Expr(NumericAnswer):
     name, version, axis, program = "expr", "2", "operands", "expr"
     difficulties = (2, 3, 4)
     example = "(6 + 7) * 3"
+    training_mix = {2: 1.0, 3: 1.0, 4: 1.0}  # isabench train's weight per difficulty
 
     def parse(self, text: str) -> str:
         if not text.isascii():
@@ -150,6 +153,9 @@ class Expr(NumericAnswer):
     def max_new_tokens(self, text: str) -> int:
         return 2 * sum(c.isdigit() for c in text) + 4
 
+    def solution_program(self, text: str) -> str:
+        return straight_line(tree_of_rpn(to_rpn(self.parse(text))))
+
     def isa_input(self, value: str) -> str:
         """The expression, refused when its value does not fit the machine's 64-bit words (the program would wrap
         it silently, as isa/programs/expr.s documents): every partial result is bounded by the product of
@@ -166,3 +172,11 @@ class Expr(NumericAnswer):
                                      "words, so its expr program would wrap it; ask --backend reference, or split "
                                      "the expression")
         return value
+
+    def isa_inputs(self, texts: list[str]) -> list:
+        """The texts themselves when, all at once, they hold only digits, operators, brackets and spaces, at most 37
+        characters each (so at most 19 digits, whose value can never leave int64: 9^19 < 2^63); the program checks
+        their syntax. Others are read one by one."""
+        if PLAIN.fullmatch("\n".join(texts)) and max(map(len, texts), default=0) <= 37:
+            return texts
+        return super().isa_inputs(texts)

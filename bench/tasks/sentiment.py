@@ -17,6 +17,7 @@ from pathlib import Path
 from isa.words import words
 
 from .base import Instance, IsaAnswer, IsaBatch, Score, Task, TaskInputError, first_line
+from .replies import last_word_of
 from .sentiment_data import LABELS, SPLIT_NAMES, read_labelled, split_of_text, splits
 
 BUCKETS = ((1, 8), (2, 16), (3, 10**9))  # (difficulty, most words)
@@ -31,6 +32,8 @@ class Sentiment(Task):
     labels = LABELS
     isa_variants = ("lexicon", "counted")
     default_model = "sentiment-lora"  # the LoRA adapter over MiniLM that `isabench finetune` made (llm/models.py)
+    headline_facets = ("site",)
+    isa_modules = ("isa.sentiment", "isa.sentiment_tables", "isa.corpus", "isa.words")
 
     def parse(self, text: str) -> str:
         if "\n" in text or "\t" in text:
@@ -78,7 +81,14 @@ class Sentiment(Task):
         return sum(seen.get(i.text, ("test",))[0] != "test" for i in instances)
 
     def instances_from_file(self, path: str | Path, seed: int = 0) -> list[Instance]:
-        """Every line of a user's `sentence<TAB>label` file, one instance each; index = line number."""
+        """Every line of a user's `sentence<TAB>label` file, one instance each; index = line number. A JSON lines
+        file (`{"input": sentence, "answer": "positive"}`) is read by bench/tasks/datafile.py; its site is its name
+        too."""
+        from . import datafile
+
+        if datafile.is_json_lines(datafile.read_data(path, 'sentence<TAB>label lines or {"input": ..., "answer": '
+                                                           '...} lines')):
+            return datafile.instances_from_file(self, path, seed, (("site", Path(path).name),))
         return [Instance(self.name, self.difficulty_of(r.text), r.line, seed, r.text, r.label, (("site", r.site),))
                 for r in read_labelled(path)]
 
@@ -102,6 +112,13 @@ class Sentiment(Task):
         head = first_line(reply).lower().strip(" .!")
         return head if head in LABELS else None
 
+    flexible_rule = ("the strict answer where the first line is a label; else the last label word in the first "
+                     "non-blank line ('The sentiment is positive.' -> positive)")
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        strict = self.parse_reply(reply)
+        return strict if strict is not None else last_word_of(reply, LABELS)
+
     def score(self, predicted: str | None, reference: str) -> Score:
         right = predicted == reference
         return Score(right, float(right))
@@ -116,23 +133,17 @@ class Sentiment(Task):
     def solve_isa(self, text: str, tier: str = "jit", variant: str = "lexicon") -> IsaAnswer:
         from isa import sentiment
 
-        # tier auto: the reference tier, since one sentence runs a few hundred steps (no numba to load for one).
-        score, label, steps = sentiment.classify_one(self.parse(text), table(variant),
-                                                     tier="ref" if tier == "auto" else tier)
-        return IsaAnswer(LABELS[label], "HALTED", steps)
+        done = sentiment.classify([self.parse(text)], table(variant), tier=tier)
+        return IsaAnswer(LABELS[done.labels[0]], done.status, done.steps, done.tier)
 
     def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "lexicon",
                         threads: int | None = None) -> IsaBatch:
-        """The whole corpus in one run (the weight table laid once); steps are the corpus's, not per sentence (-1)."""
-        import time
-
+        """The whole corpus in one run (the weight table laid once): its steps are the corpus's, not per sentence."""
         from isa import sentiment
 
-        started = time.perf_counter()
-        done = sentiment.classify([self.parse(t) for t in texts], table(variant),
-                                  tier="compiled" if tier == "auto" else tier)
-        answers = [IsaAnswer(LABELS[label], done.status, -1) for label in done.labels]
-        return IsaBatch(answers, done.machine_s, time.perf_counter() - started - done.machine_s)
+        done = sentiment.classify([self.parse(t) for t in texts], table(variant), tier=tier)
+        return IsaBatch([LABELS[label] for label in done.labels], [done.status] * len(texts), [-1] * len(texts),
+                        done.machine_s, corpus_steps=done.steps, tier=done.tier)
 
 
 @functools.cache

@@ -36,16 +36,12 @@ class Review:
 
 def read_labelled(path: str | Path, site: str | None = None) -> list[Review]:
     """`sentence<TAB>label` per line (label 0/1 or negative/positive); blank lines are skipped. Raises
-    TaskInputError naming the file and line of the first bad line, or saying why the whole file is unusable."""
+    TaskInputError naming the file and line of the first bad line, or saying why the whole file is unusable (not a
+    regular file, too large, a line too long: bench/tasks/datafile.py read_data)."""
+    from .datafile import read_data  # a regular file, bounded, without a BOM (bench/tasks/datafile.py)
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise TaskInputError(f"{path}: no such file (expected sentence<TAB>label lines)") from None
-    except IsADirectoryError:
-        raise TaskInputError(f"{path} is a folder, not a file of sentence<TAB>label lines") from None
-    except OSError as e:
-        raise TaskInputError(f"{path}: cannot read it ({e.strerror or e})") from None
+    raw = read_data(path, "sentence<TAB>label lines")
     site = site or path.name
     out = []
     for number, line in enumerate(raw.split(b"\n"), start=1):

@@ -1,7 +1,10 @@
 """`isabench train`: train the embedded default model from scratch, or fine-tune any causal LM, on the tasks.
 
-    isabench train --steps 8000 --seed 0 --export llm/default_model        # what made the shipped model
+    isabench train --steps 8000 --seed 0 --export my_model                 # one run of the default length
     isabench train --init path/to/model --steps 500 --export my_model       # fine-tune an existing folder
+
+The shipped model (llm/default_model) is one run folder trained to 16,000 steps by three invocations, --steps 8000,
+then 12000, then 16000 (each resumes the last; its card lists the commands).
 
 A killed run resumes when the same command is run again (the run folder holds the checkpoint).
 """
@@ -13,7 +16,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-RUNS = Path(__file__).parent / ".train_runs"  # git-ignored
+import llm
+
+RUNS = Path(llm.__file__).parent / ".train_runs"  # git-ignored
+CHECKPOINT = "state.safetensors"  # the run folder's resumable state (llm.training's format)
+LEGACY_CHECKPOINT = "state.pt"  # the pickle earlier versions wrote: refused, never unpickled
 ARCH_KEYS = ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
              "vocab_size", "max_position_embeddings", "tie_word_embeddings")
 
@@ -25,7 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help=f"run folder with the resumable checkpoint (default: {RUNS}/<name>)")
     p.add_argument("--export", type=Path, help="save the final model + tokenizer here (save_pretrained folder)")
     p.add_argument("--init", help="fine-tune this causal LM (local folder or cached hub name) instead of a fresh one")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"optimizer steps (default {d.steps})")
+    p.add_argument("--steps", type=int, default=d.steps,
+                   help=f"optimizer steps of the run (default {d.steps}; the shipped model was resumed to 16,000: "
+                        "a larger --steps on the same --out extends a run)")
     p.add_argument("--minutes", type=float, help="stop after this many wall minutes (checkpointed; rerun to continue)")
     p.add_argument("--cpu-minutes", type=float, help="stop once the run has used this many CPU minutes in all")
     p.add_argument("--seed", type=int, default=d.seed, help=f"seeds weights and data (default {d.seed})")
@@ -35,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"cosine floor as a share of the peak (default {d.min_lr_frac})")
     p.add_argument("--warmup", type=int, default=d.warmup, help=f"linear warm-up steps (default {d.warmup})")
     p.add_argument("--batch", type=int, default=d.batch, help=f"examples per step (default {d.batch})")
-    p.add_argument("--mix", help="task weights, e.g. 'square=2,wordfreq=0' (default: llm.data.DEFAULT_MIX)")
+    p.add_argument("--mix", help="task weights, e.g. 'square=2,wordfreq=0' (default: each task's training_mix)")
     p.add_argument("--ckpt-every", type=int, default=d.ckpt_every,
                    help=f"checkpoint every N steps (default {d.ckpt_every})")
     p.add_argument("--overwrite-shipped", action="store_true",
@@ -46,7 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(args):
-    from llm.data import parse_task_weights
+    from bench.train_data import parse_task_weights
     from llm.train import TrainConfig
 
     for name in ("steps", "batch", "threads", "ckpt_every"):
@@ -75,6 +84,8 @@ def previous_invocations(out: Path) -> list[dict]:
         old = json.loads(path.read_text())
     except ValueError:
         return []
+    if not isinstance(old, dict):
+        return []
     if "invocations" in old:
         return list(old["invocations"])
     return [{"command": old.get("command"), "steps": (old.get("config") or {}).get("steps"),
@@ -82,8 +93,6 @@ def previous_invocations(out: Path) -> list[dict]:
 
 
 def shipped(folder: Path) -> bool:
-    import llm
-
     return Path(folder).resolve() == llm.DEFAULT_MODEL_DIR.resolve()
 
 
@@ -129,11 +138,12 @@ def load_start(args, out: Path):
 
 def export(model, tokenizer, folder: Path, info: dict) -> None:
     from llm.tokenizer import save_tokenizer
+    from bench.safe_io import write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)  # safetensors by default
     save_tokenizer(tokenizer, folder)
-    (folder / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_atomic(folder / "training.json", json.dumps(info, indent=2) + "\n")
 
 
 def main(args) -> int:
@@ -142,15 +152,19 @@ def main(args) -> int:
     except ValueError as e:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
-    from llm.data import build_mix, mix_table
+    from bench.train_data import build_mix
     from llm.interface import count_parameters
-    from llm.train import train
+    from llm.train import HINT, train
+    from bench.safe_io import write_atomic
+    from llm.training import refuse_pickle
 
     out = run_folder(args)
     out.mkdir(parents=True, exist_ok=True)
     try:
+        refuse_pickle(out / LEGACY_CHECKPOINT, HINT)
         model, tokenizer = load_start(args, out)
-        state = train(model, tokenizer, cfg, out / "state.pt", log=lambda m: print(m, file=sys.stderr))
+        mix = build_mix(cfg.mix)
+        state = train(model, tokenizer, cfg, mix, out / CHECKPOINT, log=lambda m: print(m, file=sys.stderr))
     except ValueError as e:
         print(f"isabench train: {e}", file=sys.stderr)
         return 2
@@ -164,32 +178,34 @@ def main(args) -> int:
         "parameters": count_parameters(model)[0],
         "architecture": {k: getattr(model.config, k, None) for k in ARCH_KEYS},
         "config": asdict(cfg),
-        "mix": mix_table(build_mix(cfg.mix)),
+        "mix": mix.table(),
         "steps_done": state.step,
         "finished": state.step >= cfg.steps,
         "wall_minutes": round(state.elapsed_s / 60, 2),
         "cpu_minutes": round(state.cpu_s / 60, 2),
         "loss_curve": state.losses,
     }
-    (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_atomic(out / "training.json", json.dumps(info, indent=2) + "\n")
     print(f"{state.step}/{cfg.steps} steps, {info['wall_minutes']} wall min, {info['cpu_minutes']} CPU min; "
           f"run folder {out}", file=sys.stderr)
     cells = None
     if args.eval:
+        from bench.tasks import TASKS
+        from bench.train_data import heldout_probes
         from llm.card import accuracy_table
         from llm.evaluate import evaluate
-        from bench.tasks import TASKS
 
         trained = info["mix"]  # the tasks it trained on; the others (sentiment) are not its to answer by generation
-        cells = evaluate(model, tokenizer, {n: t.difficulties for n, t in TASKS.items() if n in trained}, n=args.eval)
+        probes = heldout_probes({n: t.difficulties for n, t in TASKS.items() if n in trained}, n=args.eval)
+        cells = evaluate(model, tokenizer, probes)
         info["heldout"] = [asdict(c) for c in cells]
-        (out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+        write_atomic(out / "training.json", json.dumps(info, indent=2) + "\n")
         print(accuracy_table(cells))
     if args.export is not None:
         export(model, tokenizer, args.export, info)
         if args.card and cells is not None:
-            from llm.card import write_card
+            from llm.card import write_model_card
 
-            write_card(args.export, info, cells)
+            write_model_card(args.export, info, cells)
         print(f"exported to {args.export}", file=sys.stderr)
     return 0

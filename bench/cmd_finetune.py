@@ -21,36 +21,44 @@ import llm
 
 ADAPTERS = Path(llm.__file__).resolve().parent / "adapters"  # the shipped adapters: never overwritten by default
 # What a run writes into its folder; --force removes these (and nothing else) before starting over.
-RUN_FILES = ("checkpoint.pt", "checkpoint.tmp", "finetune.json", "README.md", "adapter_config.json",
-             "adapter_model.safetensors", "config.json", "model.safetensors", "tokenizer.json",
+RUN_FILES = ("checkpoint.resume", "checkpoint.pt", "checkpoint.tmp", "finetune.json", "README.md",
+             "adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors", "tokenizer.json",
              "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
-NOT_ENCODER = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
-# Flags of the reproducing command, in order; --out, --force, --dev-only and --note don't change the weights.
+# Flags of the reproducing command, in order, then the --peft method's own (llm.peft_methods); --out, --force,
+# --dev-only and --note don't change the weights.
 FLAGS = ("task", "init", "peft", "epochs", "lr", "batch_size", "seed", "threads", "max_length", "warmup", "schedule",
-         "weight_decay", "lora_r", "lora_alpha", "lora_dropout", "lora_targets")
+         "weight_decay")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from bench.train_data import labelled_tasks
     from llm.finetune import FinetuneConfig
+    from llm.peft_methods import PEFT_METHODS
+    from llm.training import DECAYS
 
-    d = FinetuneConfig()
-    p.add_argument("--task", help="the labelled task to fine-tune on (sentiment)")
+    d = FinetuneConfig(task="")  # the defaults (--task has none)
+    p.add_argument("--task", help=f"the labelled task to fine-tune on (required; one of {', '.join(labelled_tasks())})")
     p.add_argument("--out", type=Path, help="output folder: weights, finetune.json, README.md and the checkpoint")
     p.add_argument("--init", default=d.init, help=f"base encoder: a short name, a folder or a cached hub id "
                                                   f"(default {d.init})")
-    p.add_argument("--peft", default=d.peft, help="lora (low-rank updates + head) or none (full fine-tuning)")
+    p.add_argument("--peft", default=d.peft, help="; ".join(f"{m.name}: {m.summary}" for m in PEFT_METHODS.values())
+                   + f" (default {d.peft})")
     p.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the train split (default {d.epochs})")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 2e-3 for lora, 5e-5 for none)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default " + ", ".join(
+        f"{m.default_lr:g} for {m.name}" for m in PEFT_METHODS.values()) + ")")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"sentences a step (default {d.batch_size})")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"seeds the head, LoRA, shuffles, dropout ({d.seed})")
+    p.add_argument("--seed", type=int, default=d.seed,
+                   help=f"seeds the head, LoRA, shuffles, dropout (default {d.seed})")
     p.add_argument("--threads", type=int, default=d.threads, help=f"torch CPU threads (default {d.threads})")
-    p.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens kept a text ({d.max_length})")
-    p.add_argument("--warmup", type=float, default=d.warmup, help=f"share of steps warming up ({d.warmup})")
-    p.add_argument("--schedule", default=d.schedule, help="lr decay after warm-up: linear or cosine")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"AdamW decay ({d.weight_decay})")
+    p.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens kept a text (default {d.max_length})")
+    p.add_argument("--warmup", type=float, default=d.warmup, help=f"share of steps warming up (default {d.warmup})")
+    p.add_argument("--schedule", default=d.schedule, help=f"lr decay to 0 after warm-up: {' or '.join(DECAYS)} "
+                                                          f"(default {d.schedule})")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"AdamW decay (default {d.weight_decay})")
     p.add_argument("--lora-r", type=int, default=d.lora_r, help=f"LoRA rank (default {d.lora_r})")
     p.add_argument("--lora-alpha", type=int, default=d.lora_alpha, help=f"LoRA alpha (default {d.lora_alpha})")
-    p.add_argument("--lora-dropout", type=float, default=d.lora_dropout, help=f"({d.lora_dropout})")
+    p.add_argument("--lora-dropout", type=float, default=d.lora_dropout,
+                   help=f"dropout on the input of each LoRA update, in training only (default {d.lora_dropout})")
     p.add_argument("--lora-targets", default=",".join(d.lora_targets),
                    help=f"modules LoRA wraps, comma-separated (default {','.join(d.lora_targets)})")
     p.add_argument("--force", action="store_true",
@@ -61,7 +69,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(args):
-    from llm.finetune import DEFAULT_LR, FinetuneConfig, check_config
+    from llm.finetune import FinetuneConfig, check_config
+    from llm.peft_methods import peft_method
 
     if not args.task:
         raise ValueError("--task is required (the labelled task to fine-tune on, e.g. --task sentiment)")
@@ -69,7 +78,7 @@ def config_from(args):
         raise ValueError("--out FOLDER is required: where the model, its card and the resumable checkpoint go")
     targets = tuple(t.strip() for t in args.lora_targets.split(",") if t.strip())
     cfg = FinetuneConfig(task=args.task, init=args.init, peft=args.peft, epochs=args.epochs,
-                         lr=args.lr if args.lr is not None else DEFAULT_LR.get(args.peft, 1.0),
+                         lr=args.lr if args.lr is not None else peft_method(args.peft).default_lr,
                          batch_size=args.batch_size, warmup=args.warmup, schedule=args.schedule,
                          weight_decay=args.weight_decay, max_length=args.max_length, seed=args.seed,
                          lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
@@ -79,48 +88,49 @@ def config_from(args):
 
 
 def reproduce_command(cfg, out: str) -> str:
+    from llm.peft_methods import peft_method
+
     values = asdict(cfg)
     parts = ["isabench", "finetune"]
-    for name in FLAGS:
+    for name in FLAGS + peft_method(cfg.peft).options:
         value = values[name]
-        if name.startswith("lora_") and cfg.peft != "lora":
-            continue
         parts += [f"--{name.replace('_', '-')}", ",".join(value) if isinstance(value, (list, tuple)) else str(value)]
     return shlex.join(parts + ["--out", out])
 
 
-def prepare_folder(out: Path, force: bool) -> None:
-    """Refuse to overwrite a shipped adapter, a finished run or an unrelated folder unless --force."""
+def check_folder(out: Path, force: bool) -> None:
+    """Refuse (before anything is loaded or written) a shipped adapter's folder, a finished run, an unrelated
+    folder, a damaged record or a pickled checkpoint, unless --force."""
+    from llm.classifier import RECORD, read_record
+    from llm.finetune import CHECKPOINT, HINT, LEGACY_CHECKPOINT
+    from llm.training import refuse_pickle
+
     inside_shipped = out.resolve() == ADAPTERS or ADAPTERS in out.resolve().parents
     if inside_shipped and not force:
         raise ValueError(f"{out} is inside {ADAPTERS}, where the shipped adapters live; write to another folder "
                          "(or pass --force to replace a shipped one on purpose)")
-    record = out / "finetune.json"
     if force:
-        for name in RUN_FILES:
-            (out / name).unlink(missing_ok=True)
-    elif record.is_file() and json.loads(record.read_text()).get("finished"):
+        return  # clear_folder removes the run's files
+    refuse_pickle(out / LEGACY_CHECKPOINT, HINT)
+    try:
+        finished = read_record(out).get("finished")
+    except ValueError as e:
+        raise ValueError(f"{e}; {HINT}") from None
+    if finished:
         raise ValueError(f"{out} already holds a finished run (see its README.md); use another --out, "
                          "or --force to train again from scratch")
-    elif out.is_dir() and any(out.iterdir()) and not (record.is_file() or (out / "checkpoint.pt").is_file()):
+    if out.is_dir() and any(out.iterdir()) and not ((out / RECORD).is_file() or (out / CHECKPOINT).is_file()):
         raise ValueError(f"{out} is not empty and holds no finetune run; use an empty or new folder")
+
+
+def clear_folder(out: Path, force: bool) -> None:
+    """With --force, remove what a run writes (and nothing else); then make sure the folder exists."""
+    if force and out.is_dir():
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+            for stale in out.glob(f".{name}.*.tmp"):  # what a killed atomic write leaves
+                stale.unlink()
     out.mkdir(parents=True, exist_ok=True)
-
-
-def task_data(name: str) -> tuple[tuple[str, ...], dict]:
-    """(labels, split -> (texts, label ids)) of a labelled task with train, dev and test splits."""
-    from bench.tasks import TASKS
-
-    labelled = [n for n, t in TASKS.items() if t.labels and t.ground_truth == "labels"]
-    if name not in labelled:
-        raise ValueError(f"unknown task {name!r} for finetune: it trains a classification head, so it needs a "
-                         f"labelled task; known: {', '.join(labelled)}")
-    task = TASKS[name]
-    data = {}
-    for split in ("train", "dev", "test"):
-        rows = [i for d in task.difficulties for i in task.instances(d, n=10**9, split=split)]
-        data[split] = ([r.text for r in rows], [task.labels.index(r.label) for r in rows])
-    return tuple(task.labels), data
 
 
 def short_name(folder: Path) -> str | None:
@@ -136,38 +146,11 @@ def short_name(folder: Path) -> str | None:
     return None
 
 
-def find_base(init: str) -> Path:
-    from llm import models
-    from llm.locate import resolve_model
+def save_record(out: Path, record: dict) -> None:
+    from llm.classifier import RECORD
+    from bench.safe_io import write_atomic
 
-    source = resolve_model(models.resolve(init))
-    if source.local_dir is None:
-        raise ValueError(f"--init {init!r} is not on this disk; nothing is downloaded during fine-tuning")
-    config = json.loads((source.local_dir / "config.json").read_text())
-    arch = config.get("architectures") or []
-    if any(a.endswith(NOT_ENCODER) for a in arch) or (source.local_dir / "adapter_config.json").is_file():
-        raise ValueError(f"--init {init!r} ({source.local_dir}) is not an encoder ({', '.join(arch) or 'adapter'}); "
-                         "fine-tuning adds a classification head to a BERT-family encoder such as minilm")
-    return source.local_dir
-
-
-def build(cfg, base_dir: Path, labels: tuple[str, ...]):
-    """(model, tokenizer, parameters of encoder + head), or ValueError saying why --init cannot be fine-tuned."""
-    from transformers import AutoTokenizer
-
-    from llm.finetune import build_model
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(base_dir)
-        if tokenizer.pad_token_id is None:
-            raise ValueError(f"the tokenizer of {base_dir} has no padding token; batches cannot be padded")
-        model, n_params = build_model(cfg, base_dir, labels)
-    except (OSError, ValueError) as e:
-        raise ValueError(f"cannot build a classifier from --init {cfg.init!r}: {e}") from None
-    positions = getattr(model.config, "max_position_embeddings", None)
-    if positions and cfg.max_length > positions:
-        raise ValueError(f"--max-length {cfg.max_length} exceeds the model's {positions} positions")
-    return model, tokenizer, n_params
+    write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
 
 
 def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, tokenizer, n_params: int) -> int:
@@ -175,10 +158,13 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     import torch
     import transformers
 
-    from llm.classifier import RECORD, load_classifier
-    from llm.finetune import finetune, trainable
-    from llm.finetune_card import wilson, write_card
+    from bench.stats import wilson
+    from bench.train_data import DATA_ORDER
+    from llm.card import write_classifier_card
+    from llm.classifier import load_classifier
+    from llm.finetune import CHECKPOINT, finetune, trainable
     from llm.locate import content_hash
+    from llm.peft_methods import peft_method
 
     out = args.out
     n_trainable = sum(p.numel() for p in trainable(model).values())
@@ -192,12 +178,14 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
         "trainable_share": n_trainable / n_params, "finished": False,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
         "cpu_count": os.cpu_count(), "note": args.note,
+        # What the weights depend on besides the command and the versions (issue 22 item 6).
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(), "data_order": DATA_ORDER,
     }
-    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")  # the base and labels: loading needs them
+    save_record(out, record)  # the base and labels: loading needs them
 
     def save_best(m) -> None:
         m.save_pretrained(out)
-        if cfg.peft == "none":
+        if not peft_method(cfg.peft).adapter:
             tokenizer.save_pretrained(out)
 
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
@@ -209,13 +197,13 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     record.update(history=state.history, best_epoch=state.best_epoch, best_dev_accuracy=state.best_dev,
                   steps=state.step, cpu_s=round(state.cpu_s, 1), wall_s=round(state.elapsed_s, 1), trained=True)
     # `finished` waits for the test read and the card: a run stopped in between resumes (training is skipped).
-    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    save_record(out, record)
 
     if args.dev_only:  # a run for choosing settings: the test split stays unread
         record.update(test=None, finished=True)
-        (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
-        write_card(out, record, args.note)
-        (out / "checkpoint.pt").unlink(missing_ok=True)
+        save_record(out, record)
+        write_classifier_card(out, record, args.note)
+        (out / CHECKPOINT).unlink(missing_ok=True)
         print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test not read (--dev-only); "
               f"{record['cpu_s']:.0f} CPU-s; written to {out}", file=sys.stderr)
         return 0
@@ -232,10 +220,10 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
                       "ms_per_sentence_wall": round(1000 * wall / len(gold), 2),
                       "ms_per_sentence_cpu": round(1000 * cpu / len(gold), 2)}
     record["content_hash"] = backend.info["content_hash"]
-    write_card(out, record, args.note, short_name(out))
+    write_classifier_card(out, record, args.note, short_name(out))
     record["finished"] = True
-    (out / RECORD).write_text(json.dumps(record, indent=2) + "\n")
-    (out / "checkpoint.pt").unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
+    save_record(out, record)
+    (out / CHECKPOINT).unlink(missing_ok=True)  # the run is finished: the kept weights are all that is needed
     t = record["test"]
     print(f"best epoch {state.best_epoch} (dev {state.best_dev:.1%}); test accuracy {t['accuracy']:.1%} "
           f"({correct}/{len(gold)}, 95 % CI {t['ci95'][0]:.1%}-{t['ci95'][1]:.1%}); {record['cpu_s']:.0f} CPU-s, "
@@ -244,12 +232,16 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
 
 
 def main(args) -> int:
+    from bench.train_data import labelled_splits
+    from llm.finetune import build, find_base
+
     try:
         cfg = config_from(args)
-        labels, data = task_data(cfg.task)
+        labels, data = labelled_splits(cfg.task)
+        check_folder(args.out, args.force)
         base_dir = find_base(cfg.init)
         model, tokenizer, n_params = build(cfg, base_dir, labels)
-        prepare_folder(args.out, args.force)
+        clear_folder(args.out, args.force)
     except (ValueError, OSError) as e:
         print(f"isabench finetune: {e}", file=sys.stderr)
         return 2
