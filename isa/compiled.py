@@ -86,13 +86,16 @@ _MEMORY: OrderedDict[str, Compiled] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()
 
 
-def compile_program(program: Program) -> Compiled:
+def compile_program(program: Program, disk: bool = True) -> Compiled:
     """The program's native code: from the Program, the in-memory table, the disk cache, or built now."""
-    return obtain(program)[0]
+    return obtain(program, disk)[0]
 
 
-def obtain(program: Program) -> tuple[Compiled, float]:
-    """(the program's native code, seconds this call spent building or loading it: 0.0 when it was in memory)."""
+def obtain(program: Program, disk: bool = True) -> tuple[Compiled, float]:
+    """(the program's native code, seconds this call spent building or loading it: 0.0 when it was in memory).
+    disk=False, for a program that is itself an instance (emulate's, one a model wrote): the disk cache is neither
+    read nor written, so such programs never pile up there and their compile time is always a build's, whatever an
+    earlier run left behind; the bounded in-memory table still serves a repeat within the process."""
     done = program.__dict__.get("_compiled")
     if done is not None:
         return done, 0.0
@@ -108,7 +111,8 @@ def obtain(program: Program) -> tuple[Compiled, float]:
             _MEMORY.move_to_end(key)
     spent = 0.0
     if done is None:
-        done = _from_disk(llvm, key, program) or _build(llvm, key, program)
+        folder = cache_dir() if disk else None
+        done = _from_disk(llvm, key, program, folder) or _build(llvm, key, program, folder)
         with _MEMORY_LOCK:
             _MEMORY[key] = done
             while len(_MEMORY) > MEMORY_ENTRIES:
@@ -118,21 +122,19 @@ def obtain(program: Program) -> tuple[Compiled, float]:
     return done, spent
 
 
-def _build(llvm: llvm_build.Builder, key: str, program: Program) -> Compiled:
+def _build(llvm: llvm_build.Builder, key: str, program: Program, folder: Path | None) -> Compiled:
     t0 = time.perf_counter()
     with llvm.lock:
         objects = llvm.build(program)
         engine, address = llvm.load(objects)
     compiled = Compiled(key, program.trusted_code().tolist(), _ROW_FN(address), engine, time.perf_counter() - t0,
                         "built")
-    folder = cache_dir()
     if folder is not None:
         compiled_cache.write(folder, key, objects)
     return compiled
 
 
-def _from_disk(llvm: llvm_build.Builder, key: str, program: Program) -> Compiled | None:
-    folder = cache_dir()
+def _from_disk(llvm: llvm_build.Builder, key: str, program: Program, folder: Path | None) -> Compiled | None:
     t0 = time.perf_counter()
     objects = None if folder is None else compiled_cache.read(folder, key)
     if objects is None:
