@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from bench.cmd_run import add_model_arguments
+from bench.run_args import add_model_arguments
 
 BACKENDS = ("reference", "isa", "llm", "hybrid")
 

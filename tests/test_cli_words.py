@@ -46,7 +46,7 @@ class Args:
 
 
 def test_a_labelled_tasks_folder_says_nall_where_n_takes_every_level_whole():
-    from bench.cmd_run import default_out
+    from bench.run_out import default_out
 
     everything = ["square", "sentiment", "svamp"]
     assert "_nall_" in str(default_out(Args(1000), ["sentiment"], everything))

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from bench import cli, records
-from bench.cmd_run import default_out, levels
+from bench.run_args import levels
+from bench.run_out import default_out
 from tiny_model import make_tiny_model
 
 TASKS = ["square", "wordfreq"]

@@ -8,7 +8,8 @@ import pytest
 
 from bench import records
 from bench.cli import main as cli_main
-from bench.cmd_run import add_arguments, default_out
+from bench.run_args import add_arguments
+from bench.run_out import default_out
 from bench.gen_kwargs import GenKwargs, parse_gen_kwargs
 from bench.runner import RunConfig, plan, run
 from bench.sides import SideOptions

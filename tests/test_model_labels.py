@@ -8,7 +8,7 @@ import argparse
 import pandas as pd
 
 from bench import cli
-from bench.cmd_run import default_out, model_part
+from bench.run_out import default_out, model_part
 from bench.side_llm import model_label
 from tiny_model import make_tiny_model
 
