@@ -18,7 +18,9 @@ Caching (compile time is set-up, reported apart: `Compiled.compile_s`, and `comp
   where the key hashes the code words with everything the machine code depends on (the generator's version and
   source, llvmlite and LLVM versions, target triple, host CPU and its features). Set ISABENCH_CACHE_DIR to an empty
   string to disable it. A file that is unreadable, truncated, corrupt or foreign is ignored and rebuilt; a folder
-  that cannot be written is skipped. Neither ever stops a run.
+  that cannot be written is skipped. Neither ever stops a run;
+- a program that is itself an instance (keep=False on isa.machine's calls: emulate's, the hybrid's written ones)
+  never touches the disk: one file per instance would fill it without bound.
 """
 from __future__ import annotations
 
