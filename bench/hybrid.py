@@ -116,7 +116,8 @@ def run_program(program_text: str, tier: str, reference: str | None) -> Outcome:
         program = assemble(program_text, filename="program")
     except (AsmError, ProgramError) as e:
         return Outcome("asm-error", None, None, 0.0, 0.0, str(e))
-    result = run_batch(program, np.zeros((1, MEM_WORDS), np.int64), fuel=FUEL, tier=tier)
+    # A written program is one-off: kept out of the compiled tier's disk cache, its compile time always a build's
+    result = run_batch(program, np.zeros((1, MEM_WORDS), np.int64), fuel=FUEL, tier=tier, keep=False)
     status = Status(int(result.status[0]))
     answer = str(int(result.regs[0, 1])) if status == Status.HALTED else None
     detail = "" if answer is not None else result.row(0).trap_message

@@ -6,7 +6,8 @@ library programs and golden cases carry one), else the data image's size and DEF
 the input its data section holds.
 
 Exit status: 0 assembled (and, with --run, halted); 1 the run trapped (status, trap name and pc are printed);
-2 the file is missing, does not assemble, or an option is out of range (the error goes to stderr).
+2 the file is missing, does not assemble, an option is out of range, or the program is over the compiled tier's size
+limit (the error goes to stderr); 130 interrupted (Ctrl-C stops a run on any tier within a fraction of a second).
 """
 from __future__ import annotations
 
@@ -149,7 +150,15 @@ def library_answer(program, result) -> str | None:
 def report(program, mem_size, fuel: int, tier: str) -> int:
     from isa.machine import run
 
-    result = run(program, mem_size, fuel=fuel, tier=tier)
+    if tier == "compiled":
+        from isa.compiled import ProgramTooLarge as refused
+    else:
+        refused = ()
+    try:
+        result = run(program, mem_size, fuel=fuel, tier=tier)
+    except refused as e:
+        print(f"isabench asm: {e}", file=sys.stderr)
+        return 2
     where = f" (line {result.line})" if result.line is not None else ""
     print(f"status {result.status.name} at pc {result.pc}{where}")
     print(f"steps {result.steps}")

@@ -4,14 +4,23 @@ Same status, pc, steps, registers and memory as isa/ref.py for every program (te
 faster than the Numba interpreter on the benchmarks (README, "Benchmarks"): each ISA instruction becomes a few
 machine instructions, with no dispatch between them.
 
+Size: compile time and memory grow linearly with the program (isa/llvm_modules.py cuts large ones into functions
+of SEGMENT instructions, and LLVM's loop strength reduction runs only where few loops can chain: see LSR_TARGETS); a
+program over MAX_INSTRUCTIONS is refused with ProgramTooLarge before any compiling (the jit tier runs any size).
+
+Ctrl-C: native code checks Python's SIGINT flag every SLICE steps of a row; the rows stop with their exact state and
+KeyboardInterrupt is raised (see _Poll).
+
 Caching (compile time is set-up, reported apart: `Compiled.compile_s`, and `compile_s` on the results of a call):
 - in memory: on the Program itself and in a per-process table keyed by the code's hash (the last MEMORY_ENTRIES);
 - on disk, like numba's cache: CACHE_ENV (ISABENCH_CACHE_DIR) names the folder, default $XDG_CACHE_HOME/isabench
-  or ~/.cache/isabench; objects go to its `compiled/` subfolder, one `<key>.o` per program, where the key hashes the
-  code words with everything the machine code depends on (this module's generator version, llvmlite and LLVM
-  versions, target triple, host CPU and its features). Set ISABENCH_CACHE_DIR to an empty string to disable it.
-  A file that is unreadable, truncated, corrupt (its checksum fails) or foreign (another key) is ignored and
-  rebuilt; a folder that cannot be written is skipped. Neither ever stops a run.
+  or ~/.cache/isabench; objects go to its `compiled/` subfolder, one `<key>.o` per program (isa/compiled_cache.py),
+  where the key hashes the code words with everything the machine code depends on (the generator's version and
+  source, llvmlite and LLVM versions, target triple, host CPU and its features). Set ISABENCH_CACHE_DIR to an empty
+  string to disable it. A file that is unreadable, truncated, corrupt or foreign is ignored and rebuilt; a folder
+  that cannot be written is skipped. Neither ever stops a run;
+- a program that is itself an instance (keep=False on isa.machine's calls: emulate's, the hybrid's written ones)
+  never touches the disk: one file per instance would fill it without bound.
 """
 from __future__ import annotations
 
@@ -19,31 +28,36 @@ import ctypes
 import functools
 import hashlib
 import os
-import tempfile
+import signal
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from isa import llvm_ir, spec
+from isa import compiled_cache, llvm_build, llvm_ir, llvm_modules, spec
 from isa.program import Program
 
-GENERATOR = "isa-llvm-1"  # the cache key also hashes llvm_ir.py's source, so a changed generator never meets old files
-OPT_LEVEL = 2  # the target machine's code generation level
-# The IR passes: registers and fuel to SSA, blocks merged, arithmetic and compares folded. Measured against LLVM's
-# whole -O2 pipeline (CPU time, best of 5, 2-core EPYC): 2-4x faster to compile (square.s 30 vs 130 ms, wordfreq.s 45
-# vs 180 ms), as fast to run (bignum square 0.08 vs 0.14 ns/instr, LCG loop 0.22 both, add/xor loop 0.11 vs 0.09),
-# and llvmlite's default pipeline object leaks ~85 KB per module compiled, which these passes do not.
-PASSES = ("add_sroa_pass", "add_simplify_cfg_pass", "add_instruction_combine_pass")
+GENERATOR = "isa-llvm-2"  # the key also hashes the generator's source, so a changed one never meets old files
+# The size budget: compile time grows linearly (about 0.3 ms of CPU per instruction on a 2-core EPYC, so ~40 s here)
+# and LLVM's memory with it; a larger program is refused (ProgramTooLarge) before any compiling.
+MAX_INSTRUCTIONS = 1 << 17
 CACHE_ENV = "ISABENCH_CACHE_DIR"
 MEMORY_ENTRIES = 256  # compiled programs kept per process beyond those still referenced by a Program
-MAGIC = b"ISABENCH-COMPILED-1\n"
 _ROW_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
-                           ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+                           ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+
+
+class ProgramTooLarge(ValueError):
+    """A program over the compiled tier's size budget: refused before compiling (the jit tier runs any size)."""
+
+    def __init__(self, instructions: int):
+        super().__init__(f"compiled tier: the program has {instructions:,} instructions, over its limit of "
+                         f"{MAX_INSTRUCTIONS:,} (isa.compiled.MAX_INSTRUCTIONS); run it on the jit tier")
+        self.instructions = instructions
 
 
 @dataclass(eq=False)
@@ -52,7 +66,7 @@ class Compiled:
 
     key: str
     code: list  # the validated words as lists: what the FUEL_SHORT finisher runs
-    fn: object  # ctypes function: isa_run_batch(mem, stride, sizes, regs, fuel, rows, status, pcs, steps)
+    fn: object  # ctypes function: isa_run_batch(mem, stride, sizes, regs, fuel, rows, status, pcs, steps, poll)
     engine: object
     compile_s: float  # seconds it took to build it, or to load it from the disk cache
     origin: str  # "built" or "disk"
@@ -70,78 +84,37 @@ def cache_dir() -> Path | None:
     return Path(base) / "isabench" / "compiled"
 
 
-class _Llvm:
-    """The target machine and what the cache key must include, set up once per process (llvmlite imports here)."""
-
-    def __init__(self):
-        import llvmlite
-        import llvmlite.binding as llvm
-
-        self.llvm = llvm
-        llvm.initialize_native_target()
-        llvm.initialize_native_asmprinter()
-        cpu, features = llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
-        target = llvm.Target.from_triple(llvm.get_process_triple())
-        self.new_machine = functools.partial(target.create_target_machine, cpu=cpu, features=features, opt=OPT_LEVEL,
-                                             codemodel="jitdefault")
-        self.machine = self.new_machine()  # for building only: an engine takes ownership of (and frees) its own
-        source = hashlib.sha256(Path(llvm_ir.__file__).read_bytes()).hexdigest()
-        self.identity = "|".join([GENERATOR, source, llvmlite.__version__, ".".join(map(str, llvm.llvm_version_info)),
-                                  llvm.get_process_triple(), cpu, features, f"O{OPT_LEVEL}", *PASSES])
-        self.lock = threading.Lock()
-
-    def build(self, ir: str) -> bytes:
-        llvm = self.llvm
-        module = llvm.parse_assembly(ir)
-        module.verify()
-        # A pass builder per module: its analysis caches are keyed by Function pointers, which a later module reuses
-        builder = llvm.create_pass_builder(self.machine, llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL))
-        passes = llvm.create_new_module_pass_manager()
-        for add in PASSES:
-            getattr(passes, add)()
-        passes.run(module, builder)
-        return self.machine.emit_object(module)
-
-    def load(self, obj: bytes):
-        llvm = self.llvm
-        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.new_machine())
-        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-        engine.finalize_object()
-        address = engine.get_function_address(llvm_ir.RUN_SYMBOL)
-        if not address:
-            raise RuntimeError(f"compiled object lacks {llvm_ir.RUN_SYMBOL}")
-        return engine, _ROW_FN(address)
-
-
-@functools.cache
-def _llvm() -> _Llvm:
-    return _Llvm()
-
-
 _MEMORY: OrderedDict[str, Compiled] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()
 
 
-def compile_program(program: Program) -> Compiled:
+def compile_program(program: Program, disk: bool = True) -> Compiled:
     """The program's native code: from the Program, the in-memory table, the disk cache, or built now."""
-    return obtain(program)[0]
+    return obtain(program, disk)[0]
 
 
-def obtain(program: Program) -> tuple[Compiled, float]:
-    """(the program's native code, seconds this call spent building or loading it: 0.0 when it was in memory)."""
+def obtain(program: Program, disk: bool = True) -> tuple[Compiled, float]:
+    """(the program's native code, seconds this call spent building or loading it: 0.0 when it was in memory).
+    disk=False, for a program that is itself an instance (emulate's, one a model wrote): the disk cache is neither
+    read nor written, so such programs never pile up there and their compile time is always a build's, whatever an
+    earlier run left behind; the bounded in-memory table still serves a repeat within the process."""
     done = program.__dict__.get("_compiled")
     if done is not None:
         return done, 0.0
+    if len(program) > MAX_INSTRUCTIONS:
+        raise ProgramTooLarge(len(program))
     t0 = time.perf_counter()
-    llvm = _llvm()
-    key = hashlib.sha256(llvm.identity.encode() + b"\0" + program.trusted_code().tobytes()).hexdigest()
+    llvm = llvm_build.builder()
+    identity = f"{GENERATOR}|{llvm.identity}|{llvm_modules.SEGMENT}|{llvm_modules.SLICE}\0"  # tests shrink these two
+    key = hashlib.sha256(identity.encode() + program.trusted_code().tobytes()).hexdigest()
     with _MEMORY_LOCK:
         done = _MEMORY.get(key)
         if done is not None:
             _MEMORY.move_to_end(key)
     spent = 0.0
     if done is None:
-        done = _from_disk(llvm, key, program) or _build(llvm, key, program)
+        folder = cache_dir() if disk else None
+        done = _from_disk(llvm, key, program, folder) or _build(llvm, key, program, folder)
         with _MEMORY_LOCK:
             _MEMORY[key] = done
             while len(_MEMORY) > MEMORY_ENTRIES:
@@ -151,56 +124,29 @@ def obtain(program: Program) -> tuple[Compiled, float]:
     return done, spent
 
 
-def _build(llvm: _Llvm, key: str, program: Program) -> Compiled:
+def _build(llvm: llvm_build.Builder, key: str, program: Program, folder: Path | None) -> Compiled:
     t0 = time.perf_counter()
-    with llvm.lock:  # llvmlite's target machine is not documented as thread-safe
-        obj = llvm.build(llvm_ir.module_ir(program))
-        engine, fn = llvm.load(obj)
-    compiled = Compiled(key, program.trusted_code().tolist(), fn, engine, time.perf_counter() - t0, "built")
-    _to_disk(key, obj)
+    with llvm.lock:
+        objects = llvm.build(program)
+        engine, address = llvm.load(objects)
+    compiled = Compiled(key, program.trusted_code().tolist(), _ROW_FN(address), engine, time.perf_counter() - t0,
+                        "built")
+    if folder is not None:
+        compiled_cache.write(folder, key, objects)
     return compiled
 
 
-def _from_disk(llvm: _Llvm, key: str, program: Program) -> Compiled | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
+def _from_disk(llvm: llvm_build.Builder, key: str, program: Program, folder: Path | None) -> Compiled | None:
     t0 = time.perf_counter()
-    try:
-        blob = (folder / f"{key}.o").read_bytes()
-    except OSError:
-        return None
-    head = len(MAGIC) + 64 + 32
-    payload = blob[head:]
-    if (len(blob) <= head or blob[: len(MAGIC)] != MAGIC or blob[len(MAGIC) : len(MAGIC) + 64] != key.encode()
-            or hashlib.sha256(payload).digest() != blob[len(MAGIC) + 64 : head]):
-        return None  # truncated, corrupt or someone else's: rebuilt (and rewritten) by the caller
+    objects = None if folder is None else compiled_cache.read(folder, key)
+    if objects is None:
+        return None  # none, or truncated, corrupt or someone else's: rebuilt (and rewritten) by the caller
     try:
         with llvm.lock:
-            engine, fn = llvm.load(payload)
+            engine, address = llvm.load(objects)
     except Exception:  # noqa: BLE001 - whatever LLVM makes of a bad object, the fix is to rebuild it
         return None
-    return Compiled(key, program.trusted_code().tolist(), fn, engine, time.perf_counter() - t0, "disk")
-
-
-def _to_disk(key: str, obj: bytes) -> None:
-    folder = cache_dir()
-    if folder is None:
-        return
-    blob = MAGIC + key.encode() + hashlib.sha256(obj).digest() + obj
-    tmp = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key[:16]}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, folder / f"{key}.o")  # atomic: a concurrent reader sees the old file or the whole new one
-    except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    return Compiled(key, program.trusted_code().tolist(), _ROW_FN(address), engine, time.perf_counter() - t0, "disk")
 
 
 # ---- running ---------------------------------------------------------------------------------------------------
@@ -224,10 +170,10 @@ def _check(mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray) -> None:
 def execute_batch(compiled: Compiled, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int,
                   threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """All rows in place on mem (B, M) and regs (B, 16), row i within mem[i, :sizes[i]]: (status, pcs, steps,
-    seconds inside the native code)."""
+    seconds inside the native code). A Ctrl-C stops the rows within SLICE steps and raises KeyboardInterrupt."""
     _check(mem, sizes, regs)
     rows, stride = len(mem), mem.shape[1]
-    status, pcs, steps = np.zeros(rows, np.int64), np.zeros(rows, np.int64), np.zeros(rows, np.int64)
+    status, pcs, steps = np.full(rows, llvm_ir.STOPPED, np.int64), np.zeros(rows, np.int64), np.zeros(rows, np.int64)
     if not 0 <= fuel <= spec.INT64_MAX:
         raise ValueError(f"fuel must be in 0..{spec.INT64_MAX}, got {fuel}")
     base = [_address(a) for a in (mem, sizes, regs, status, pcs, steps)]
@@ -235,7 +181,7 @@ def execute_batch(compiled: Compiled, mem: np.ndarray, sizes: np.ndarray, regs: 
     def chunk(lo: int, hi: int) -> None:
         m, sz, r, st, pc, k = base
         compiled.fn(m + 8 * lo * stride, stride, sz + 8 * lo, r + 8 * 16 * lo, fuel, hi - lo, st + 8 * lo,
-                    pc + 8 * lo, k + 8 * lo)
+                    pc + 8 * lo, k + 8 * lo, _POLL.address)
 
     threads = max(1, min(int(threads), rows))
     t0 = time.perf_counter()
@@ -244,11 +190,60 @@ def execute_batch(compiled: Compiled, mem: np.ndarray, sizes: np.ndarray, regs: 
             chunk(0, rows)
     else:  # ctypes releases the GIL for the call, so the chunks run on the cores at once
         bounds = np.linspace(0, rows, threads + 1).astype(int).tolist()
-        list(_pool(threads).map(chunk, bounds[:-1], bounds[1:]))
-    short = np.flatnonzero(status == llvm_ir.FUEL_SHORT)
-    if len(short):
-        _finish_short(compiled.code, mem, sizes, regs, fuel, short, status, pcs, steps)
-    return status, pcs, steps, time.perf_counter() - t0
+        _POLL.wait([_pool(threads).submit(chunk, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    seconds = time.perf_counter() - t0
+    internal = np.flatnonzero(status >= min(llvm_ir.STOPPED, llvm_ir.BROKEN, llvm_ir.FUEL_SHORT))  # one pass
+    if len(internal):
+        kinds = status[internal]
+        if (kinds == llvm_ir.STOPPED).any():
+            _POLL.interrupted()
+        if (kinds == llvm_ir.BROKEN).any():
+            raise RuntimeError(f"compiled tier: a generated function was entered at a pc it lacks ({compiled.key})")
+        _finish_short(compiled.code, mem, sizes, regs, fuel, internal, status, pcs, steps)
+    return status, pcs, steps, seconds
+
+
+class _Poll:
+    """What the native code checks every SLICE steps (llvm_modules: @isa_stop): [stop word, PyGILState_Ensure,
+    PyOS_InterruptOccurred, PyGILState_Release]. A SIGINT taken there (main thread only) sets the stop word, which
+    stops every row of every thread at its next check with its exact state, and is then handed to Python's handler
+    here. No signal handler is swapped per call: that cost 40 us, more than a short run."""
+
+    def __init__(self):
+        api = ctypes.pythonapi
+        self.word = ctypes.c_int64(0)
+        calls = [ctypes.cast(getattr(api, name), ctypes.c_void_p).value
+                 for name in ("PyGILState_Ensure", "PyOS_InterruptOccurred", "PyGILState_Release")]
+        self.table = (ctypes.c_void_p * 4)(ctypes.addressof(self.word), *calls)
+        self.address = ctypes.addressof(self.table)
+
+    def wait(self, futures) -> None:
+        """Wait for the worker threads; a Ctrl-C meanwhile (the main thread's own KeyboardInterrupt) stops them."""
+        try:
+            for future in futures:
+                future.result()
+        except KeyboardInterrupt:
+            self.word.value = 1
+            while not all(future.done() for future in futures):
+                try:
+                    wait(futures)
+                except KeyboardInterrupt:
+                    pass
+            self.word.value = 0
+            raise
+
+    def interrupted(self) -> None:
+        """Rows stopped: on the main thread a check took a SIGINT from Python, so hand it to Python's handler (which
+        raises KeyboardInterrupt); elsewhere the main thread did. Either way this call has no result to return."""
+        if threading.current_thread() is threading.main_thread():
+            self.word.value = 0
+            handler = signal.getsignal(signal.SIGINT)
+            if callable(handler):
+                handler(signal.SIGINT, None)
+        raise KeyboardInterrupt
+
+
+_POLL = _Poll()
 
 
 class _Row:

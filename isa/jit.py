@@ -13,6 +13,8 @@ How it stays exact and fast (each point measured, or a pitfall hit, in the proto
   sign test: only a negative base plus a negative offset can wrap back into range, and then the exact sum is < 0.
 - Division is built from unsigned division of magnitudes (truncating, no INT_MIN / -1 fault); shifts test the amount
   (Numba's `1 << 64` is 1, ours is 0).
+- A run goes in slices of at most SLICE steps: it stops out of fuel at an exact state and resumes from its pc and step
+  count, so results equal one long call, and between slices Python acts on a Ctrl-C (KeyboardInterrupt).
 """
 from __future__ import annotations
 
@@ -46,6 +48,8 @@ from isa.program import Program
 from isa.spec import Status
 
 FALL_OFF = spec.NUM_OPS  # sentinel opcode at index n
+SLICE = 1 << 25  # steps per compiled call (~30-100 ms): how soon a Ctrl-C stops a run
+RUNNING = -1  # batch status of a row still to run: from pcs[i] after steps[i] steps
 FUEL_OUT = spec.NUM_OPS + 1  # patched over the instruction where the fuel runs out
 BLOCK_ENDS = frozenset(op.code for op in spec.OPS if op.group == "control")
 
@@ -130,13 +134,13 @@ def _sar(x, s):
 
 
 @njit(cache=True)
-def _execute(code, runlen, mem, size, regs, fuel):
-    """Run in place on mem[:size] and regs; return (status, pc, steps). pc is unsigned: no negative-index fixups."""
+def _execute(code, runlen, mem, size, regs, fuel, start, steps):
+    """Run in place on mem[:size] and regs from pc `start` after `steps` steps (0, 0 for a fresh run) up to `fuel` steps
+    in all; return (status, pc, steps). pc is unsigned: no negative-index fixups."""
     code = code.copy()  # private: FUEL_OUT may be patched in (copied once here: reassigning in the loop costs)
     usize = U64(size)
     n = U64(len(runlen) - 1)
-    pc = U64(0)
-    steps = 0
+    pc = U64(start)
     while True:
         # Entering a straight-line block: the only fuel check.
         block_pc = pc
@@ -278,23 +282,25 @@ def _execute(code, runlen, mem, size, regs, fuel):
             pc += ONE
 
 
+@njit(inline="always")
+def _run_row(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps, i):
+    """Row i, if RUNNING, for up to `take` more steps (within `fuel` in all)."""
+    if status[i] == RUNNING:
+        limit = steps[i] + min(fuel - steps[i], take)
+        status[i], pcs[i], steps[i] = _execute(code, runlen, mem[i], sizes[i], regs[i], limit, pcs[i], steps[i])
+
+
 @njit(cache=True, parallel=True)
-def _execute_batch(code, runlen, mem, sizes, regs, fuel, status, pcs, steps):
+def _execute_batch(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps):
     for i in prange(mem.shape[0]):
-        s, p, k = _execute(code, runlen, mem[i], sizes[i], regs[i], fuel)
-        status[i] = s
-        pcs[i] = p
-        steps[i] = k
+        _run_row(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps, i)
 
 
 @njit(cache=True)
-def _execute_batch_serial(code, runlen, mem, sizes, regs, fuel, status, pcs, steps):
+def _execute_batch_serial(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps):
     """One thread: no threading layer to start, nothing to contend for on a busy machine."""
     for i in range(mem.shape[0]):
-        s, p, k = _execute(code, runlen, mem[i], sizes[i], regs[i], fuel)
-        status[i] = s
-        pcs[i] = p
-        steps[i] = k
+        _run_row(code, runlen, mem, sizes, regs, fuel, take, status, pcs, steps, i)
 
 
 def warm_up() -> float:
@@ -305,30 +311,42 @@ def warm_up() -> float:
     t0 = time.perf_counter()
     prep = _HALT
     z1, z2 = np.zeros(0, np.int64), np.zeros((0, 1), np.int64)
-    _execute(prep.code, prep.runlen, np.zeros(1, np.int64), 1, np.zeros(spec.NUM_REGS, np.int64), 10)
-    _execute_batch_serial(prep.code, prep.runlen, z2, z1, np.zeros((0, spec.NUM_REGS), np.int64), 10, z1, z1, z1)
+    _execute(prep.code, prep.runlen, np.zeros(1, np.int64), 1, np.zeros(spec.NUM_REGS, np.int64), 10, 0, 0)
+    _execute_batch_serial(prep.code, prep.runlen, z2, z1, np.zeros((0, spec.NUM_REGS), np.int64), 10, 10, z1, z1, z1)
     return time.perf_counter() - t0
 
 
 def execute(prep: Prepared, mem: np.ndarray, regs: np.ndarray, fuel: int) -> tuple[int, int, int]:
     """One run, in place on mem and regs (int64, C-contiguous, writable)."""
-    return _execute(prep.code, prep.runlen, mem, len(mem), regs, fuel)
+    pc = steps = 0
+    while True:
+        status, pc, steps = _execute(prep.code, prep.runlen, mem, len(mem), regs, min(fuel, steps + SLICE), pc, steps)
+        if status != S_FUEL or steps == fuel:
+            return status, pc, steps
 
 
 def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int = 1):
     """All rows, in place on mem (B, M) and regs (B, 16); row i uses mem[i, :sizes[i]].
     Returns (status, pcs, steps, seconds inside the compiled call, threads used)."""
     b = len(mem)
-    status, pcs, steps = np.zeros(b, np.int64), np.zeros(b, np.int64), np.zeros(b, np.int64)
+    status, pcs, steps = np.full(b, RUNNING, np.int64), np.zeros(b, np.int64), np.zeros(b, np.int64)
     threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS, max(b, 1)))
     t0 = time.perf_counter()
-    if b and threads == 1:
-        _execute_batch_serial(prep.code, prep.runlen, mem, sizes, regs, fuel, status, pcs, steps)
-    elif b:
-        before = numba.get_num_threads()
-        numba.set_num_threads(threads)
-        try:
-            _execute_batch(prep.code, prep.runlen, mem, sizes, regs, fuel, status, pcs, steps)
-        finally:
-            numba.set_num_threads(before)
+    active = b
+    while active:  # slices of about SLICE steps over all rows
+        take = max(1, SLICE // active)
+        if threads == 1:
+            _execute_batch_serial(prep.code, prep.runlen, mem, sizes, regs, fuel, take, status, pcs, steps)
+        else:
+            before = numba.get_num_threads()
+            numba.set_num_threads(threads)
+            try:
+                _execute_batch(prep.code, prep.runlen, mem, sizes, regs, fuel, take, status, pcs, steps)
+            finally:
+                numba.set_num_threads(before)
+        if fuel <= take:  # no row can have stopped for its slice
+            break
+        again = np.flatnonzero((status == S_FUEL) & (steps < fuel))  # out of its slice only
+        status[again] = RUNNING
+        active = len(again)
     return status, pcs, steps, time.perf_counter() - t0, threads

@@ -81,10 +81,11 @@ class BatchResult:
 
 
 def run(program: Program, mem_size: int | None = None, *, memory=None, fuel: int = DEFAULT_FUEL,
-        tier: str | None = None, regs=None, backend: str | None = None) -> RunResult:
+        tier: str | None = None, regs=None, backend: str | None = None, keep: bool = True) -> RunResult:
     """Run `program` once on `tier` (one of TIERS or "auto"; `backend=` is the old name, still accepted). `memory`
     (1-D ints, copied) is the whole initial memory and sets the size; otherwise the data image is zero-padded to
-    `mem_size` words (default: the image's length). `result.tier` is the tier that ran."""
+    `mem_size` words (default: the image's length). `result.tier` is the tier that ran. keep=False for a program
+    that is itself an instance: its native code stays out of the compiled tier's disk cache (isa/tiers.py)."""
     if not isinstance(program, Program):
         raise TypeError(f"run() needs an isa.program.Program, got {type(program).__name__} (see isa.asm.assemble)")
     tier = _tier(tier, backend)
@@ -97,21 +98,21 @@ def run(program: Program, mem_size: int | None = None, *, memory=None, fuel: int
     _check_size(len(mem), "memory")
     r = _regs(regs)
     batch = run_laid(program, mem.reshape(1, -1), np.array([len(mem)], np.int64), regs=r, fuel=fuel, tier=tier,
-                     threads=1)
+                     threads=1, keep=keep)
     status, pc = Status(int(batch.status[0])), int(batch.pc[0])
     return RunResult(status, pc, int(batch.steps[0]), batch.regs[0], batch.mem[0], program.line_of(pc), batch.tier,
                      batch.compile_s)
 
 
 def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None, tier: str = DEFAULT_TIER,
-              threads: int | None = None) -> BatchResult:
+              threads: int | None = None, keep: bool = True) -> BatchResult:
     """Run `program` over every row of `memories` in one call on `tier` (one native call on "jit" and "compiled";
     "ref" loops over the rows in Python).
 
     `memories` is a (B, mem_size) int array, or a ragged list of 1-D memories: those are zero-padded to the longest
     in the result, but each row still runs with its own size (so an access past it traps MEM_OOB exactly as in
     `run`). `regs` is None, one (16,) start for all rows, or (B, 16). Row i equals run(program, memory=row i).
-    `threads`: see the module docstring; the count used is `result.threads`.
+    `threads`: see the module docstring; the count used is `result.threads`. `keep`: as in `run`.
     """
     if isinstance(memories, np.ndarray) and memories.ndim == 2:
         mem = _words(memories, "memories", ndim=2)
@@ -123,11 +124,11 @@ def run_batch(program: Program, memories, *, fuel: int = DEFAULT_FUEL, regs=None
         for i, m in enumerate(rows):
             mem[i, : len(m)] = m
     _check_size(mem.shape[1], "a row of memories")
-    return run_laid(program, mem, sizes, regs=regs, fuel=fuel, tier=tier, threads=threads)
+    return run_laid(program, mem, sizes, regs=regs, fuel=fuel, tier=tier, threads=threads, keep=keep)
 
 
 def run_laid(program: Program, mem: np.ndarray, sizes: np.ndarray, *, fuel: int = DEFAULT_FUEL, regs=None,
-             tier: str = DEFAULT_TIER, threads: int | None = None) -> BatchResult:
+             tier: str = DEFAULT_TIER, threads: int | None = None, keep: bool = True) -> BatchResult:
     """run_batch on memories already laid out, used in place: `mem` a writable C-contiguous int64 (B, M) array,
     `sizes` int64 (B,) with every size <= M. For callers that build the batch themselves (isa.layouts)."""
     if mem.ndim != 2 or mem.dtype != np.int64 or not mem.flags.c_contiguous or not mem.flags.writeable:
@@ -145,7 +146,7 @@ def run_laid(program: Program, mem: np.ndarray, sizes: np.ndarray, *, fuel: int 
             raise ValueError(f"regs must have shape (16,) or ({len(mem)}, 16), got {r.shape}")
     fuel, threads = _fuel(fuel), resolve_threads(threads)
     tier = tiers.resolve(_tier(tier, None), budget=fuel * max(1, len(mem)))
-    done = tiers.TIERS[tier].rows(program, mem, sizes, r, fuel, threads)
+    done = tiers.TIERS[tier].rows(program, mem, sizes, r, fuel, threads, keep)
     return BatchResult(done.status, done.pcs, done.steps, r, mem, sizes, tier, done.threads, done.machine_s,
                        done.compile_s)
 

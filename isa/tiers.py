@@ -1,8 +1,9 @@
 """The execution tiers, in one table: isa.machine dispatches through it, and "auto" is resolved here and nowhere else.
 
 Every tier runs a batch with one contract (`Tier.rows`): the program; memories laid out as a writable C-contiguous
-int64 (B, M) array with each row's size; registers (B, 16); one step budget; a thread count. It runs every row in
-place and returns a `Rows`. A single run is a batch of one row. Adding a tier is one function and one row of TIERS;
+int64 (B, M) array with each row's size; registers (B, 16); one step budget; a thread count; `keep`, whether native
+code built for the program may be kept past this process (False for a program that is itself an instance: the
+compiled tier then neither reads nor writes its disk cache). It runs every row in place and returns a `Rows`. A single run is a batch of one row. Adding a tier is one function and one row of TIERS;
 nothing else names the tiers (the CLI's choices and the docs read this table).
 
 Importing this module imports neither numba nor llvmlite: each tier's function imports its engine on first use.
@@ -41,11 +42,12 @@ class Rows:
 class Tier:
     name: str
     native: bool  # the machine's time is native code; False: a Python loop (reports say which)
-    rows: Callable[..., Rows]  # (program, mem, sizes, regs, fuel, threads) -> Rows, in place
+    rows: Callable[..., Rows]  # (program, mem, sizes, regs, fuel, threads, keep) -> Rows, in place
     about: str  # one line for help texts
 
 
-def _ref_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int) -> Rows:
+def _ref_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int,
+              keep: bool) -> Rows:
     """Every row through the reference interpreter (isa/ref.py), in place, on one thread."""
     from isa import ref
 
@@ -59,7 +61,8 @@ def _ref_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fue
     return Rows(out[0], out[1], out[2], time.perf_counter() - start, 0.0, 1)
 
 
-def _jit_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int) -> Rows:
+def _jit_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int,
+              keep: bool) -> Rows:
     from isa import jit
 
     prep, compile_s = jit.prepare(program), jit.warm_up()
@@ -67,10 +70,11 @@ def _jit_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fue
     return Rows(status, pcs, steps, machine_s, compile_s, used)
 
 
-def _compiled_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int) -> Rows:
+def _compiled_rows(program, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int,
+                   keep: bool) -> Rows:
     from isa import compiled
 
-    code, compile_s = compiled.obtain(program)
+    code, compile_s = compiled.obtain(program, disk=keep)
     status, pcs, steps, machine_s = compiled.execute_batch(code, mem, sizes, regs, fuel, threads)
     return Rows(status, pcs, steps, machine_s, compile_s, max(1, min(int(threads), len(mem))))
 

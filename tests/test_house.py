@@ -19,9 +19,9 @@ def test_a_tier_added_to_the_table_runs_everywhere(monkeypatch):
     """Adding a tier is one row of isa.tiers.TIERS: run, run_batch and library solves reach it through the table."""
     calls = []
 
-    def doubled_ref(program, mem, sizes, regs, fuel, threads):
+    def doubled_ref(program, mem, sizes, regs, fuel, threads, keep):
         calls.append(len(mem))
-        return tiers.TIERS["ref"].rows(program, mem, sizes, regs, fuel, threads)
+        return tiers.TIERS["ref"].rows(program, mem, sizes, regs, fuel, threads, keep)
 
     monkeypatch.setitem(tiers.TIERS, "probe", tiers.Tier("probe", False, doubled_ref, "a test tier"))
     program = assemble("li r1, 6\nmuli r1, r1, 7\nhalt")

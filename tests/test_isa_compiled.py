@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from isa import compiled, llvm_ir, spec
+from isa import compiled, llvm_modules, spec
 from isa.asm import assemble
 from isa.machine import run, run_batch
 from isa.spec import Status
@@ -133,7 +133,42 @@ def test_a_bad_buffer_is_refused_before_native_code_sees_it():
 
 
 def test_the_ir_charges_fuel_per_run_and_has_no_signed_wrap_flags():
-    ir = llvm_ir.module_ir(assemble(LOOP))
+    [ir] = llvm_modules.modules(assemble(LOOP))  # a small program: one module, one function
     assert " nsw " not in ir and " nuw " not in ir
     assert ir.count("%rem = alloca") == 1 and "E1.short" in ir  # the loop's entry block charges its whole run
-    assert llvm_ir.run_lengths(assemble(LOOP).code) == [4, 3, 2, 1, 1, 0]
+    runlen = llvm_modules.run_lengths(assemble(LOOP).code)
+    assert runlen == [4, 3, 2, 1, 1, 0]
+    # Refill points: the entry and the loop's head; each holds what runs before the next one (the loop, then halt)
+    assert llvm_modules.refill_needs(assemble(LOOP).code.tolist(), runlen, {0}) == {0: 5, 1: 4}
+    assert ir.count("call coldcc i64 @isa_refill(") == 2  # only at those two
+
+
+def test_a_one_off_program_neither_reads_nor_fills_the_disk_cache(cache):
+    """keep=False (a program that is itself an instance): built in full each process, never written to disk, and
+    not taken from a file an earlier run left; a repeat in the process still finds it in memory."""
+    forget_memory()
+    one_off = run(fresh(LOOP), tier="compiled", keep=False)
+    assert one_off.regs[2] == 150 and one_off.compile_s > 0
+    assert not list(cache.glob("*.o"))
+    assert run(fresh(LOOP), tier="compiled", keep=False).compile_s == 0.0  # the in-memory table
+    forget_memory()
+    kept = compiled.compile_program(fresh(LOOP))  # an ordinary run leaves its file
+    assert kept.origin == "built" and [f.stem for f in cache.glob("*.o")] == [kept.key]
+    forget_memory()
+    assert compiled.compile_program(fresh(LOOP), disk=False).origin == "built"  # the file is not read either
+    forget_memory()
+    assert compiled.compile_program(fresh(LOOP)).origin == "disk"
+
+
+def test_emulate_and_the_hybrid_leave_the_disk_cache_empty_and_count_their_compiling(cache):
+    from bench import hybrid
+    from bench.tasks import get_task
+
+    forget_memory()
+    texts = [f"li r1, {k}\nloop: addi r1, r1, 2\nbnei r1, {k + 20}, loop\nhalt" for k in range(3)]
+    batch = get_task("emulate").solve_isa_batch(texts, "compiled")
+    assert batch.values == [str(k + 20) for k in range(3)] and batch.compile_s > 0
+    assert get_task("emulate").solve_isa("li r1, 5; addi r1, r1, 4; halt", "compiled").answer == "9"
+    outcome = hybrid.run_program("li r1, 40\naddi r1, r1, 2\nhalt", "compiled", "42")
+    assert (outcome.answer, outcome.status) == ("42", "HALTED") and outcome.compile_s > 0
+    assert not cache.exists() or not list(cache.iterdir())

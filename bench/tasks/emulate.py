@@ -157,18 +157,20 @@ class Emulate(NumericAnswer):
         return 22
 
     def solve_isa(self, text: str, tier: str = "jit", variant: str = "") -> IsaAnswer:
-        result = run(assemble_text(text), MEM_WORDS, fuel=FUEL, tier=tier)
+        result = run(assemble_text(text), MEM_WORDS, fuel=FUEL, tier=tier, keep=False)
         return IsaAnswer(str(int(result.regs[1])), result.status.name, result.steps, result.tier)
 
     def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "",
                         threads: int | None = None) -> IsaBatch:
         """One engine call per program (run_batch runs one program over many memories, and here every program
         differs). Assembling the text is glue, like laying memory for the other tasks; the machine's time is the
-        time inside each engine call; compiling each program (compiled tier) is part of answering it."""
+        time inside each engine call; compiling each program (compiled tier) is part of answering it, and the program,
+        an instance, never goes to the compiled tier's disk cache (keep=False): a run of many instances would fill
+        it, and a program found there would be answered without its compile time."""
         machine, compile_s, answers = 0.0, 0.0, []
         memory = np.zeros((1, MEM_WORDS), np.int64)
         for text in texts:
-            result = run_batch(assemble_text(text), memory, fuel=FUEL, tier=tier, threads=threads)
+            result = run_batch(assemble_text(text), memory, fuel=FUEL, tier=tier, threads=threads, keep=False)
             machine, compile_s = machine + result.machine_s, compile_s + result.compile_s
             answers.append(IsaAnswer(str(int(result.regs[0, 1])), Status(int(result.status[0])).name,
                                      int(result.steps[0]), result.tier))
