@@ -38,10 +38,11 @@ def small_data(n_train=40, n_dev=16):
 def train_small(base, out, data=None, **overrides):
     """finetune() on a few sentences; returns (model, state). Each epoch is 5 steps of batch 8."""
     cfg = FinetuneConfig("sentiment", init=str(base), **{"epochs": 3, "batch_size": 8, "lr": 1e-2, **overrides})
-    model, _ = build_model(cfg, base, LABELS)
+    data = data or small_data()
+    model, _ = build_model(cfg, base, LABELS, len(data["train"][0]))
     tokenizer = AutoTokenizer.from_pretrained(base)
     out.mkdir(parents=True, exist_ok=True)
-    state = finetune(model, tokenizer, data or small_data(), cfg, out, lambda m: m.save_pretrained(out),
+    state = finetune(model, tokenizer, data, cfg, out, lambda m: m.save_pretrained(out),
                      log=lambda m: None)
     return model, state
 
@@ -80,7 +81,7 @@ def fit_loss(model, base, data) -> float:
 def test_training_lowers_the_loss(base, tmp_path, peft, lr):
     data = small_data(n_train=24)
     cfg = FinetuneConfig("sentiment", init=str(base), peft=peft, lora_dropout=0.0)
-    before = fit_loss(build_model(cfg, base, LABELS)[0], base, data)  # the same seed draws the same start
+    before = fit_loss(build_model(cfg, base, LABELS, 24)[0], base, data)  # the same seed draws the same start
     model, state = train_small(base, tmp_path, data, peft=peft, epochs=8, lr=lr, lora_dropout=0.0)
     assert fit_loss(model, base, data) < 0.8 * before
     assert len(state.history) == 8 and 1 <= state.best_epoch <= 8
