@@ -140,7 +140,8 @@ def resolve_base(name: str, expected_hash: str | None) -> Path:
 def quiet_loading():
     """No per-tensor loading bar and no "newly initialized" report: an adapter's head replaces the base's new one
     at once, and `isabench finetune` adds a new head on purpose. (Also peft's call of a transformers method that
-    transformers has deprecated: a warning for the two libraries' authors, not for a user.)"""
+    transformers has deprecated, and peft's check of an AdaLoRA adapter's rank pattern, which it keys by parameter
+    where the check expects module names: warnings for the libraries' authors, not for a user; the pattern loads.)"""
     import warnings
 
     from transformers.utils import logging
@@ -151,6 +152,7 @@ def quiet_loading():
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            warnings.filterwarnings("ignore", message=".*rank_pattern keys did not match.*", category=RuntimeWarning)
             yield
     finally:
         logging.set_verbosity(level)
