@@ -220,7 +220,7 @@ def data_lines(record: dict) -> str:
 
 def write_classifier_card(folder: Path, record: dict, note: str = "", name: str | None = None) -> Path:
     """`name`: what loads the folder in the card's snippet (a short name such as `sentiment-lora`, else the path)."""
-    cfg, base, splits = record["config"], record["base"], record["splits"]
+    cfg, base = record["config"], record["base"]
     method = peft_method(cfg["peft"])
     note = note or record.get("note") or ""
     notes = f"\n## Notes\n{note}\n" if note else ""

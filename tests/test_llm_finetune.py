@@ -124,8 +124,10 @@ def test_the_weights_do_not_depend_on_how_the_task_lists_its_split(base, tmp_pat
     assert "sha256" in record["data_order"] and record["cpu_capability"]
 
 
-@pytest.mark.parametrize("peft", ["lora", "none"])
+@pytest.mark.parametrize("peft", ["lora", "none", "adalora", "prefix", "ia3"])
 def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, peft):
+    """Killed right after epoch 1's checkpoint (of 3). AdaLoRA's importance averages and rank pattern live outside
+    its parameters: without them in the checkpoint the resumed run prunes other ranks."""
     straight, done = train_small(base, tmp_path / "straight", peft=peft)
 
     real_save = finetune_mod.save_checkpoint
@@ -140,8 +142,13 @@ def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, pef
     monkeypatch.setattr(finetune_mod, "save_checkpoint", real_save)
     resumed, again = train_small(base, tmp_path / "broken", peft=peft)
     assert same(weights(straight), weights(resumed))
-    assert [h["dev_accuracy"] for h in again.history] == [h["dev_accuracy"] for h in done.history]
+    assert [(h["train_loss"], h["dev_accuracy"]) for h in again.history] == \
+        [(h["train_loss"], h["dev_accuracy"]) for h in done.history]
     assert again.step == done.step and again.best_epoch == done.best_epoch
+    if peft == "adalora":  # the ranks were pruned, so the allocator's state mattered
+        pattern = straight.peft_config["default"].rank_pattern
+        assert pattern and not all(all(row) for row in pattern.values())
+        assert resumed.peft_config["default"].rank_pattern == pattern
 
 
 def test_resuming_with_other_settings_is_refused(base, tmp_path, monkeypatch):
@@ -217,7 +224,8 @@ def test_an_adapter_refuses_a_base_with_other_weights(runs, tmp_path):
         load_classifier(str(adapter), device="cpu")
 
 
-def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base, tmp_path):
+@pytest.mark.parametrize("peft", ["lora", "adalora"])  # AdaLoRA: a new method, with state of its own (issue 20)
+def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base, tmp_path, peft):
     """A real kill of a real process (SIGKILL, no cleanup) after its first epoch checkpoint, then the same command."""
     import os
     import signal
@@ -228,7 +236,7 @@ def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base,
 
     from safetensors.torch import load_file
 
-    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "2", "--lr", "3e-2"]
+    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--peft", peft, "--epochs", "2", "--lr", "3e-2"]
     assert cli([*argv, "--out", str(tmp_path / "straight")]) == 0
     out = tmp_path / "killed"
     root = Path(__file__).resolve().parents[1]
@@ -469,5 +477,6 @@ def test_help_gives_every_default_and_says_what_each_option_does(capsys):
     for flag, says in (("--task TASK", "(required; one of sentiment)"), ("--peft PEFT", "(default lora)"),
                        ("--schedule SCHEDULE", "linear or cosine (default linear)"),
                        ("--lora-dropout LORA_DROPOUT", "dropout on the input of each LoRA update"),
-                       ("--lr LR", "0.002 for lora, 5e-05 for none")):
+                       ("--lr LR", "0.002 for lora"), ("--lr LR", "5e-05 for none"),
+                       ("--peft PEFT", "ia3: learnt scales"), ("--train-size TRAIN_SIZE", "stratified subset")):
         assert says in text.split(flag, 1)[1].split(" --", 1)[0], flag

@@ -1,6 +1,6 @@
 """Every --peft method of llm/peft_methods.py on a tiny random BERT: it trains only what it says, it saves, it loads
-back through the backend `isabench run` uses (llm.runner.load_backend) to the same logits, and a killed run resumes
-to the weights of an unbroken one (AdaLoRA's rank allocator included)."""
+back through the backend `isabench run` uses (llm.runner.load_backend) to the same logits. (A killed run of a new
+method resuming to the weights of an unbroken one: tests/test_llm_finetune.py, for AdaLoRA with SIGKILL too.)"""
 from __future__ import annotations
 
 import json
@@ -12,13 +12,12 @@ from transformers import AutoTokenizer
 
 from bench.cli import main as cli
 from bench.tasks.sentiment_data import LABELS
-from llm import finetune as finetune_mod
 from llm.classifier import encode, pad
 from llm.finetune import FinetuneConfig, build_model, finetune, trainable
 from llm.locate import content_hash
 from llm.peft_methods import PEFT_METHODS, peft_method
 from llm.runner import load_backend
-from test_llm_finetune import same, small_data, train_small, weights
+from test_llm_finetune import same, small_data, weights
 from tiny_encoder import make_tiny_encoder
 
 TEXTS = ["The food was awful and the waiter rude.", "Great phone, works well.", "Not bad at all.", "Meh."]
@@ -83,63 +82,6 @@ def test_prompt_learning_stays_unmerged_and_weight_updates_merge(base, tmp_path)
         save_run(model, base, tmp_path / peft, cfg)
         kinds[peft] = isinstance(load_backend(str(tmp_path / peft), device="cpu").model, PeftModel)
     assert kinds == {"prefix": True, "ia3": False}
-
-
-@pytest.mark.parametrize("peft", ["adalora", "prefix", "ia3"])
-def test_a_killed_run_of_a_new_method_resumes_to_the_same_weights(base, tmp_path, monkeypatch, peft):
-    """Killed right after epoch 1's checkpoint (of 3). AdaLoRA's importance averages and rank pattern live outside
-    its parameters: without them in the checkpoint the resumed run prunes other ranks."""
-    straight, done = train_small(base, tmp_path / "straight", peft=peft)
-    real_save = finetune_mod.save_checkpoint
-
-    def save_then_die(*a, **k):
-        real_save(*a, **k)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(finetune_mod, "save_checkpoint", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        train_small(base, tmp_path / "broken", peft=peft)
-    monkeypatch.setattr(finetune_mod, "save_checkpoint", real_save)
-    resumed, again = train_small(base, tmp_path / "broken", peft=peft)
-    assert same(weights(straight), weights(resumed))
-    assert [h["train_loss"] for h in again.history] == [h["train_loss"] for h in done.history]
-    if peft == "adalora":  # the ranks were pruned, so the allocator's state mattered
-        pattern = straight.peft_config["default"].rank_pattern
-        assert pattern and not all(all(row) for row in pattern.values())
-        assert resumed.peft_config["default"].rank_pattern == pattern
-
-
-def test_a_run_of_a_new_method_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base, tmp_path):
-    """The existing SIGKILL pattern (tests/test_llm_finetune.py) for AdaLoRA, the method with state of its own."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
-    from safetensors.torch import load_file
-
-    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--peft", "adalora", "--epochs", "2", "--lr",
-            "3e-2", "--dev-only"]
-    assert cli([*argv, "--out", str(tmp_path / "straight")]) == 0
-    out = tmp_path / "killed"
-    root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "bench.cli", *argv, "--out", str(out)], cwd=root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(root)})
-    deadline = time.monotonic() + 120
-    while not (out / "checkpoint.resume").exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    assert cli([*argv, "--out", str(out)]) == 0
-    a = load_file(tmp_path / "straight" / "adapter_model.safetensors")
-    b = load_file(out / "adapter_model.safetensors")
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    card = (out / "README.md").read_text()
-    assert "AdaLoRA" in card and "--adalora-init-r 12" in json.loads((out / "finetune.json").read_text())["reproduce"]
 
 
 def test_the_reproducing_command_names_only_the_methods_own_options(base, tmp_path):
