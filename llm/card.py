@@ -158,6 +158,8 @@ def history_table(history: list[dict], best: int) -> str:
 def load_snippet(folder: str, name: str, record: dict) -> str:
     """`name` loads through isabench (a short name or the folder); plain transformers / peft need the folder."""
     if peft_method(record["config"]["peft"]).adapter:
+        shim = ("from llm.peft_methods import accept_past_key_values  # peft 0.21 + transformers 5 need it\n"
+                "base = accept_past_key_values(base)\n") if record["config"]["peft"] == "prefix" else ""
         return f"""```python
 from llm.runner import load_backend           # resolves the base `{record['base']['name']}` and checks its hash
 clf = load_backend("{name}")
@@ -169,7 +171,7 @@ from transformers import AutoModelForSequenceClassification
 from peft import PeftModel
 base = AutoModelForSequenceClassification.from_pretrained(BASE, num_labels=2,
                                                           id2label={dict(enumerate(record['labels']))})
-model = PeftModel.from_pretrained(base, "{folder}")
+{shim}model = PeftModel.from_pretrained(base, "{folder}")
 ```"""
     return f"""```python
 from transformers import AutoModelForSequenceClassification, AutoTokenizer

@@ -205,7 +205,7 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
     if source.gguf_file is not None:
         # The GGUF file is the model: its bytes key the records; the folder around it may hold anything else.
         info.update(path=str(source.gguf_file), content_hash=files_hash([source.gguf_file]),
-                    dequantized_dtype=info["dtype"], **gguf_info)
+                    dequantized_dtype=str(torch_dtype).removeprefix("torch."), **gguf_info)
     return HFBackend(lm, tokenizer, torch_device, batch_size, chat, info)
 
 
