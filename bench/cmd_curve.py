@@ -72,7 +72,7 @@ def main(args) -> int:
         return 2
     wall, cpu = time.perf_counter() - started[0], time.process_time() - started[1]
     paths = write_tables(args.out, points) + plot_curve(
-        args.out, points, args.task, f"This invocation: {wall:.0f} wall-s, {cpu:.0f} CPU-s, {args.threads} torch "
+        args.out, points, args.task, args.init, f"This invocation: {wall:.0f} wall-s, {cpu:.0f} CPU-s, {args.threads} torch "
                                      "thread(s).")
     print((args.out / "curve.md").read_text())
     print(f"{len(points)} points; written {', '.join(str(p) for p in paths)} ({wall:.0f} wall-s, {cpu:.0f} CPU-s)",

@@ -73,7 +73,9 @@ def write_tables(out: Path, points: list[Point]) -> list[Path]:
     return [out / "curve.csv", out / "curve.md"]
 
 
-def plot_curve(out: Path, points: list[Point], task: str, note: str = "") -> list[Path]:
+def plot_curve(out: Path, points: list[Point], task: str, init: str, note: str = "") -> list[Path]:
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -85,6 +87,7 @@ def plot_curve(out: Path, points: list[Point], task: str, note: str = "") -> lis
     for contestant in dict.fromkeys(r["contestant"] for r in rows):
         mine = [r for r in rows if r["contestant"] == contestant]
         label, color = NAMES.get(contestant, contestant), COLORS.get(contestant, "black")
+        label += f" ({init})" if contestant in ("lora", "full") else ""
         if all(r["size"] == NO_LABELS for r in mine):
             ax.axhline(mine[0]["test_mean"], color=color, linestyle="--", linewidth=1.2, label=label)
             continue
@@ -103,12 +106,12 @@ def plot_curve(out: Path, points: list[Point], task: str, note: str = "") -> lis
     ax.grid(True, alpha=0.3)
     seeds = max((r["seeds"] for r in rows), default=0)
     n = rows[0]["test_n"] if rows else 0
-    ax.set_title(f"{task}: test accuracy against labelled examples (mean of {seeds} seed(s); band: lowest to "
-                 f"highest seed; n = {n})", fontsize=10)
+    ax.set_title(textwrap.fill(f"{task}: test accuracy against labelled train sentences (mean of {seeds} seed(s); "
+                               f"band: lowest to highest seed; {n} test sentences)", 80), fontsize=10)
     ax.legend(fontsize=8.5, loc="lower right")
     foot = ("Fine-tuned points keep the epoch that scores best on the whole dev split (all its labels). "
             + note)
-    fig.text(0.5, 0.01, foot, ha="center", va="bottom", fontsize=7, color="0.35", wrap=True)
+    fig.text(0.5, 0.01, textwrap.fill(foot, 130), ha="center", va="bottom", fontsize=7, color="0.35")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     paths = []
     for fmt in ("png", "svg"):
