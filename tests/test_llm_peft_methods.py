@@ -108,3 +108,12 @@ def test_bad_method_options_are_a_message_and_exit_2(base, tmp_path, capsys, arg
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_prefix_cards_plain_peft_snippet_carries_the_forward_it_needs():
+    from llm.card import load_snippet
+
+    record = {"base": {"name": "minilm"}, "labels": list(LABELS)}
+    snippets = {peft: load_snippet("F", "F", {**record, "config": {"peft": peft}}) for peft in ("prefix", "lora")}
+    assert "base = accept_past_key_values(base)" in snippets["prefix"]
+    assert "accept_past_key_values" not in snippets["lora"]
