@@ -24,7 +24,18 @@ def breakdown(records: list[dict]) -> pd.DataFrame:
         lo, hi = wilson(sum(hits), len(hits))
         rows.append([*key, len(hits), sum(hits), sum(hits) / len(hits), lo, hi])
     df = pd.DataFrame(rows, columns=COLUMNS)
-    return df.sort_values(["task", "facet", "value", "backend", "contestant"], kind="stable").reset_index(drop=True)
+    order = df["value"].map(value_order)  # numbers as numbers (2, 10, 12), then words as words
+    df = df.assign(_order=order).sort_values(["task", "facet", "_order", "backend", "contestant"], kind="stable")
+    return df.drop(columns="_order").reset_index(drop=True)
+
+
+def value_order(value: str) -> tuple:
+    """A facet value's place: a number by its size (emulate's `written`: 2, 4, 10, not 10, 2, 4), before words in
+    their alphabetical order."""
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        return (1, 0.0, value)
 
 
 def markdown_section(df: pd.DataFrame) -> str:

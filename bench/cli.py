@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import threading
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -63,7 +64,15 @@ def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """`isabench ARGS`; without argv, the process's own command line, with its signals held from first to last."""
+    if argv is None and threading.current_thread() is threading.main_thread():
+        from bench.interrupts import whole_process
+
+        return whole_process(lambda: command(sys.argv[1:]))
+    return command(list(sys.argv[1:] if argv is None else argv))
+
+
+def command(argv: list[str]) -> int:
     parser, _ = build_parser(argv)
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
@@ -72,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._module.main(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted", file=sys.stderr)  # a second signal here ends whole_process's command with 130 too
         return 130
     except BrokenPipeError:  # `isabench ... | head`: the reader left early; not an error of ours
         import os

@@ -169,7 +169,7 @@ def short_name(folder: Path) -> str | None:
 
 def save_record(out: Path, record: dict) -> None:
     from llm.classifier import RECORD
-    from llm.training import write_atomic
+    from bench.safe_io import write_atomic
 
     write_atomic(out / RECORD, json.dumps(record, indent=2) + "\n")
 

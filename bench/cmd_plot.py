@@ -16,7 +16,11 @@ def main(args) -> int:
     from bench.from_benchmark import is_benchmark_json, load_benchmark
 
     if is_benchmark_json(args.run):
-        summary, meta = load_benchmark(args.run)
+        try:
+            summary, meta = load_benchmark(args.run)
+        except ValueError as e:
+            print(f"isabench plot: {e}", file=sys.stderr)
+            return 1
         out = args.out or args.run.with_name(f"{args.run.stem}-report")
     else:
         try:
@@ -24,10 +28,14 @@ def main(args) -> int:
         except (FileNotFoundError, ValueError) as e:
             print(f"isabench plot: {e}", file=sys.stderr)
             return 2
-        meta, out = run_folder.read_meta(args.run), args.out or args.run
+        meta, out = run_folder.usable_meta(args.run), args.out or args.run
     if summary.empty:
         print(f"isabench plot: {args.run} has no readable records yet", file=sys.stderr)
         return 1
-    for path in run_folder.write_plots(out, summary, meta):
+    written = run_folder.Written()
+    written.figures(out, summary, meta)
+    for path in written.paths:
         print(path)
-    return 0
+    for failure in written.failures:
+        print(f"isabench plot: {failure}", file=sys.stderr)
+    return 1 if written.failures else 0

@@ -7,10 +7,13 @@ Exit status: 0 done; 1 some task failed (the errors are printed last); 2 bad arg
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
+from bench.gen_kwargs import gen_kwargs_argument
+from bench.safe_io import LinkRefused
 from bench.sides import BACKENDS, SideOptions
 from bench.suites import SUITES
 from isa.tiers import AUTO, NAMES as TIERS, TIERS as TIER_TABLE
@@ -21,6 +24,8 @@ MAX_N = 100_000  # per task x difficulty: more is surely a typo, and generating 
 # the n=100 suite took 81-306 s with torch's 2 threads while another process held a core, 18 s with 1), and one core
 # each makes the comparison per core. --threads / --isa-threads N use more.
 DEFAULT_THREADS = 1
+# What a run writes into its folder other than by replacing whole files (those replace a link, never follow it).
+WRITTEN_IN_PLACE = ("records.jsonl", "records.rejected.jsonl", ".lock", "plots", "lm_eval")
 
 
 def comma_list(text: str) -> list[str]:
@@ -122,7 +127,29 @@ def add_model_arguments(p: argparse.ArgumentParser, tier: str = "jit") -> None:
         p.add_argument("--tier", choices=TIERS, default=tier, help=f"ISA execution tier: {about} (default: {tier})")
 
 
+EPILOG = """examples:
+  isabench run                                    every task, both sides, each task's default models
+  isabench run --tasks add,square --n 200         two tasks, 200 instances per level
+  isabench run --tasks sentiment --backends isa   the register machine's sentiment programs on real reviews
+  isabench run --suite gpt3-arithmetic --prompt gpt3 --shots 4 --model smollm2
+                                                  the GPT-3 paper's cells, asked the paper's way
+  isabench run --tasks add --data mine.jsonl      your own instances instead of the built-in split
+
+resuming:
+  Rerunning the same command resumes in the same folder (--out, or results/<a name made of the settings>):
+  every sample already recorded (same instance, contestant and setting) is skipped, so a run stopped by Ctrl-C,
+  a crash or a full disk finishes where it stopped. A folder refuses a run with another --seed, --split, --data
+  or task version (give that run its own --out); report.md marks the levels an interruption left short.
+
+exit status:
+  0    done
+  1    some task failed (its errors are printed last), or a result file could not be written
+  2    bad arguments, or a set-up that cannot work (nothing is written)
+  130  interrupted (what finished is on disk: rerun the same command to finish)"""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog, p.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter  # keep the examples' lines
     p.add_argument("--tasks", type=task_list, default=None, help="comma-separated task names (default: all)")
     p.add_argument("--backends", type=backend_list, default=["isa", "llm"],
                    help=f"comma-separated sides among {', '.join(BACKENDS)} (default: isa,llm)")
@@ -137,6 +164,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "comparing two contestants on the same instances detects a difference d with 80 %% power "
                         "when n ≈ 7.85·s/d², s the share of instances exactly one of them answers rightly (s = 0.2, "
                         "d = 5 points: n ≈ 630); the MDE column of comparisons.csv says what a run's n could detect")
+    p.add_argument("--limit", type=bounded(1, MAX_N), default=None, metavar="N",
+                   help="a quick run (lm-eval's --limit): only the first N instances of every cell (task x level) "
+                        "that the run without it would ask, the very same ones (--n draws them; --limit cuts what "
+                        "is asked); the folder is the full run's, which a rerun without --limit finishes")
+    p.add_argument("--method", choices=("auto", "generate", "loglikelihood"), default="auto",
+                   help="how a causal LM answers: auto generates on computed tasks and scores labels by "
+                        "log-likelihood; loglikelihood on a computed task scores the reference answer's "
+                        "log-likelihood, right when it is the greedy continuation (lm-eval's arithmetic_* acc); "
+                        "generate generates on every task (default: auto)")
+    p.add_argument("--gen-kwargs", type=gen_kwargs_argument, default=None, metavar="K=V,...",
+                   help="generation settings in lm-eval's form, e.g. 'max_new_tokens=32,until=[\"\\n\"]': "
+                        "max_new_tokens (or max_gen_toks), every answer's budget instead of each task's own; until, "
+                        "the stop strings instead of a newline; do_sample=false and temperature=0 change nothing "
+                        "(decoding is greedy). Part of the generated records' key and the folder's name")
     p.add_argument("--difficulties", type=levels, default=None,
                    help="levels for every chosen task, e.g. 1,2,3 or 1-5 (default: each task's own)")
     p.add_argument("--suite", choices=sorted(SUITES), default=None,
@@ -157,15 +198,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
+def model_part(model: str | None) -> str:
+    """A model in a folder name: a short name isabench knows as it is; a folder or file by its name and a hash of
+    where it is (two folders of one name are two models: their runs must not share a folder); a hub id as org_name."""
+    import hashlib
+
+    from llm.models import KNOWN
+
+    if model is None:
+        return "default-model"
+    if model in KNOWN:
+        return model
+    where = Path(model).expanduser()
+    if where.exists():
+        digest = hashlib.sha256(str(where.resolve()).encode()).hexdigest()[:6]
+        return f"{where.resolve().name}-{digest}"
+    return model.strip("/").replace("/", "_")
+
+
 def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
     """A name made of the settings, not the time: rerunning the same command finds and resumes the same folder."""
-    model = "default-model" if args.model is None else Path(args.model.rstrip("/")).name.replace("/", "_")
+    model = model_part(args.model)
     if getattr(args, "served_url", None):
         model = "served-" + (Path(args.model.rstrip("/")).name if args.model else "model")
     which = "all" if tasks == all_tasks else "+".join(tasks)
     if getattr(args, "suite", None):
         which = args.suite
-    parts = [model if "llm" in args.backends else "no-llm", which, "+".join(args.backends), f"n{args.n}",
+    asks_a_model = any(b in ("llm", "hybrid") for b in args.backends)
+    parts = [model if asks_a_model else "no-llm", which, "+".join(args.backends), n_part(args, tasks),
              f"s{args.seed}"]
     if args.difficulties:
         parts.append("d" + "-".join(map(str, args.difficulties)))
@@ -179,7 +239,28 @@ def default_out(args, tasks: list[str], all_tasks: list[str]) -> Path:
         parts.append(args.tier)
     if getattr(args, "data", None):
         parts.append("data-" + Path(args.data).stem)
+    if getattr(args, "method", "auto") != "auto":
+        parts.append(args.method)
+    if getattr(args, "gen_kwargs", None):  # --limit is not here: its records are the full run's first ones
+        parts.append(args.gen_kwargs.short())
     return Path("results") / "_".join(parts)
+
+
+def n_part(args, tasks: list[str]) -> str:
+    """The folder name's n: `n100`; `nall` where every task is labelled and --n takes each of its levels whole
+    (sentiment and svamp hold as many instances per level as their data has: --n 1000 and --n 5000 ask the same)."""
+    from bench.tasks import get_task
+
+    chosen = [get_task(t) for t in tasks]
+    if getattr(args, "data", None) is None and chosen and all(t.ground_truth == "labels" for t in chosen):
+        levels = [(t, d) for t in chosen for d in (args.difficulties or t.difficulties)]
+        try:
+            whole = all(len(t.instances(d, args.n + 1, args.seed, args.split)) <= args.n for t, d in levels)
+        except ValueError:  # a level the task does not have: the run itself says so
+            whole = False
+        if whole:
+            return "nall"
+    return f"n{args.n}"
 
 
 def canonical_argv(args) -> list[str]:
@@ -193,6 +274,8 @@ def canonical_argv(args) -> list[str]:
             out.append(flag)
         elif isinstance(value, list):
             out += [flag, ",".join(map(str, value))]
+        elif hasattr(value, "key"):  # --gen-kwargs: as lm-eval writes them
+            out += [flag, value.key()]
         else:
             out += [flag, str(value)]
     return out
@@ -203,6 +286,9 @@ def check_out(out: Path) -> str | None:
     if out.exists():
         if not out.is_dir():
             return f"--out {out} exists and is not a folder"
+        for name in WRITTEN_IN_PLACE:  # appended to, locked or written into: a link there would be written through
+            if (out / name).is_symlink():
+                return str(LinkRefused(out / name))
         return None if os.access(out, os.W_OK | os.X_OK) else f"--out {out} is not writable"
     parent = out.parent
     while not parent.exists() and parent != parent.parent:
@@ -236,11 +322,20 @@ def labelled_overall(out: Path) -> str:
     return "\n".join(lines)
 
 
+def nothing_recorded(result) -> int:
+    if result.interrupted:
+        print("isabench run: interrupted before anything was recorded", file=sys.stderr)
+        return 130
+    print("isabench run: nothing was recorded", file=sys.stderr)
+    return 1
+
+
 def main(args) -> int:
     from bench import run_folder
     from bench.lock import FolderBusy
     from bench.meta import data_split_key, run_metadata
     from bench.report import text_table
+    from bench.run_facts import facts_of
     from bench.runner import RunConfig, SetupError, run
     from bench.tasks import PromptSpec, TaskInputError, get_task, task_names
 
@@ -259,42 +354,68 @@ def main(args) -> int:
     options = SideOptions(model=args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
                           threads=args.threads, chat=args.chat, prompt=PromptSpec(args.prompt, args.shots, args.seed),
                           isa_threads=args.isa_threads, tier=args.tier, served_url=args.served_url,
-                          concurrency=args.concurrency, request_timeout_s=args.request_timeout)
+                          concurrency=args.concurrency, request_timeout_s=args.request_timeout,
+                          method=args.method, gen_kwargs=args.gen_kwargs)
     cfg = RunConfig(out=out, tasks=tasks, backends=args.backends, difficulties=args.difficulties, n=args.n,
                     seed=args.seed, split=args.split, progress=not args.quiet, side=options, data=args.data,
-                    levels=cells, suite=args.suite)
-    previous = run_folder.earlier_meta(out)
+                    levels=cells, suite=args.suite, limit=args.limit)
     try:
         data_key = data_split_key(cfg.data) if cfg.data else None
     except TaskInputError as e:  # not a regular file, too large, a line too long: before any work
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
-    conflict = run_folder.resume_conflict(previous, cfg.seed, cfg.split, data_key,
-                                          {name: get_task(name).version for name in tasks if name in all_tasks})
-    if conflict:
-        print(f"isabench run: {out}: {conflict}", file=sys.stderr)
+    versions = {name: get_task(name).version for name in tasks if name in all_tasks}
+
+    def conflict() -> str | None:
+        """Why this folder cannot take this run (asked before any work, and again under the folder's lock)."""
+        why = run_folder.resume_conflict(out, run_folder.usable_meta(out), cfg.seed, cfg.split, data_key, versions)
+        return f"{out}: {why}" if why else None
+
+    if conflict():
+        print(f"isabench run: {conflict()}", file=sys.stderr)
         return 2
-    if not args.quiet:
-        print(f"isabench run -> {out}", file=sys.stderr)
+
+    def taken() -> str | None:
+        """conflict(), under the lock: the folder exists from here on, so it is named here and never for a run that
+        fails before it (a model that will not load)."""
+        why = conflict()
+        if why is None and not args.quiet:
+            print(f"isabench run -> {out}", file=sys.stderr)
+        return why
+
+    # Written under the lock, after the answers (also after an interruption): metadata, summary, tables, figures.
+    written, done = run_folder.Written(), {}
+
+    def finish(result) -> None:
+        if not (out / "records.jsonl").exists():
+            return
+        if not args.quiet:
+            print(("interrupted: " if result.interrupted else "") + "writing the summary, tables"
+                  + ("" if args.no_plots else " and figures") + " of what finished..."
+                  + (" (Ctrl-C again stops now; rerun to finish)" if result.interrupted else ""), file=sys.stderr)
+        meta = run_folder.meta_text(run_metadata(cfg, result, canonical_argv(args), run_folder.usable_meta(out)))
+        written.file(out / run_folder.META_FILE, meta)
+        done["meta"] = json.loads(meta)
+        done["summary"] = run_folder.rebuild(out, done["meta"], written, plots=not args.no_plots)
+
     try:
-        result = run(cfg)
-    except (SetupError, FolderBusy, TaskInputError) as e:
+        result = run(cfg, check=taken, finish=finish)
+    except (SetupError, FolderBusy, TaskInputError, LinkRefused) as e:
         print(f"isabench run: {e}", file=sys.stderr)
         return 2
-    # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
-    if not (out / "records.jsonl").exists():
-        print("isabench run: nothing was recorded", file=sys.stderr)
+    except OSError as e:  # the folder itself failed (a full disk as the lock was taken): nothing was answered
+        print(f"isabench run: {out}: {e}", file=sys.stderr)
         return 1
-    run_folder.write_meta(out, run_metadata(cfg, result, canonical_argv(args), previous))
-    if not args.quiet:
-        print("writing the summary, tables" + ("" if args.no_plots else " and figures") + "...", file=sys.stderr)
-    summary, _ = run_folder.rebuild(out, run_folder.read_meta(out), plots=not args.no_plots)
+    # Even when interrupted: what finished is on disk, and the summary and metadata describe exactly that.
+    if "summary" not in done:
+        return nothing_recorded(result)
+    summary = done["summary"]
     if summary.empty:
         for failure in result.failures:
             print(f"error: {failure}", file=sys.stderr)
-        print("isabench run: nothing was recorded", file=sys.stderr)
-        return 1
-    print(text_table(summary))
+        written.say("isabench run")
+        return nothing_recorded(result)
+    print(text_table(summary, facts_of(done["meta"])))  # marks the levels an interruption left short
     overall = labelled_overall(out)
     if overall:
         print(overall)
@@ -303,6 +424,11 @@ def main(args) -> int:
     compared = overall_text(out)
     if compared:
         print(compared)
+    from bench.extraction import differences_text
+
+    flexible = differences_text(summary)
+    if flexible:
+        print(flexible)
     if args.suite:
         from bench.suites import paper_table
 
@@ -310,13 +436,22 @@ def main(args) -> int:
     setup = "; ".join(f"{side}: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
                       for side, steps in result.setup.items())
     print(f"\n{result.done} answered, {result.skipped} already on disk. Set-up (not in per-answer times): {setup}")
-    print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, comparisons.csv, meta.json, report.md with "
-          "the full table, report.tex" + (", plots/" if not args.no_plots else "") + ")")
+    if args.limit:
+        print(f"--limit {args.limit}: at most the first {args.limit} instances of each cell; the same command without "
+              "--limit finishes the cells in this folder")
+    if not written.failures:
+        print(f"results in {out}/ (records.jsonl, summary.csv, breakdown.csv, comparisons.csv, meta.json, report.md "
+              "with the full table, report.tex, lm_eval/" + (", plots/" if not args.no_plots else "") + ")")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for failure in result.failures:  # last, so they are not scrolled away by the table
         print(f"error: {failure}", file=sys.stderr)
+    for failure in written.failures:
+        print(f"isabench run: {failure}", file=sys.stderr)
+    if written.failures:
+        print(f"isabench run: the records are kept ({out / 'records.jsonl'}); once the folder can be written again, "
+              "rerun the same command to write what is missing", file=sys.stderr)
     if result.interrupted:
         print("interrupted: rerun the same command to finish the remaining samples", file=sys.stderr)
         return 130
-    return 1 if result.failures else 0
+    return 1 if result.failures or written.failures else 0

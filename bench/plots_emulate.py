@@ -1,8 +1,10 @@
 """The emulate task's own figure: what one emulated instruction costs each side, against instructions executed.
 
-Left: seconds per executed instruction (the LLM's batched time per answer ÷ the instructions its program executes;
-the ISA's whole time per answer ÷ the same, and its machine time alone ÷ the same). Right: the LLM's FLOPs per
-executed instruction, beside the machine's one instruction. Both log scale.
+Left: seconds per executed instruction: every contestant's time per answer ÷ the instructions the instance's program
+executes (the level), with its IQR over repeats and chunks ÷ the same; the register machine's machine part alone
+(dashed). Right: a model's FLOPs per executed instruction (the hybrid's: its model writing the program). n stands
+under each level (beside each point where contestants differ); the register machine spends one instruction per instruction by definition, so it has no line there.
+Both log scales; the footer names only the models drawn.
 """
 from __future__ import annotations
 
@@ -10,43 +12,56 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.plots import FORMATS, label_log_axis, plt, series
+from bench.plot_style import coverage_keys, draw_points, series
+from bench.plots import KEY_COLOR, label_log_axis, n_ticks, plt, save, shared_n, style_key
 
 
 def plot_emulate(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
     rows = summary[summary["task"] == "emulate"]
     if rows.empty:
         return []
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.6))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.2))
     fig.suptitle("emulate: the cost of one emulated instruction vs instructions executed (log scales)", fontsize=11.5)
-    for _, backend, label, color, r in series(rows):
-        steps = r["difficulty"].astype(float)
-        if backend == "llm":
-            left.plot(steps, r["time_per_answer_s"] / steps, "-o", color=color, label=f"{label}: batched time")
-            if r["flops_per_answer"].notna().any():
-                right.plot(steps, r["flops_per_answer"] / steps, "-o", color=color, label=f"{label}: FLOPs")
-        elif backend == "isa":
-            left.plot(steps, r["time_per_answer_s"] / steps, "-o", color=color, label=f"{label}: whole time")
-            if r["machine_per_answer_s"].notna().any():
-                left.plot(steps, r["machine_per_answer_s"] / steps, "--.", color=color, label=f"{label}: machine only")
-            right.plot(steps, [1.0] * len(steps), "-o", color=color, label=f"{label}: 1 instruction")
-    for ax, ylabel in ((left, "seconds per executed instruction"), (right, "operations per executed instruction")):
+    shared = shared_n(rows).get("emulate", {})
+    for line in series(rows):
+        r, steps = line.rows, line.rows["difficulty"].astype(float)
+        per = r["time_per_answer_s"] / steps
+        err = [(per - r["per_answer_q1_s"] / steps).clip(lower=0).fillna(0),
+               (r["per_answer_q3_s"] / steps - per).clip(lower=0).fillna(0)]
+        left.errorbar(steps, per, yerr=err, fmt="none", ecolor=line.color, capsize=3, linewidth=1.0)
+        draw_points(left, line, steps, per)
+        if line.backend == "isa" and r["machine_per_answer_s"].notna().any():
+            left.plot(steps, r["machine_per_answer_s"] / steps, "--", color=line.color, linewidth=1.0)
+        if r["flops_per_answer"].notna().any():
+            flops = r["flops_per_answer"] / steps
+            draw_points(right, line, steps, flops)
+        for x, y, n, d in zip(steps, per, r["n"], r["difficulty"]):
+            if int(n) != shared[d]:  # not the level's n (under its tick): the point says its own
+                left.annotate(f"n={int(n)}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=6.5,
+                              color=line.color)
+    levels = sorted(rows["difficulty"].unique())
+    ticks = n_ticks(rows)["emulate"]
+    left.set_title("seconds per executed instruction (bars: IQR)", fontsize=10)
+    right.set_title("a model's FLOPs per executed instruction\n(the register machine: 1 instruction each)",
+                    fontsize=10)
+    for ax, ylabel in ((left, "seconds per executed instruction"), (right, "FLOPs per executed instruction")):
         ax.set_xscale("log", base=2)
-        ax.set_xticks(sorted(rows["difficulty"].unique()), [str(d) for d in sorted(rows["difficulty"].unique())])
+        ax.set_xticks(levels, [ticks[d] for d in levels], fontsize=8.5)
         ax.set_xlabel("instructions executed (HALT included)")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
         if ax.has_data():
             ax.set_yscale("log")
             label_log_axis(ax)
-            ax.legend(fontsize=8, frameon=False)
+    handles, labels = left.get_legend_handles_labels()
+    keys = {"solid: time per answer ÷ instructions": style_key("", "-")}
+    if rows.loc[rows["backend"] == "isa", "machine_per_answer_s"].notna().any():
+        keys["dashed: the register machine's engine call alone"] = style_key("", "--")
+    keys.update(coverage_keys(rows))
+    fig.legend(handles + list(keys.values()), labels + list(keys), loc="lower center", ncol=2, frameon=False,
+               fontsize=8.5, bbox_to_anchor=(0.5, 0.045))
     if note:
-        fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=7, color="0.35", wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
-    paths = []
-    for fmt in FORMATS:
-        path = Path(out) / f"emulate_cost.{fmt}"
-        fig.savefig(path, dpi=110)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+        fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=7, color=KEY_COLOR, wrap=True)
+    legend_rows = (len(handles) + len(keys) + 1) // 2
+    fig.tight_layout(rect=(0, (0.3 * legend_rows + 0.5) / fig.get_figheight(), 1, 0.95))
+    return save(fig, out, "emulate_cost")

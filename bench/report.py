@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+FEW = 10  # a level with fewer answers shows mostly a chunk's fixed costs as its time per answer: its ratios are marked
 COVERAGE_NOTE = {"held-out": "", "train-shared": "†", "untrained": "‡", "unknown": "", "": ""}
 NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Every time runs from an instance's text in to its "
          "parsed answer out, the same span on every side (set-up and warm-up excluded). Total/answer: a chunk's "
@@ -18,10 +19,16 @@ NOTES = ("Accuracy: exact-match % with the Wilson 95 % interval. Every time runs
          "Compile: building a program that is the instance, inside the total. Alone: the median latency of one "
          "answer on its own. total ÷ ISA total: the row's total per answer over the ISA's; model ÷ ISA machine: its "
          "machine over the ISA's machine; [lo–hi]: its q1 over the ISA's q3 to its q3 over the ISA's q1; the ISA "
-         "row is named in \"vs ISA\". write + run: the hybrid's halves, the model writing the program and the machine "
-         "assembling and running it. Outcomes: answers that are not a normal finish, by status. FLOPs ≈ 2 × non-embedding parameters × tokens processed. † the level's "
+         "row is named in \"vs ISA\" (a task with several ISA contestants is divided by its first). write + run: "
+         "the hybrid's halves, the model writing the program and the machine assembling and running it. Partial: "
+         "the mean partial credit per answer: the share of a number's characters right (right-aligned, sign "
+         "included), word-count F1 on wordfreq, 1 or 0 on labelled tasks. "
+         "Tokens: a model's prompt + generated tokens per answer, what its forward passes processed. Outcomes: "
+         "answers that are not a normal finish, by status. FLOPs ≈ 2 × non-embedding parameters × tokens processed. "
+         f"§ fewer than {FEW} answers at this level: a chunk's fixed costs dominate its time per answer, so its times "
+         "and ratios do not compare with larger levels' (the ratio figure leaves them out). † the level's "
          "instances are also training data of the model (--split train); ‡ the model was never trained on this "
-         "level.")
+         "level. (incomplete): fewer answers than the run planned (an interrupted or failed level).")
 NOTES_TEXT = ("total÷ISA: the row's total time per answer ÷ the ISA's; model÷mach: its machine time (a model's forward "
               "passes) ÷ the ISA's machine (engine call) time; † training data too (--split train); ‡ a level the "
               "model never trained on; full table: report.md")
@@ -60,8 +67,11 @@ def fmt_ratio_spread(row, what: str = "total") -> str:
     return f"{fmt_ratio(mid)} [{fmt_ratio(lo)}–{fmt_ratio(hi)}]"
 
 
-def fmt_accuracy(row, latex: bool = False) -> str:
-    acc, lo, hi = row["accuracy"] * 100, row["accuracy_lo"] * 100, row["accuracy_hi"] * 100
+def fmt_accuracy(row, latex: bool = False, kind: str = "accuracy") -> str:
+    """`kind`: "accuracy" (strict-match) or "accuracy_flexible" (flexible-extract), with its interval."""
+    acc, lo, hi = (row.get(f"{kind}{end}", float("nan")) * 100 for end in ("", "_lo", "_hi"))
+    if pd.isna(acc):
+        return "–"
     if pd.isna(lo):
         return f"{acc:.1f}"
     if latex:
@@ -106,15 +116,35 @@ def mark(row) -> str:
     return COVERAGE_NOTE.get(row.get("coverage") or "", "")
 
 
-def text_table(summary: pd.DataFrame) -> str:
+def few(row) -> str:
+    """§ on a level of fewer than FEW answers: its time per answer is mostly a chunk's fixed costs."""
+    return "§" if int(row["n"]) < FEW else ""
+
+
+def n_cell(row, facts=None) -> str:
+    """n, or "64 of 100 (incomplete)" where a level holds fewer answers than planned."""
+    from bench.run_facts import short_n
+
+    return short_n(row, facts)
+
+
+def divided_by(summary: pd.DataFrame) -> str:
+    """What "÷ISA" divides by, where a task has several ISA contestants: "sentiment: isa: lexicon"."""
+    named = summary[["task", "isa_contestant"]].dropna().drop_duplicates()
+    return "; ".join(f"{t}: {c}" for t, c in named.itertuples(index=False) if isinstance(c, str) and c != "isa")
+
+
+def text_table(summary: pd.DataFrame, facts=None) -> str:
     """The terminal's table: what a reader needs at a glance, within 100 columns. The ISA's machine time stands
-    beside its whole time per answer, and the LLM's time is divided by each (÷ISA, ÷mach)."""
+    beside its whole time per answer, and the LLM's time is divided by each (÷ISA, ÷mach); a level with fewer
+    answers than planned shows "n/planned", and an interrupted run says so on top."""
     rows = [("task", "d", "side", "n", "exact % (95% CI)", "total", "machine", "total÷ISA", "model÷mach",
              "work/answer")]
     for _, r in summary.iterrows():
         vs = isinstance(r.get("isa_contestant"), str) and bool(r.get("isa_contestant"))
-        rows.append((r["task"][:9], str(int(r["difficulty"])), r["contestant"][:19] + mark(r), str(int(r["n"])),
-                     fmt_accuracy(r), fmt_time(r["time_per_answer_s"]), fmt_time(r["machine_per_answer_s"]),
+        n = f"{int(r['n'])}/{facts.planned_n(r)}" if facts is not None and facts.short(r) else str(int(r["n"]))
+        rows.append((r["task"][:9], str(int(r["difficulty"])), r["contestant"][:19] + mark(r), n,
+                     fmt_accuracy(r), fmt_time(r["time_per_answer_s"]) + few(r), fmt_time(r["machine_per_answer_s"]),
                      fmt_ratio(r["total_ratio_to_isa"]) if vs else "",
                      fmt_ratio(r["machine_ratio_to_isa"]) if vs else "", work(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -122,41 +152,74 @@ def text_table(summary: pd.DataFrame) -> str:
     lines = [" ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
              for row in rows]
     marked = summary["coverage"].fillna("").isin(("train-shared", "untrained")).any()
-    return "\n".join(lines + ([NOTES_TEXT] if marked else []))
+    notes = [NOTES_TEXT] if marked else []
+    if divided_by(summary):
+        notes.append(f"÷ISA divides by the ISA contestant {divided_by(summary)}")
+    if (summary["n"] < FEW).any():
+        notes.append(f"§ n < {FEW}: a chunk's fixed costs dominate the time per answer; compare it and its ratios with "
+                     "care")
+    top = []
+    if facts is not None and (facts.interrupted or any(facts.short(r) for _, r in summary.iterrows())):
+        top.append(("INTERRUPTED: " if facts.interrupted else "") + "n/planned marks a level with fewer answers than "
+                   "the run planned" + ("; rerun the same command to finish" if facts.interrupted else ""))
+    return "\n".join(top + lines + notes)
 
 
 LATEX_SIGNS = (("%", r"\%"), ("_", r"\_"), ("×", r"$\times$"), ("÷", "/"), ("µs", r"$\mu$s"), ("–", "--"),
-               ("†", r"$^\dagger$"), ("‡", r"$^\ddagger$"))
+               ("†", r"$^\dagger$"), ("‡", r"$^\ddagger$"), ("§", r"$^\S$"))
 FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "total/answer [IQR]", "machine", "glue",
         "compile", "alone", "work/answer", "tokens", "total ÷ ISA total [lo–hi]", "model ÷ ISA machine [lo–hi]",
-        "vs ISA", "write + run", "errors", "unparsed", "outcomes"]
+        "vs ISA", "write + run", "errors", "unparsed", "outcomes", "flexible % (95 % CI)"]
 
 
-def full_rows(summary: pd.DataFrame, latex: bool = False) -> list[list[str]]:
+def full_rows(summary: pd.DataFrame, latex: bool = False, facts=None) -> list[list[str]]:
     out = []
     for _, r in summary.iterrows():
         tokens = r["prompt_tokens_per_answer"] + (r["generated_tokens_per_answer"] or 0) \
             if not pd.isna(r["prompt_tokens_per_answer"]) else None
         vs = r.get("isa_contestant") if isinstance(r.get("isa_contestant"), str) else ""
-        out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), str(int(r["n"])),
+        out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), n_cell(r, facts),
                     fmt_accuracy(r, latex),
-                    f"{r['partial']:.2f}", fmt_spread(r), fmt_time(r["machine_per_answer_s"]),
+                    f"{r['partial']:.2f}", fmt_spread(r) + few(r), fmt_time(r["machine_per_answer_s"]),
                     fmt_time(r["glue_per_answer_s"]),
                     fmt_time(r["compile_per_answer_s"]) if r["compile_per_answer_s"] > 0 else "–",
                     fmt_time(r["alone_median_s"]), work(r), fmt_big(tokens) if tokens is not None else "–",
-                    fmt_ratio_spread(r, "total") if vs else "", fmt_ratio_spread(r, "machine") if vs else "", vs,
-                    halves(r), str(int(r["errors"])), str(int(r["unparsed"])), text_or_blank(r.get("outcomes"))])
+                    fmt_ratio_spread(r, "total") + few(r) if vs else "",
+                    fmt_ratio_spread(r, "machine") + few(r) if vs else "", vs,
+                    halves(r), str(int(r["errors"])), str(int(r["unparsed"])), text_or_blank(r.get("outcomes")),
+                    fmt_accuracy(r, latex, "accuracy_flexible")])
     return out
 
 
-def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench results", extra: str = "") -> str:
+def markdown(summary: pd.DataFrame, hardware: str, title: str = "isabench results", extra: str = "",
+             facts=None) -> str:
+    """report.md: the run's command, seed, date and conditions on top (bench/run_facts.py), the full table, its
+    notes, the extra sections, the hardware."""
+    from bench.run_facts import head
+
     header = "| " + " | ".join(FULL) + " |"
     rule = "|" + "|".join("---" if c in ("task", "side") else "---:" for c in FULL) + "|"
-    body = ["| " + " | ".join(row) + " |" for row in full_rows(summary)]
-    return "\n".join([f"# {title}", "", header, rule, *body, "", NOTES, "", extra, f"Hardware: {hardware}", ""])
+    body = ["| " + " | ".join(row) + " |" for row in full_rows(summary, facts=facts)]
+    about = head(facts) if facts is not None else []
+    gone = facts.missing(summary) if facts is not None else []
+    if gone:
+        about.append("Not answered (planned, no records): " + "; ".join(gone))
+    return "\n".join([f"# {title}", "", *[line + "  " for line in about], *([""] if about else []), header, rule,
+                      *body, "", NOTES, "", extra, f"Hardware: {hardware}", ""])
 
 
-def latex(summary: pd.DataFrame, hardware: str, title: str = "isabench results") -> str:
+def marks_said(summary: pd.DataFrame, facts=None) -> list[str]:
+    """The table's marks that need a word in a caption: few answers, incomplete levels, an interrupted run."""
+    out = [f"§ fewer than {FEW} answers: fixed costs dominate the time per answer"] if (summary["n"] < FEW).any() \
+        else []
+    if facts is not None and any(facts.short(r) for _, r in summary.iterrows()):
+        out.append("(incomplete): fewer answers than planned")
+    if facts is not None and facts.interrupted:
+        out.append("The run was interrupted")
+    return out
+
+
+def latex(summary: pd.DataFrame, hardware: str, title: str = "isabench results", facts=None) -> str:
     cols = [c for c in FULL if c not in ("partial", "tokens", "unparsed", "compile", "write + run", "outcomes")]
     keep = [FULL.index(c) for c in cols]
 
@@ -168,8 +231,10 @@ def latex(summary: pd.DataFrame, hardware: str, title: str = "isabench results")
 
     lines = [r"\begin{table}[t]", r"\centering", r"\small", rf"\begin{{tabular}}{{ll{'r' * (len(cols) - 2)}}}",
              r"\toprule", " & ".join(esc(c) for c in cols) + r" \\", r"\midrule"]
-    lines += [" & ".join(esc(row[i]) for i in keep) + r" \\" for row in full_rows(summary, latex=True)]
+    lines += [" & ".join(esc(row[i]) for i in keep) + r" \\" for row in full_rows(summary, True, facts)]
+    marks = "".join(f"{said}. " for said in marks_said(summary, facts))
     lines += [r"\bottomrule", r"\end{tabular}",
               rf"\caption{{{esc(title)}. Exact-match accuracy in \% with Wilson 95\,\% intervals; time per answer "
-              rf"excludes set-up, with the interquartile range over batches. {esc(hardware)}}}", r"\end{table}", ""]
+              rf"excludes set-up, with the interquartile range over batches. {esc(marks)}{esc(hardware)}}}",
+              r"\end{table}", ""]
     return "\n".join(lines)

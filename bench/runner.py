@@ -18,6 +18,7 @@ from pathlib import Path
 from bench import records
 from bench.interrupts import Interrupts
 from bench.lock import locked
+from bench.conditions import conditions
 from bench.sides import Contestant, Side, SideOptions, SideUnavailable, make_side
 from bench.tasks import Instance, Task, get_task
 
@@ -40,6 +41,9 @@ class RunConfig:
     data: Path | None = None  # a user's file of instances (bench/tasks/datafile.py): it replaces the built-in split
     levels: dict[str, list[int]] | None = None  # per-task levels (a suite's cells); overrides `difficulties`
     suite: str | None = None  # the name of those cells (bench/suites.py), for the report
+    # lm-eval's --limit: only the first `limit` instances of every cell (task x level) that a full run asks, the very
+    # same ones, so a limited run's records are a prefix of the full run's and the full run resumes them.
+    limit: int | None = None
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Group:
     split: str  # as it enters record keys: "test", "train", or "data:<file>@<hash>"
     asked: int  # instances asked for (n), to tell a user when a level holds fewer
     seen_in_training: bool = False  # a --data file shares sentences with the built-in train/dev split
+    cell_size: int = 0  # instances the cell holds in a full run (before --limit cuts it)
 
 
 @dataclass
@@ -63,6 +68,10 @@ class RunResult:
     interrupted: bool = False
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
+    # The machine's load and this process's CPU time as the run starts (bench/conditions.py), and the instances
+    # each (task, level) was planned to hold: what meta.json and the report compare the run's end and its n with.
+    at_start: dict = field(default_factory=conditions)
+    planned: dict = field(default_factory=dict)
 
 
 def data_split(path: Path) -> str:
@@ -90,6 +99,9 @@ def plan(cfg: RunConfig) -> list[Group]:
             continue
         for d in (cfg.levels or {}).get(name) or cfg.difficulties or task.difficulties:
             groups.append(Group(task, d, task.instances(d, cfg.n, cfg.seed, cfg.split), cfg.split, cfg.n))
+    for g in groups:
+        g.cell_size = len(g.instances)
+        g.instances = g.instances[:cfg.limit]  # the first ones a full run asks (None: all of them)
     return groups
 
 
@@ -97,6 +109,9 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
     task = group.task
     reference = task.answer_of(inst)
     score = task.score(row.get("answer"), reference)
+    # lm-eval's flexible-extract beside the strict answer: a side that reads replies says what the flexible rule
+    # reads (bench/tasks/replies.py); every other answer is exact text already, the same under both rules.
+    flexible = row.get("answer_flexible", row.get("answer"))
     batch_size = row.get("batch_size") or 1
     rec = {
         "key": key_of(side, who, group, inst), "split": group.split,
@@ -106,6 +121,8 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
         "setting": who.setting, **who.options,
         "coverage": coverage(side, group, inst),
         "reference": reference, "exact": score.exact, "partial": score.partial,
+        "answer_flexible": flexible, "exact_flexible": task.score(flexible, reference).exact,
+        "cell_size": group.cell_size,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),
     }
@@ -161,10 +178,17 @@ def pending_work(sides: list[Side], groups: list[Group], done: set[str], result:
     return work
 
 
-def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) -> RunResult:
-    """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run)."""
+def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None,
+        check: Callable[[], str | None] | None = None,
+        finish: Callable[[RunResult], None] | None = None) -> RunResult:
+    """Answer every pending sample; `on_records` sees each flushed chunk (tests use it to interrupt a run).
+
+    The run folder's lock covers the whole write: `check()` runs first under it (why the folder cannot take this run,
+    or None: raised as SetupError), and `finish(result)` last (metadata, summary, tables), after an interruption too;
+    a second run into the folder waits for neither half-written metadata nor a summary of someone else's records."""
     result = RunResult()
     groups = plan(cfg)
+    result.planned = {(g.task.name, g.difficulty): len(g.instances) for g in groups}
     if cfg.data is not None:
         from bench.tasks.datafile import overlap_note
 
@@ -175,8 +199,8 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
                     g.seen_in_training = g.seen_in_training or g.task is task
                 result.notes.append(note)
     for g in groups:  # a labelled task's levels are as large as its data: no news there
-        if g.task.ground_truth == "reference" and g.split == cfg.split and len(g.instances) < g.asked:
-            result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {len(g.instances)} "
+        if g.task.ground_truth == "reference" and g.split == cfg.split and g.cell_size < g.asked:
+            result.notes.append(f"{g.task.name} d{g.difficulty}: the {g.split} split holds {g.cell_size} "
                                 f"instances, fewer than the {g.asked} asked for")
     empty = [f"{g.task.name} d{g.difficulty}" for g in groups if not g.instances]
     if groups and len(empty) == len(groups):  # before any folder exists: there is nothing to answer
@@ -189,17 +213,24 @@ def run(cfg: RunConfig, on_records: Callable[[list[dict]], None] | None = None) 
     out = Path(cfg.out)
     path = out / records.RECORDS_FILE
     interrupts = Interrupts()
-    try:
-        with interrupts.installed(), locked(out, " ".join(sys.argv)):
-            work = pending_work(sides, groups, records.load(path).keys(), result)
-            with records.RecordWriter(path) as writer:
+    with interrupts.installed(), locked(out, " ".join(sys.argv)):
+        problem = check() if check else None
+        if problem:
+            raise SetupError(problem)
+        try:
+            with records.RecordWriter(path) as writer:  # refuses a link; moves unreadable lines aside
+                work = pending_work(sides, groups, writer.existing.keys(), result)
                 for side in sides:
                     mine = [w for w in work if w[0] is side]
                     answer_all(mine, writer, result, interrupts, cfg.progress, on_records)
-    except KeyboardInterrupt:
-        result.interrupted = True
-    finally:
-        result.finished_at = time.time()
+        except KeyboardInterrupt:
+            result.interrupted = True
+        except records.WriteFailed as e:
+            result.failures.append(f"the run stopped: {e}")
+        finally:
+            result.finished_at = time.time()
+        if finish:
+            finish(result)
     return result
 
 
@@ -208,7 +239,7 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
     try:
         for side, who, g, pending in work:
             bar.set_description(f"{who.label} {g.task.name} d{g.difficulty}")
-            started = time.perf_counter()
+            started, answered, failed = time.perf_counter(), 0, False
             try:
                 side.warm_up(g.task, who, g.instances)
                 for start in range(0, len(pending), side.chunk_size):
@@ -221,17 +252,20 @@ def answer_all(work, writer, result: RunResult, interrupts: Interrupts, progress
                     with interrupts.shielded():  # the records on disk and the count agree, whenever a signal comes
                         writer.write(recs)
                         result.done += len(recs)
+                    answered += len(recs)
                     bar.update(len(recs))
                     if on_records:
                         on_records(recs)
-            except (KeyboardInterrupt, SystemExit):
+            except (KeyboardInterrupt, SystemExit, records.WriteFailed):  # the folder, not the task: stop
                 raise
             except Exception as e:  # one broken task must not cost the others' results
                 result.failures.append(f"{who.label} {g.task.name} d{g.difficulty}: {type(e).__name__}: {e}")
-                bar.update(len(pending))
+                bar.update(len(pending) - answered)
+                failed = True
             if progress and bar.disable:  # no terminal: one line per task and level instead of a bar
-                print(f"{who.label} {g.task.name} d{g.difficulty}: {len(pending)} answered in "
-                      f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+                print(f"{who.label} {g.task.name} d{g.difficulty}: {answered} answered"
+                      + (f", then failed (of {len(pending)})" if failed else "")
+                      + f" in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     finally:
         bar.close()
 

@@ -33,6 +33,11 @@ class SideOptions:
     served_url: str | None = None  # an OpenAI-compatible server (vLLM, TGI, SGLang, llama.cpp, transformers serve)
     concurrency: int = 8  # requests in flight to that server
     request_timeout_s: float | None = None  # a served request's total deadline (None: the backend's default)
+    # How a causal LM answers (bench/side_llm.py METHODS): "auto" generates on computed tasks and scores labels by
+    # log-likelihood; "generate" or "loglikelihood" asks every task that way (lm-eval's arithmetic_* scores the
+    # reference answer's log-likelihood: right when it is the greedy continuation).
+    method: str = "auto"
+    gen_kwargs: object = None  # bench.gen_kwargs.GenKwargs (max new tokens, stop strings) of generated answers
     loaded: dict = field(default_factory=dict, repr=False, compare=False)  # models loaded for these options, by spec
 
 

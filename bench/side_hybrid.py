@@ -46,7 +46,7 @@ class HybridSide(LlmSide):
         options = {"method": "program", "model": spec, "prompt_format": prompt.format, "shots": prompt.shots,
                    "shot_seed": prompt.seed, "chat": o.chat, "tier": o.tier}
         variant = f"{backend.variant}+isa@{code_identity(MODULES)}"
-        return [Contestant(f"hybrid: {model_label(spec)}", variant, setting, options, backend)]
+        return [Contestant(f"hybrid: {model_label(spec, backend.info)}", variant, setting, options, backend)]
 
     def prompt(self, task: Task, inst: Instance) -> str:
         return hybrid.prompt(task, inst, self.spec())
@@ -62,7 +62,8 @@ class HybridSide(LlmSide):
         fields = timed.fields(len(instances))
         for row in rows:
             row.update(fields, latency_s=fields["batch_s"])
-        for row, inst in zip(rows, instances[:timing.ALONE_SAMPLES]):
+        for k, inst in timing.alone(instances):
+            row = rows[k]
             row["alone_s"] = self.write_and_run(task, who, [inst])[1].total_s
         return rows
 

@@ -62,8 +62,10 @@ class IsaSide(Side):
         rows = [{"raw": value, "answer": value, "status": status, "steps": steps if steps >= 0 else corpus,
                  "latency_s": fields["batch_s"], "threads": self.threads, **fields}
                 for value, status, steps in zip(batch.values, batch.status, plain(batch.steps))]
-        for row, inst in zip(rows, instances[:timing.ALONE_SAMPLES]):
-            single, span = timing.timed_span(lambda: task.solve_isa(inst.text, tier, who.handle), lambda out: math.nan)
+        for k, inst in timing.alone(instances):
+            row = rows[k]
+            single, span = timing.timed_span(lambda: task.solve_isa(inst.text, tier, who.handle),
+                                             lambda out: math.nan)
             row.update(alone_s=span.total_s, alone_steps=single.steps)
             if (single.answer, single.status) != (row["answer"], row["status"]):
                 row["error"] = f"solve_isa gave {single.answer!r} but solve_isa_batch gave {row['answer']!r}"

@@ -3,12 +3,14 @@ causal LM, or the shipped fine-tuned adapter for sentiment), answering the way t
 
 - `generate`: a causal LM continues the prompt greedily and the task parses the reply;
 - `loglikelihood`: a causal LM on a classification task scores each label as a continuation of the prompt and
-  answers with the likeliest (lm-evaluation-harness's multiple-choice method);
+  answers with the likeliest (lm-evaluation-harness's multiple-choice method); on a computed task (`--method
+  loglikelihood`) it scores the reference answer as the continuation, and is right when that is its greedy
+  continuation (lm-eval's `acc` on arithmetic_*: `is_greedy`); it writes no answer of its own then;
 - `head`: a sequence classifier (an encoder fine-tuned with a task head) names the label itself.
 
 Times follow bench/timing.py: a chunk's span runs from the instances' text to their parsed answers (prompts are built
 inside it); its machine time is the model's forward passes; `alone_s` times a few answers on their own
-(timing.ALONE_SAMPLES per chunk), each with the same span, so "one answer alone" means the same on both sides.
+(timing.alone: a few per level), each with the same span, so "one answer alone" means the same on both sides.
 """
 from __future__ import annotations
 
@@ -18,12 +20,22 @@ from bench import timing
 from bench.side import Contestant, Side, SideUnavailable
 from bench.tasks import STOP, Instance, Task
 
+METHODS = ("auto", "generate", "loglikelihood")  # --method: "auto" is each task's own (method_of)
 
 
-def model_label(spec: str | None) -> str:
+def model_label(spec: str | None, info: dict | None = None) -> str:
+    """How a model is shown in tables and figures: a short name isabench knows as it is (`sentiment-lora`,
+    `smollm2`); any other folder, file or hub id by its last name and, once loaded, the start of its content hash
+    (`sentiment-lora@3f2a1c`), so two models of one name never share a row's label."""
     from pathlib import Path
 
-    return "default-model" if spec is None else Path(spec.rstrip("/")).name or spec
+    from llm.models import KNOWN
+
+    if spec is None:
+        return "default-model"
+    name = Path(spec.rstrip("/")).name or spec
+    digest = (info or {}).get("content_hash") or (info or {}).get("revision")
+    return name if spec in KNOWN or not digest else f"{name}@{str(digest)[:6]}"
 
 
 def load(spec: str | None, o) -> object:
@@ -71,7 +83,12 @@ class LlmSide(Side):
     def _start(self, tasks: list[Task]) -> None:
         for spec in dict.fromkeys(self.model_for(t) for t in tasks):  # every model the run needs, before any work
             self.backends[spec] = load(spec, self.options)
-        infos = {model_label(spec): b.info for spec, b in self.backends.items()}
+        for task in tasks:  # a head that cannot name a labelled task's labels fails here, before any folder exists
+            backend = self.backends[self.model_for(task)]
+            wanted = self.method_wanted(backend)
+            if hasattr(backend, "classify") and (task.labels or wanted != "auto"):
+                method_of(backend, task, self.model_for(task), wanted)
+        infos = {model_label(spec, b.info): b.info for spec, b in self.backends.items()}
         self.info = next(iter(infos.values())) if len(infos) == 1 else {"models": infos}
 
     def coverage(self, task: Task, difficulty: int, split: str) -> str:
@@ -86,15 +103,25 @@ class LlmSide(Side):
     def contestants(self, task: Task) -> list[Contestant]:
         spec = self.model_for(task)
         backend = self.backends[spec]
-        method = method_of(backend, task, spec)
         o = self.options
+        method = method_of(backend, task, spec, self.method_wanted(backend))
         prompt = o.prompt if method != "head" else None
         setting = method if prompt is None else f"{method};{prompt.key()};chat={int(o.chat)}"
+        gen = o.gen_kwargs if method == "generate" and o.gen_kwargs else None  # they shape generated answers only
+        if gen:
+            setting += f";gen={gen.key()}"
         options = {"method": method, "model": spec, "prompt_format": prompt and prompt.format,
                    "shots": prompt and prompt.shots, "shot_seed": prompt and prompt.seed,
-                   "chat": o.chat if prompt is not None else None}  # a head reads the bare text: no template
-        label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec)}"
+                   "chat": o.chat if prompt is not None else None,  # a head reads the bare text: no template
+                   **({"gen_kwargs": gen.as_dict()} if gen else {})}
+        label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec, backend.info)}"
         return [Contestant(label, backend.variant, setting, options, backend)]
+
+    def method_wanted(self, backend) -> str:
+        """--method, for the causal LMs it names; a task's own classifier (sentiment's adapter, when --model is not
+        given) answers with its head whatever --method says."""
+        own = self.options.model is None and not self.options.served_url
+        return "auto" if own and hasattr(backend, "classify") else self.options.method
 
     def _warm_up(self, task: Task, who: Contestant, instances: list[Instance]) -> None:
         if who.options["method"] in ("generate", "program"):  # the first kernels and caches: two tokens suffice
@@ -111,7 +138,8 @@ class LlmSide(Side):
         fields = timed.fields(len(instances))
         for row in rows:
             row.update(fields, latency_s=fields["batch_s"])
-        for row, inst in zip(rows, instances[:timing.ALONE_SAMPLES]):
+        for k, inst in timing.alone(instances):
+            row = rows[k]
             row["alone_s"] = self.timed_ask(task, who, [inst])[1].total_s
         return rows
 
@@ -124,15 +152,17 @@ class LlmSide(Side):
 
     def ask(self, task: Task, who: Contestant, instances: list[Instance]) -> list[dict]:
         """The contestant's answers in one call of its backend, with FLOPs. A chunk the model cannot take whole (a
-        prompt longer than its positions) is asked one instance at a time, and an instance it cannot take at all
-        is a recorded failure (status "refused", the model's message kept), never a crash."""
+        prompt longer than its positions) is asked in halves, down to single instances, and an instance it cannot
+        take at all is a recorded failure (status "refused", the model's message kept), never a crash."""
         method = who.options["method"]
-        ask = {"loglikelihood": self.scored, "head": self.classified}.get(method, self.generated)
+        ask = {"loglikelihood": self.scored if task.labels else self.completion_scored, "head": self.classified,
+               "generate": self.generated_as_asked}.get(method, self.generated)
         try:
             rows = ask(task, who.handle, instances)
         except ValueError as e:
-            if len(instances) > 1:
-                return [row for inst in instances for row in self.ask(task, who, [inst])]
+            if len(instances) > 1:  # halves, so the prompts it can take stay batched
+                half = len(instances) // 2
+                return self.ask(task, who, instances[:half]) + self.ask(task, who, instances[half:])
             return [{"raw": None, "answer": None, "status": "refused", "detail": f"{type(e).__name__}: {e}",
                      "prompt_tokens": None, "generated_tokens": None, "flops": None, "_model_share": 0.0}]
         per_token = 2 * max(0, who.handle.info.get("n_params_non_embedding") or 0)  # unknown (-1): no estimate
@@ -145,14 +175,21 @@ class LlmSide(Side):
         return task.max_new_tokens(inst.text)
 
     def read(self, task: Task, reply: str) -> dict:
-        """What a generated reply says: the task's answer in it."""
-        return {"answer": task.parse_reply(reply), "status": "ok"}
+        """What a generated reply says: the task's answer in it, strictly and flexibly (bench/tasks/replies.py)."""
+        return {"answer": task.parse_reply(reply), "answer_flexible": task.parse_reply_flexible(reply),
+                "status": "ok"}
 
-    def generated(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+    def generated_as_asked(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+        """The `generate` method: with --gen-kwargs's budget and stop strings where given (they shape only these
+        answers, and only these contestants' settings name them)."""
+        return self.generated(task, backend, instances, self.options.gen_kwargs)
+
+    def generated(self, task: Task, backend, instances: list[Instance], gen=None) -> list[dict]:
         prompts = [self.prompt(task, i) for i in instances]
-        budget = max(self.budget(task, i) for i in instances)
+        budget = gen.max_new_tokens if gen and gen.max_new_tokens else max(self.budget(task, i) for i in instances)
+        stop = list(gen.until) if gen and gen.until else list(self.stops)
         rows = []
-        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=list(self.stops))):
+        for prompt, c in zip(prompts, backend.generate(prompts, budget, stop=stop)):
             known = c.prompt_tokens >= 0 and c.generated_tokens >= 0  # -1: a server that does not say
             rows.append({"raw": c.text, **self.read(task, c.text), "prompt": prompt,
                          "prompt_tokens": c.prompt_tokens, "generated_tokens": c.generated_tokens,
@@ -179,6 +216,21 @@ class LlmSide(Side):
                          "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
                          "_model_share": sum(share(s) for s in mine)})
         return rows
+
+    def completion_scored(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
+        """lm-eval's arithmetic_* scoring: the log-likelihood of the reference answer as the prompt's continuation
+        (after the format's answer prefix: " 143" in gpt3), right when it is the greedy one. The model writes no
+        answer: the record's answer is the reference where it is greedy, and none where it is not."""
+        prompts = [self.prompt(task, i) for i in instances]
+        references = [task.answer_of(i) for i in instances]
+        prefix = task.answer_prefix(self.options.prompt.format)
+        scores = backend.loglikelihood(prompts, [prefix + r for r in references])
+        return [{"raw": None, "answer": ref if s.is_greedy else None, "status": "ok", "prompt": prompt,
+                 "continuation": prefix + ref, "logprob": s.logprob, "is_greedy": s.is_greedy,
+                 "prompt_tokens": s.context_tokens, "generated_tokens": 0,
+                 "_tokens": s.processed_tokens if s.processed_tokens >= 0 else s.context_tokens + s.continuation_tokens,
+                 "_model_share": share(s)}
+                for prompt, ref, s in zip(prompts, references, scores)]
 
     def classified(self, task: Task, backend, instances: list[Instance]) -> list[dict]:
         return [{"raw": c.label, "answer": task.parse_reply(c.label), "status": "ok", "scores": c.scores,
@@ -213,8 +265,15 @@ def trained_on(folder) -> dict[str, list[int]] | None:
     return None
 
 
-def method_of(backend, task: Task, spec) -> str:
+def method_of(backend, task: Task, spec, wanted: str = "auto") -> str:
+    """How `backend` answers `task`: a classifier by its head; a causal LM as `wanted` says (--method), or by
+    "auto": by log-likelihood of the labels on a labelled task, by generation on a computed one."""
+    if wanted not in METHODS:
+        raise SideUnavailable(f"unknown method {wanted!r}; choose from {', '.join(METHODS)}")
     is_classifier = hasattr(backend, "classify")
+    if is_classifier and wanted != "auto":
+        raise SideUnavailable(f"{model_label(spec)} is a sequence classifier: it answers with its head, not by "
+                              f"{wanted} (--method auto)")
     if is_classifier:
         if not task.labels:
             raise SideUnavailable(f"{model_label(spec)} is a sequence classifier: it answers classification tasks "
@@ -224,6 +283,8 @@ def method_of(backend, task: Task, spec) -> str:
             raise SideUnavailable(f"{model_label(spec)}'s head names {list(backend.labels)}, not {task.name}'s labels "
                                   f"{list(task.labels)}")
         return "head"
+    if wanted != "auto":
+        return wanted
     return "loglikelihood" if task.labels else "generate"
 
 

@@ -28,9 +28,18 @@ def suite(name: str) -> dict[str, list[int]]:
     return SUITES[name]
 
 
+def asked(summary) -> str:
+    """How the models of a summary were asked: "gpt3 prompt, 4-shot" (each distinct way), for titles and captions."""
+    models = summary[summary["backend"].isin(["llm", "hybrid"])]
+    ways = [f"{r['prompt_format']} prompt, {int(r['shots']) if r['shots'] == r['shots'] else 0}-shot"  # NaN: 0
+            for _, r in models.iterrows() if isinstance(r.get("prompt_format"), str)]
+    return "; ".join(dict.fromkeys(ways))
+
+
 def paper_table(summary) -> str:
     """Markdown: each gpt3-arithmetic cell, every contestant's exact-match accuracy, and the paper's GPT-3 175B."""
-    cells = [(t, d) for t, levels in SUITES["gpt3-arithmetic"].items() for d in levels]
+    wanted = {(t, d) for t, levels in SUITES["gpt3-arithmetic"].items() for d in levels}
+    cells = [cell for cell in PAPER_NAMES if cell in wanted]  # the paper's order: 2D+, 2D-, 3D+, ... 2Dx, 1DC
     rows = summary[[(t, d) in PAPER_NAMES for t, d in zip(summary["task"], summary["difficulty"])]]
     if rows.empty:
         return ""
@@ -46,6 +55,7 @@ def paper_table(summary) -> str:
                                 f"{100 * r['accuracy_hi']:.1f})" for _, r in mine.iterrows()}
         lines.append(f"| {PAPER_NAMES[(task, d)]} ({task} {d}) | " + " | ".join(acc.get(w, "–") for w in who)
                      + f" | {PAPER_FEW_SHOT[(task, d)]:.1f} |")
-    lines += ["", "GPT-3 figures: Brown et al. 2020, Language Models are Few-Shot Learners, Table 3.9, as printed "
-              "there (not measured by isabench)."]
+    how = asked(rows)
+    lines += ["", (f"Asked with the {how}. " if how else "") + "GPT-3 figures: Brown et al. 2020, Language Models "
+              "are Few-Shot Learners, Table 3.9, as printed there (not measured by isabench)."]
     return "\n".join(lines) + "\n"

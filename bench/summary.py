@@ -8,6 +8,7 @@ Times follow the one timing model (bench/timing.py), the same spans on every sid
   alone: one answer on its own (ISA: every instance; LLM: a sample of each chunk), the latency a user waits;
   model / engine: the machine's two parts (a model's forward passes, the register machine's call: the hybrid has
     both), write / run: the hybrid's two halves (the model writing the program; assembling and running it).
+Model, prompt_format, shots: how a model contestant was asked (its records' options; empty on the ISA).
 Outcomes: the answers that are not a normal finish, by status (a refused prompt; a hybrid program that would not
 assemble, trapped or ran out of fuel); errors: the harness's own failures.
 Ratios, on every row of a side other than the ISA, against the ISA contestant of the same task and level named in
@@ -37,6 +38,9 @@ COLUMNS = [
     "flops_per_answer", "unparsed", "errors", "outcomes", "isa_contestant",
     "total_ratio_to_isa", "total_ratio_to_isa_lo", "total_ratio_to_isa_hi",
     "machine_ratio_to_isa", "machine_ratio_to_isa_lo", "machine_ratio_to_isa_hi", "flops_per_instruction",
+    # lm-eval's flexible-extract beside the strict `accuracy` (bench/tasks/replies.py); NaN for records older than it
+    "correct_flexible", "accuracy_flexible", "accuracy_flexible_lo", "accuracy_flexible_hi",
+    "model", "prompt_format", "shots",  # how a model contestant was asked, for figure legends (empty on the ISA)
 ]
 
 
@@ -92,12 +96,26 @@ def summarise_group(recs: list[dict]) -> dict:
         "generated_tokens_per_answer": mean_of(recs, "generated_tokens"),
         "flops_per_answer": mean_of(recs, "flops"),
         # The LLM replied but not in the answer's form: kept apart from wrong answers to tell the two failures apart.
-        "unparsed": sum(r.get("answer") is None for r in recs),
+        # (A computed task scored by log-likelihood has no reply: its answer is unknown where it is not greedy.)
+        "unparsed": sum(r.get("answer") is None and "is_greedy" not in r for r in recs),
         # The harness's own failures (an ISA answer that differs from a computed reference); a contestant's
         # failures to answer (a prompt the model refused, a program that would not assemble) are outcomes.
         "errors": sum(bool(r.get("error")) for r in recs),
         "outcomes": outcomes(recs),
+        **flexible(recs),
+        "model": first.get("model"), "prompt_format": first.get("prompt_format"), "shots": first.get("shots"),
     }
+
+
+def flexible(recs: list[dict]) -> dict:
+    """The flexible-extract score with its Wilson interval; NaN where a record predates it."""
+    if any(type(r.get("exact_flexible")) is not bool for r in recs):
+        return {"correct_flexible": math.nan, "accuracy_flexible": math.nan, "accuracy_flexible_lo": math.nan,
+                "accuracy_flexible_hi": math.nan}
+    correct = sum(r["exact_flexible"] for r in recs)
+    lo, hi = wilson(correct, len(recs))
+    return {"correct_flexible": correct, "accuracy_flexible": correct / len(recs), "accuracy_flexible_lo": lo,
+            "accuracy_flexible_hi": hi}
 
 
 def outcomes(recs: list[dict]) -> str:

@@ -13,14 +13,19 @@ A chunk of instances is timed as one span, from the instances' text in to their 
 Set-up is outside every span: imports, model loads, compiling a task's fixed program, one warm-up per task and
 contestant.
 
-Repeats, one rule for every side: a chunk is answered and timed once, then again while its repeats add up to less
-than MIN_TIMED_S, up to MAX_REPEATS times in all. A fast chunk (a few hundred register-machine answers take about a
-millisecond) is timed several times; a slow one (a language model's batch) once. The chunk's machine and glue are
+Repeats, one rule for every side: a chunk is answered and timed once; if that took less than MIN_TIMED_S it is
+answered again, at least MIN_REPEATS times in all and on while its repeats add up to less than MIN_TIMED_S, up to
+MAX_REPEATS. A fast chunk (a few hundred register-machine answers take about a millisecond) is timed three to five
+times, so that one repeat a busy machine stalls (another process's 20 ms time slice) is not its median; a slow one
+(a language model's batch) once. The chunk's machine and glue are
 those of its median repeat (by total, without compiling); compiling happens in the first repeat only (later repeats
 find the programs compiled), so the chunk's compile time is the first repeat's. Every repeat's total and machine time
 are kept for the spread, and the answers are the first repeat's.
 
-"One answer alone" (latency) is the same span for ALONE_SAMPLES instances of each chunk, answered on their own.
+"One answer alone" (latency) is the same span for the first ALONE_PER_LEVEL instances of each level (by their index),
+answered once more on their own, on every side (`alone(instances)` picks them out of a chunk). A sample per level, not
+per chunk: a language model answers one prompt alone in about the time it answers a batch of 32, so two per chunk
+doubled a run's model time for a latency figure a few samples already give.
 
 Every time is read from `now`, one clock; tests replace it with a counter and check every figure exactly.
 """
@@ -31,9 +36,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-MIN_TIMED_S = 0.02  # a chunk is repeated while its repeats sum to less than this
+MIN_TIMED_S = 0.02  # a chunk whose first answering took less than this is repeated, until its repeats sum to this
+MIN_REPEATS = 3  # at least this many times, then
 MAX_REPEATS = 5  # and is answered at most this many times
-ALONE_SAMPLES = 2  # instances of each chunk answered once more on their own, on every side: "one answer alone"
+ALONE_PER_LEVEL = 8  # instances of each level answered once more on their own, on every side: "one answer alone"
 now: Callable[[], float] = time.perf_counter  # the clock of every span (a test swaps in a counter)
 
 
@@ -77,12 +83,18 @@ class Timed:
                 **{f"{name}_s": None if math.isnan(value) else value / n for name, value in m.parts}}
 
 
+def alone(instances: list) -> list[tuple[int, object]]:
+    """(position in the chunk, instance) of the chunk's instances that are also answered alone."""
+    return [(k, inst) for k, inst in enumerate(instances) if inst.index < ALONE_PER_LEVEL]
+
+
 def repeat(answer: Callable[[], tuple[object, Span]]) -> tuple[object, Timed]:
     """Run `answer` (which answers a chunk and returns its answers and its Span) by the repeat rule above; return
     the first repeat's answers and the chunk's timing."""
     first, span = answer()
     spans = [span]
-    while len(spans) < MAX_REPEATS and sum(s.total_s for s in spans) < MIN_TIMED_S:
+    fast = span.total_s < MIN_TIMED_S
+    while fast and len(spans) < MAX_REPEATS and (len(spans) < MIN_REPEATS or sum(s.total_s for s in spans) < MIN_TIMED_S):
         spans.append(answer()[1])
     ranked = sorted(spans, key=lambda s: s.total_s - s.compile_s)
     middle = ranked[(len(ranked) - 1) // 2]

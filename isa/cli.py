@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="memory size in words, at most 2**26 (default: the file's '; run: mem=N', else the data "
                              "image)")
     parser.add_argument("--trace", action="store_true",
-                        help="print each executed instruction (reference tier, first --trace-limit steps)")
+                        help="print each executed instruction (always on the reference tier, first --trace-limit "
+                             "steps), then the result on --tier")
     parser.add_argument("--trace-limit", type=int, default=TRACE_LIMIT, help="steps traced (default %(default)s)")
     parser.add_argument("--tier", choices=TIERS, default=None, help="tier for --run (default jit)")
     parser.add_argument("--backend", choices=TIERS, default=None, help="the old name of --tier")
@@ -97,9 +98,13 @@ def _main(args: argparse.Namespace) -> int:
     if problem:
         print(f"isabench asm: {problem}", file=sys.stderr)
         return 2
+    tier = args.tier or args.backend or "jit"
     if args.trace:
+        if tier != "ref":  # the trace needs the interpreter's per-step hook: only the reference tier has one
+            print(f"isabench asm: the trace runs on the reference tier (isa/ref.py), the only one that can show each "
+                  f"step; the result after it ran on the {tier} tier (the same semantics)", file=sys.stderr)
         trace(program, mem, min(fuel, max(args.trace_limit, 0)))
-    return report(program, mem, fuel, args.tier or args.backend or "jit")
+    return report(program, mem, fuel, tier)
 
 
 def trace(program, mem_size, steps: int) -> None:

@@ -67,7 +67,8 @@ class Layout:
     # Numeric programs also take their operands as digit rows (see digit_rows_of_text: what a task reads out of
     # its texts in bulk) and give their answers as canonical decimal text, with no Python int in between.
     lay_digits: Callable[..., Laid] | None = None  # (program, [(digits (B, W), lengths (B,)) per operand]) -> Laid
-    read_text: Callable[..., list] | None = None  # (program, final memories) -> ["143", "-98762", ...]
+    # (program, inputs, final memories, batch=True) -> the answers as text, written in bulk ("143", "the 2 cat 1")
+    read_text: Callable[..., list] | None = None
 
 
 def named(i: int, batch: bool, message: str) -> LibraryInputError:
@@ -375,7 +376,38 @@ def numeric(description: str, lays, negative: str | None = None) -> Layout:
     sign at `negative` where it has one; `lays` = (lay from ints, lay from digit rows)."""
     sign = (lambda p, m: m[:, p.symbols[negative]]) if negative else (lambda p, m: None)
     return Layout(description, lays[0], lambda p, i, m, batch=True: answer_digits(p, m, sign(p, m)), lays[1],
-                  lambda p, m: answer_text(p, m, sign(p, m)))
+                  lambda p, i, m, batch=True: answer_text(p, m, sign(p, m)))
+
+
+def wordfreq_text(program: Program, mem: np.ndarray) -> list[str]:
+    """Every row's words and counts as the answer is written, "the 2 cat 2 saw 1", built for the whole batch in one
+    byte array: each entry's letters (the program left letter numbers 1..26 over the word's first occurrence), a
+    space, its count's digits, a space (a newline after a row's last entry), then decoded and split once."""
+    s, rows = program.symbols, len(mem)
+    flat = mem.reshape(-1)
+    base = np.arange(rows) * mem.shape[1]
+    nwords = mem[:, s["nwords"]]
+    row = np.repeat(np.arange(rows), nwords)
+    k = np.arange(len(row)) - np.repeat(np.cumsum(nwords) - nwords, nwords)
+    entry = base[row] + mem[row, s["entries"]] + WORDFREQ_ENTRY * k
+    starts, lengths, counts = flat[entry], flat[entry + 1], flat[entry + 2]
+    digits = np.searchsorted(POW10[1:], counts, side="right") + 1
+    piece = lengths + 1 + digits + 1  # word, space, count, separator
+    at = np.cumsum(piece) - piece
+    # every row ends with its own newline, so a row without words is an empty line, not a missing one
+    ends = np.cumsum(np.bincount(row, piece, minlength=rows).astype(np.int64) + 1) - 1
+    at = at + np.arange(rows)[row]  # each earlier row's newline shifts what follows
+    out = np.full(int(piece.sum()) + rows, ord(" "), np.uint8)
+    out[ends] = ord("\n")
+    letter = np.repeat(at, lengths) + (np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    source = np.repeat(base[row] + starts, lengths) + (letter - np.repeat(at, lengths))
+    out[letter] = flat[source] + (ord("a") - 1)
+    digit_at = np.repeat(at + lengths + 1, digits)
+    j = np.arange(int(digits.sum())) - np.repeat(np.cumsum(digits) - digits, digits)
+    power = POW10[np.repeat(digits, digits) - 1 - j]
+    out[digit_at + j] = np.repeat(counts, digits) // power % 10 + ZERO
+    lines = out.tobytes().decode("ascii").split("\n")[:rows]
+    return [line.rstrip(" ") for line in lines]
 
 
 LAYOUTS: dict[str, Layout] = {
@@ -389,9 +421,9 @@ LAYOUTS: dict[str, Layout] = {
     "mul": numeric(f"a * b of non-negative integers of up to {MUL_MAX_DIGITS} digits, schoolbook on digits",
                    lay_pair("mul")),
     "expr": Layout(f"the value of an expression text of + - * ( ) and integers, up to {EXPR_MAX_CHARS} characters",
-                   lay_expr, read_expr),
+                   lay_expr, read_expr, read_text=lambda p, i, m, batch=True: list(map(str, read_expr(p, i, m, batch)))),
     "wordfreq": Layout(f"every word with its count in order of first appearance, up to {WORDFREQ_MAX_BYTES} bytes",
-                       lay_wordfreq, read_wordfreq),
+                       lay_wordfreq, read_wordfreq, read_text=lambda p, i, m, batch=True: wordfreq_text(p, m)),
 }
 
 

@@ -21,6 +21,8 @@ from llm.served_scoring import score_request
 from llm.stopping import first_stop
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+GONE_STATUS = {429, 502, 503, 504}  # through every retry, these say the server (not this request) cannot answer now
+MAX_TOKENS = 10**9  # a token count above this is no count a server measured (`1.5e300` was stored as 301 digits)
 
 
 class ServedError(OSError):
@@ -53,6 +55,9 @@ class ServedBackend:
             raise ValueError(f"request_timeout_s must be a positive number of seconds, got {request_timeout_s!r}")
         self.root, self.chat, self.concurrency = api_root(base_url), chat, concurrency
         self.request_timeout_s, self.retries, self.backoff_s = float(request_timeout_s), retries, backoff_s
+        # Set when a request finds the server gone (unreachable, stalled past the deadline, busy through every retry):
+        # later requests of this run fail at once with that reason instead of each waiting out its deadline again.
+        self.down: str | None = None
         self.model = model or self.only_model()
         self.endpoint = self.root + ("/chat/completions" if chat else "/completions")
         self.info = {
@@ -70,6 +75,9 @@ class ServedBackend:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if api_key():
             headers["Authorization"] = f"Bearer {api_key()}"
+        if self.down:
+            raise ServedError(f"{url} not asked: the server failed an earlier request of this run ({self.down}); "
+                              "rerun the same command once it answers (what finished is kept)")
         data = None if payload is None else json.dumps(payload).encode()
         deadline = Deadline(self.request_timeout_s)
         for attempt in range(self.retries + 1):
@@ -77,31 +85,40 @@ class ServedBackend:
             try:
                 status, body = fetch(req, deadline)
             except DeadlineExceeded:
-                raise ServedError(f"{url} sent no complete reply within {self.request_timeout_s:g} s (the request's "
-                                  f"total time limit, over {attempt + 1} tries): the server is stalled, overloaded or "
-                                  "sending too slowly; raise the request timeout if it is only slow") from None
+                raise self.gone(f"{url} sent no complete reply within {self.request_timeout_s:g} s (the request's "
+                                f"total time limit, over {attempt + 1} tries): the server is stalled, overloaded or "
+                                "sending too slowly; raise the request timeout if it is only slow") from None
             except (OSError, http.client.HTTPException) as err:  # refused, reset, or closed half-way through
                 unreachable = isinstance(err, urllib.error.URLError)
                 reason = getattr(err, "reason", None) or err
                 name = type(reason).__name__
                 failure = str(reason) if name in str(reason) else f"{name}: {reason}"
+                fail = self.gone
                 if attempt == self.retries:
                     what = "cannot reach" if unreachable else "no complete reply from"
-                    raise ServedError(f"{what} {url} after {self.retries + 1} tries: {failure}; "
-                                      "is the server running?") from None
+                    raise self.gone(f"{what} {url} after {self.retries + 1} tries: {failure}; "
+                                    "is the server running?") from None
             else:
                 if 200 <= status < 300:
                     return json_object(url, body)
                 detail = body.decode(errors="replace")[:500]
-                if status not in RETRY_STATUS or attempt == self.retries:
-                    raise ServedError(f"{url} answered HTTP {status}: {detail}", status)
+                if status not in RETRY_STATUS:
+                    raise ServedError(f"{url} answered HTTP {status}: {detail}", status)  # this request's fault
+                fail = self.gone if status in GONE_STATUS else ServedError
+                if attempt == self.retries:
+                    raise fail(f"{url} answered HTTP {status}: {detail}", status)
                 failure = f"HTTP {status}"
             pause = self.backoff_s * 2 ** attempt  # back off: a busy server gets room, a restarting one time
             if pause >= deadline.left():
-                raise ServedError(f"{url}: {failure}, and the request's {self.request_timeout_s:g} s time limit "
-                                  f"leaves no time to try again (after {attempt + 1} tries)")
+                raise fail(f"{url}: {failure}, and the request's {self.request_timeout_s:g} s time limit "
+                           f"leaves no time to try again (after {attempt + 1} tries)")
             time.sleep(pause)
         raise AssertionError("unreachable")
+
+    def gone(self, message: str, status: int | None = None) -> ServedError:
+        """The error for a server that did not answer at all; later requests are not sent (see `down`)."""
+        self.down = self.down or message
+        return ServedError(message, status)
 
     def only_model(self) -> str:
         try:
@@ -130,9 +147,9 @@ class ServedBackend:
         if not isinstance(text, (str, type(None))):
             raise ServedError(f"{self.endpoint} sent a completion that is not text: {json.dumps(reply)[:300]}")
         cut = first_stop(text or "", stop)  # some servers return the stop string itself; the contract leaves it out
-        usage = reply.get("usage") or {}
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
         return ((text or "")[:cut] if cut >= 0 else (text or ""),
-                int(usage.get("prompt_tokens", -1)), int(usage.get("completion_tokens", -1)))
+                token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens")))
 
     def generate(self, prompts: list[str], max_new_tokens: int, stop: list[str] = ("\n",)) -> list[Completion]:
         check_request(prompts, max_new_tokens)
@@ -144,7 +161,7 @@ class ServedBackend:
             replies = list(pool.map(lambda p: self.complete(p, max_new_tokens, stops), prompts))  # map keeps order
         latency = time.perf_counter() - started
         known = all(r[2] >= 0 for r in replies)
-        self.info["token_counts"] = "server usage" if known else "unknown: the server sent no usage (-1)"
+        self.info["token_counts"] = "server usage" if known else "unknown: the server sent no usable usage (-1)"
         # One generate() call is one "batch": latency_s / batch_size still sums to the wall time.
         return [Completion(text, p_tok, g_tok, latency, len(prompts)) for text, p_tok, g_tok in replies]
 
@@ -163,6 +180,14 @@ class ServedBackend:
         latency = time.perf_counter() - started
         return [LogLikelihood(lp, greedy, n_ctx, n_cont, latency, len(contexts))
                 for lp, greedy, n_ctx, n_cont in scored]
+
+
+def token_count(value) -> int:
+    """A count from the server's `usage`, or -1 (unknown) for anything that is not a plausible count: a string, a
+    list, true, a negative number, a fraction, 1.5e300."""
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    return value if type(value) is int and 0 <= value <= MAX_TOKENS else -1
 
 
 def json_object(url: str, body: bytes) -> dict:

@@ -2,6 +2,7 @@
 the gate's exit code; then real runs: the reference and ISA sides twice, and two different models."""
 from __future__ import annotations
 
+import re
 import pandas as pd
 import pytest
 
@@ -126,4 +127,4 @@ def test_two_runs_of_different_models_match_by_side_and_the_worse_fails(tmp_path
     out, err = capsys.readouterr()
     line = next(x for x in out.splitlines() if x.startswith("add"))
     assert "llm → llm: tiny" in line and "paired" in line and "worse" in line
-    assert "worse: add d1 llm: tiny: worse" in err
+    assert re.search(r"worse: add d1 llm: tiny@[0-9a-f]{6}: worse", err)

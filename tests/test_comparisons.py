@@ -147,7 +147,7 @@ def test_contestants_match_by_identity_then_label_then_side():
 def test_rebuild_writes_comparisons_csv_and_report_sections(tmp_path):
     with records.RecordWriter(tmp_path / records.RECORDS_FILE) as w:
         w.write(crafted_run())
-    run_folder.rebuild(tmp_path, {}, plots=False)
+    run_folder.rebuild(tmp_path, {}, run_folder.Written(), plots=False)
     csv = pd.read_csv(tmp_path / "comparisons.csv", dtype={"difficulty": str})
     assert len(csv) == 3 and csv.loc[0, "p_value"] == pytest.approx(0.052479, abs=1e-6)
     md = (tmp_path / "report.md").read_text()

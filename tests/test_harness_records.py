@@ -1,4 +1,5 @@
-"""Harness building blocks without a model: Wilson intervals, quartiles, the JSONL record store, atomic writes."""
+"""Harness building blocks without a model: Wilson intervals, quartiles, the JSONL record store (atomic writes:
+test_safe_writes.py)."""
 from __future__ import annotations
 
 import json
@@ -138,11 +139,3 @@ def test_a_duplicated_record_counts_once_and_is_reported(tmp_path, capsys):
     loaded = records.load(path)
     assert [r["answer"] for r in loaded.records] == ["0", "1"] and loaded.duplicates == [3, 4]
     assert "2 line(s) repeat an earlier record's key and were counted once" in capsys.readouterr().err
-
-
-def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
-    path = tmp_path / "meta.json"
-    records.write_atomic(path, "old")
-    records.write_atomic(path, "new")
-    assert path.read_text() == "new"
-    assert [p.name for p in tmp_path.iterdir()] == ["meta.json"]

@@ -84,17 +84,23 @@ def check_tiers_agree(machine) -> None:
     assert ref.steps <= fuel
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(machines())
-def test_fast_tiers_match_reference(machine):
-    check_tiers_agree(machine)
+SWEEP_EXAMPLES = 20_000  # the whole sweep: `pytest --benchmark` (3.5 CPU-minutes, 6 minutes at load 4)
+CI_EXAMPLES = 1_000  # its slice in every plain `pytest` (about 15 CPU-seconds), new random programs each run
 
 
 @pytest.mark.slow
-@settings(max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(machines())
-def test_fast_tiers_match_reference_sweep(machine):
-    check_tiers_agree(machine)
+def test_fast_tiers_match_reference(full_sweep):
+    """Random machines (program, memory size, fuel, registers) on every fast tier against the reference: plain
+    `pytest` checks a slice of CI_EXAMPLES of them (different ones each run: hypothesis draws afresh), `pytest
+    --benchmark` the whole sweep of SWEEP_EXAMPLES."""
+
+    @settings(max_examples=SWEEP_EXAMPLES if full_sweep else CI_EXAMPLES, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(machines())
+    def sweep(machine):
+        check_tiers_agree(machine)
+
+    sweep()
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,5 +1,6 @@
 """The native baselines compute what the library programs compute (same algorithm, same entries), and the benchmark
-input generators are deterministic and well formed. The interpreter-vs-native timings are benchmarks (--benchmark)."""
+input generators are deterministic and well formed. The timings, engine beside engine on equal work, are
+tests/benchmarks/test_bench_isa.py's (`pytest --benchmark`)."""
 from __future__ import annotations
 
 import random
@@ -52,39 +53,3 @@ def test_native_wordfreq_has_the_programs_entries():
         program = p[at : at + 4 * k].reshape(k, 4).copy()
         program[:, 0] -= mem["input"]  # the program records addresses, the native code offsets
         assert np.array_equal(program, native)
-
-
-TEXT = 100_000
-
-
-@pytest.fixture(scope="module")
-def text100k():
-    return B.make_text(TEXT, seed=0)
-
-
-def test_bench_wordfreq_interpreted(benchmark, text100k):
-    program, memory = L.prepare("wordfreq", text100k)
-    from isa.machine import run
-
-    result = benchmark(run, program, memory=memory, fuel=10**8)
-    benchmark.extra_info["steps"] = result.steps
-    benchmark.extra_info["bytes"] = TEXT
-
-
-def test_bench_wordfreq_native(benchmark, text100k):
-    arr = np.frombuffer(text100k.encode(), np.uint8)
-    entries = benchmark(B.wordfreq_entries, arr)
-    assert len(entries) > 100
-
-
-@pytest.mark.parametrize("digits", [10, 100])
-def test_bench_square_interpreted(benchmark, digits):
-    program, memory = L.prepare("square", B.make_number(digits, seed=digits))
-    from isa.machine import run
-
-    benchmark.extra_info["steps"] = benchmark(run, program, memory=memory, fuel=10**8).steps
-
-
-@pytest.mark.parametrize("digits", [10, 100])
-def test_bench_square_native(benchmark, digits):
-    benchmark(B.square_digits, B.make_digits(digits, seed=digits))

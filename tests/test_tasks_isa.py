@@ -58,3 +58,35 @@ def test_solve_cli_rejects_bad_input(capsys):
     assert "known tasks: square" in capsys.readouterr().err
     assert main(["solve", "add", "1 + x"]) == 2
     assert "two non-negative integers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, odd", [
+    ("add", ["What is 98 plus 45?", "007 + 5", "12+3", "12 plus 3"]),
+    ("sub", ["Q: What is 3 minus 98765?", "0 - 00", "5 -  3"]),
+    ("mul", ["99 times 99", "1 * 2\n"]),  # a trailing newline: not the generator's form, yet readable
+    ("square", ["12345 squared", "0012", "What is 7 squared?"]),
+    ("expr", ["What is (6+7)*3?", "1" + "+1" * 30]),
+    ("wordfreq", ["THE Cat, the cat!", "café é", ""]),
+])
+def test_texts_read_in_bulk_and_one_by_one_give_the_same_answers(name, odd):
+    """A chunk in the generator's own form is read in bulk; one odd text sends the whole chunk the slow way, and
+    both ways answer exactly as one solve per text does (steps too)."""
+    task = get_task(name)
+    plain = [i.text for i in task.instances(task.difficulties[-1], 40, seed=5)]
+    for texts in (plain, plain[:7] + odd + plain[7:]):
+        out = task.solve_isa_batch(texts, "jit")
+        alone = [task.solve_isa(t, "ref") for t in texts]
+        assert out.values == [a.answer for a in alone] == [task.reference(t) for t in texts]
+        assert list(out.steps) == [a.steps for a in alone]
+
+
+def test_word_counts_written_in_bulk_match_the_reference():
+    import random
+
+    rng = random.Random(3)
+    words = ["a", "bb", "ccc", "supercalifragilisticexpialidocious", "x"]
+    texts = ["", "!!", "a a a a a a a a a a a a", " ".join(rng.choice(words) for _ in range(150))]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randrange(0, 30))) for _ in range(60)]
+    task = get_task("wordfreq")
+    for tier in ("jit", "compiled"):
+        assert task.solve_isa_batch(texts, tier).values == [task.reference(t) for t in texts]

@@ -48,16 +48,21 @@ def test_the_repeat_rule_takes_the_median_repeat(clock, monkeypatch):
     assert first == "answers" and [r.total_s for r in timed.repeats] == pytest.approx([0.010, 0.004, 0.007])
     assert timed.median.total_s == pytest.approx(0.007) and timed.median.machine_s == pytest.approx(0.003)
     assert timed.median.glue_s == pytest.approx(0.004)
-    monkeypatch.setattr(timing, "MAX_REPEATS", 1)
-    assert len(timing.repeat(lambda: (None, timing.Span(0.0, 0.0)))[1].repeats) == 1
+    slow = iter([0.030, 0.001])  # a chunk that took 20 ms or more (a model's batch) is timed once
+    assert len(timing.repeat(lambda: (None, timing.Span(next(slow), 0.0)))[1].repeats) == 1
+    stalled = iter([0.012, 0.0011, 0.0009, 0.001, 0.0012, 1.0])  # a fast chunk stalled once, in its first answering:
+    _, timed = timing.repeat(lambda: (None, timing.Span(next(stalled), 0.0)))  # repeated (under 20 ms in all) ...
+    assert len(timed.repeats) == 5 and timed.median.total_s == pytest.approx(0.0011)  # ... the stall is not its time
+    tiny = iter([0.001] * 9)  # never 20 ms in all: five repeats at most
+    assert len(timing.repeat(lambda: (None, timing.Span(next(tiny), 0.0)))[1].repeats) == timing.MAX_REPEATS
 
 
 def test_compiling_counts_once_in_the_chunk_the_first_repeat_pays_it():
     spans = iter([timing.Span(0.017, 0.001, 0.012), timing.Span(0.004, 0.002), timing.Span(0.002, 0.001)])
     _, timed = timing.repeat(lambda: (None, next(spans)))
-    # two repeats (17 + 4 ms >= 20 ms); without their compiling 5 and 4 ms: the median (the lower) is the second,
-    # and the chunk pays the first repeat's compiling
-    assert len(timed.repeats) == 2
+    # the first took under 20 ms: three repeats at least; without their compiling 5, 4 and 2 ms, so the median is
+    # the second, and the chunk pays the first repeat's compiling
+    assert len(timed.repeats) == 3
     assert timed.median == timing.Span(pytest.approx(0.004 + 0.012), 0.002, 0.012)
     assert timed.fields(4)["compile_s"] == pytest.approx(0.003) and timed.fields(4)["glue_s"] == pytest.approx(0.0005)
 
@@ -80,12 +85,12 @@ class ScriptedAdd(Add):
         return IsaAnswer(self.reference(text), "HALTED", 40 + len(text))
 
 
-def isa_rows(clock, n=4, totals=(0.012, 0.004, 0.008), machine=(0.002, 0.001, 0.003)):
+def isa_rows(clock, n=4, totals=(0.012, 0.004, 0.008), machine=(0.002, 0.001, 0.003), instances=None):
     task = ScriptedAdd(clock, totals, machine)
     side = IsaSide(SideOptions())
     side.threads = 1
     who = Contestant("isa", "isa@test", "tier=jit", {"tier": "jit"}, "")
-    insts = [Instance("add", 1, i, 0, f"{i} + {i + 1}") for i in range(n)]
+    insts = instances or [Instance("add", 1, i, 0, f"{i} + {i + 1}") for i in range(n)]
     return side.answer(task, who, insts)
 
 
@@ -96,7 +101,9 @@ def test_the_isa_side_records_the_median_repeat_split_into_machine_and_glue(cloc
     assert rows[0]["batch_s"] == pytest.approx(0.008) and rows[0]["repeats"] == 3
     assert rows[0]["machine_s"] == pytest.approx(0.003 / 4) and rows[0]["glue_s"] == pytest.approx(0.005 / 4)
     assert rows[0]["machine_times_s"] == pytest.approx([0.002, 0.001, 0.003])
-    assert [r.get("alone_s") for r in rows] == [pytest.approx(0.001)] * timing.ALONE_SAMPLES + [None] * 2
+    assert [r.get("alone_s") for r in rows] == [pytest.approx(0.001)] * 4  # a level's first ALONE_PER_LEVEL
+    late = [Instance("add", 1, timing.ALONE_PER_LEVEL + i, 0, f"{i} + 1") for i in range(3)]
+    assert "alone_s" not in isa_rows(clock, instances=late)[0]
     assert [r["steps"] for r in rows] == [45, 45, 45, 45]
 
 
@@ -135,7 +142,7 @@ def test_the_llm_side_splits_forward_passes_from_glue_and_counts_flops(clock):
     # one call of 40 ms (>= MIN_TIMED_S: one repeat), 30 ms of it forward passes: the rest is glue
     assert rows[0]["batch_s"] == pytest.approx(0.040) and rows[0]["repeats"] == 1
     assert rows[0]["machine_s"] == pytest.approx(0.030 / 4) and rows[0]["glue_s"] == pytest.approx(0.010 / 4)
-    assert rows[0]["alone_s"] == pytest.approx(0.040) and "alone_s" not in rows[3]
+    assert [r["alone_s"] for r in rows] == [pytest.approx(0.040)] * 4  # each alone: one call of 40 ms
     assert all(r["flops"] == 2 * 600 * (10 + 2) for r in rows)
 
 

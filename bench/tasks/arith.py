@@ -13,6 +13,7 @@ from isa.numtext import digit_count, from_decimal, to_decimal
 
 from .base import Score, Task, TaskInputError, digit_accuracy, first_line
 from .programs import straight_line
+from .replies import last_number
 
 NUMBER = re.compile(r"-?\d+")
 DECIMAL = rb"(?:0|[1-9][0-9]*)"  # as the generators write a number: no sign, no leading zero
@@ -67,6 +68,13 @@ class NumericAnswer(Task):
         if not NUMBER.fullmatch(line):
             return None
         return to_decimal(from_decimal(line))  # canonical: no leading zeros, no "-0"
+
+    flexible_rule = ("the strict answer where the first line is one; else the last number in the first non-blank line "
+                     "('12 + 15 = 27', 'The answer is 27.', '27 apples' -> 27)")
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        strict = self.parse_reply(reply)
+        return strict if strict is not None else last_number(reply)
 
     def score(self, predicted: str | None, reference: str) -> Score:
         if predicted is None:

@@ -149,7 +149,17 @@ class Task:
         raise NotImplementedError
 
     def parse_reply(self, reply: str) -> str | None:
+        """The answer in a reply, strictly (lm-eval's `strict-match`): the first line is the answer in its form, or
+        None."""
         raise NotImplementedError
+
+    # lm-eval's `flexible-extract` beside it (bench/tasks/replies.py): what `parse_reply_flexible` reads.
+    flexible_rule: str = "the strict rule"
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        """The answer in a reply that does not keep to the answer's form ("12 + 15 = 27"), by `flexible_rule`;
+        a task without a rule of its own reads it strictly."""
+        return self.parse_reply(reply)
 
     def score(self, predicted: str | None, reference: str) -> Score:
         raise NotImplementedError
@@ -274,20 +284,27 @@ class Task:
         are read in bulk, straight into digit rows (read_operands); any other form, one by one (parse)."""
         from isa.batch import solve_batch, solve_digits
 
+        from isa.layouts import layout
+
         operands = self.read_operands(texts)
         if operands is not None:
             out = solve_digits(self.program, operands, tier=tier, threads=threads)
-            values = out.values
         else:
-            out = solve_batch(self.program, [self.isa_input(self.parse(t)) for t in texts], tier=tier,
-                              threads=threads)
-            values = [self.format_isa(v) for v in out.values]
+            out = solve_batch(self.program, self.isa_inputs(texts), tier=tier, threads=threads, as_text=True)
+        # A layout that writes its answers as text writes them as the task does; the others' values are formatted.
+        text = operands is not None or layout(self.program).read_text is not None
+        values = out.values if text else [self.format_isa(v) for v in out.values]
         return IsaBatch(values, out.status, out.steps, out.machine_s, out.compile_s, tier=out.tier)
 
     def read_operands(self, texts: list[str]) -> list | None:
         """The texts' operands as digit rows, read in bulk, when every text is in the generator's own form (a
-        numeric program's input); None otherwise (the texts are then parsed one by one)."""
+        numeric program's input); None otherwise (the texts are then read by isa_inputs)."""
         return None
+
+    def isa_inputs(self, texts: list[str]) -> list:
+        """The program's inputs for the texts: parsed one by one (a task whose input is the text itself checks the
+        whole batch at once instead)."""
+        return [self.isa_input(self.parse(t)) for t in texts]
 
     def describe(self) -> str:
         return f"{self.name} v{self.version}: difficulty = {self.axis} {list(self.difficulties)}, e.g. {self.example!r}"

@@ -26,7 +26,7 @@ import re
 import numpy as np
 
 from isa import ref, spec
-from isa.asm import AsmError, assemble
+from isa.asm import AsmError, assemble, source_lines
 from isa.machine import RunResult, run, run_batch
 from isa.spec import Status
 from isa.program import Program
@@ -81,7 +81,7 @@ def assemble_text(text: str) -> Program:
 
 def statements(text: str) -> tuple[str, list[int] | None]:
     """(assembly source, the column offset of each statement when the text was one `;`-separated line, else None)."""
-    text = text.strip("\n")
+    text = "\n".join(source_lines(text)).strip("\n")  # lines as the assembler counts them: \r ends one, \f does not
     m = _GPT3.fullmatch(text)
     if m:
         text = m.group("body")

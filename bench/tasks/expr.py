@@ -19,6 +19,7 @@ PRECEDENCE = {"+": 1, "-": 1, "*": 2}
 TOKEN = re.compile(r"\s*(?:(\d)|([-+*()]))")
 ATOM = 3  # the precedence of a digit or a bracketed group: never needs brackets
 INT64_MAX = (1 << 63) - 1
+PLAIN = re.compile(r"[0-9+*() \n-]*")  # texts an expr program reads as they are
 
 
 def tokens_of(text: str) -> list[tuple[int, str]]:
@@ -171,3 +172,11 @@ class Expr(NumericAnswer):
                                      "words, so its expr program would wrap it; ask --backend reference, or split "
                                      "the expression")
         return value
+
+    def isa_inputs(self, texts: list[str]) -> list:
+        """The texts themselves when, all at once, they hold only digits, operators, brackets and spaces, at most 37
+        characters each (so at most 19 digits, whose value can never leave int64: 9^19 < 2^63); the program checks
+        their syntax. Others are read one by one."""
+        if PLAIN.fullmatch("\n".join(texts)) and max(map(len, texts), default=0) <= 37:
+            return texts
+        return super().isa_inputs(texts)

@@ -17,6 +17,7 @@ from pathlib import Path
 from isa.words import words
 
 from .base import Instance, IsaAnswer, IsaBatch, Score, Task, TaskInputError, first_line
+from .replies import last_word_of
 from .sentiment_data import LABELS, SPLIT_NAMES, read_labelled, split_of_text, splits
 
 BUCKETS = ((1, 8), (2, 16), (3, 10**9))  # (difficulty, most words)
@@ -110,6 +111,13 @@ class Sentiment(Task):
     def parse_reply(self, reply: str) -> str | None:
         head = first_line(reply).lower().strip(" .!")
         return head if head in LABELS else None
+
+    flexible_rule = ("the strict answer where the first line is a label; else the last label word in the first "
+                     "non-blank line ('The sentiment is positive.' -> positive)")
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        strict = self.parse_reply(reply)
+        return strict if strict is not None else last_word_of(reply, LABELS)
 
     def score(self, predicted: str | None, reference: str) -> Score:
         right = predicted == reference

@@ -23,6 +23,7 @@ from isa.numtext import to_decimal
 
 from .base import Instance, IsaAnswer, IsaBatch, Score, Task, TaskInputError
 from .programs import straight_line
+from .replies import canonical_number, last_number
 from .svamp_data import SPLIT_NAMES, TYPES, evaluate, parse_equation, split_of_text, splits
 
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -114,10 +115,13 @@ class Svamp(Task):
         """The first number of the reply's first line, as an integer's decimal ("1,200" -> "1200", "33.0" -> "33");
         a number with a fraction is kept as written (it is never right); None when there is no number."""
         found = NUMBER.search(reply.split("\n", 1)[0])
-        if found is None:
-            return None
-        whole, _, fraction = found.group().replace(",", "").partition(".")
-        return to_decimal(int(whole)) if not fraction.strip("0") else f"{int(whole)}.{fraction}"
+        return None if found is None else canonical_number(found.group())
+
+    flexible_rule = ("the last number in the first non-blank line, where an equation's result stands "
+                     "('18 - 16 = 2' -> 2; the strict rule takes the first)")
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        return last_number(reply)
 
     def score(self, predicted: str | None, reference: str) -> Score:
         right = predicted == reference

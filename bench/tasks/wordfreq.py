@@ -8,6 +8,7 @@ from collections import Counter
 from isa.words import word_counts, words
 
 from .base import Score, Task, TaskInputError, first_line
+from .replies import word_counts_in
 
 # Short, common words: a small model can copy them and the generator can repeat them often enough to count.
 VOCABULARY = (
@@ -65,6 +66,16 @@ class WordFreq(Task):
             return None
         return format_counts((w, int(c)) for w, c in pairs)
 
+    flexible_rule = ("the strict answer where the first line is one; else every word followed by a count in the first "
+                     "non-blank line, in order ('the: 2, cat: 1.' -> 'the 2 cat 1')")
+
+    def parse_reply_flexible(self, reply: str) -> str | None:
+        strict = self.parse_reply(reply)
+        if strict is not None:
+            return strict
+        pairs = word_counts_in(reply)
+        return format_counts(pairs) if pairs else None
+
     def score(self, predicted: str | None, reference: str) -> Score:
         if predicted is None:
             return Score(False, 0.0)
@@ -80,6 +91,12 @@ class WordFreq(Task):
 
     def isa_input(self, value: str) -> str:
         return value
+
+    def isa_inputs(self, texts: list[str]) -> list:
+        """The texts themselves: the program reads bytes, and one look at the joined texts checks every one."""
+        if "\n" in "".join(texts):
+            return super().isa_inputs(texts)  # the one that is not one line is named
+        return texts
 
     def format_isa(self, value) -> str:
         return format_counts(value)
