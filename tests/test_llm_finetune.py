@@ -15,6 +15,7 @@ from llm import finetune as finetune_mod
 from llm import models
 from llm.classifier import BaseModelMismatchError, encode, load_classifier, pad
 from llm.finetune import FinetuneConfig, build_model, finetune, trainable
+from llm.peft_methods import PEFT_METHODS
 from llm.runner import load_backend
 from pickle_payload import RunsCode
 from tiny_encoder import make_tiny_encoder
@@ -124,7 +125,7 @@ def test_the_weights_do_not_depend_on_how_the_task_lists_its_split(base, tmp_pat
     assert "sha256" in record["data_order"] and record["cpu_capability"]
 
 
-@pytest.mark.parametrize("peft", ["lora", "none", "adalora", "prefix", "ia3"])
+@pytest.mark.parametrize("peft", list(PEFT_METHODS))  # each method (issue 20: each resumes after a kill)
 def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, peft):
     """Killed right after epoch 1's checkpoint (of 3). AdaLoRA's importance averages and rank pattern live outside
     its parameters: without them in the checkpoint the resumed run prunes other ranks."""
