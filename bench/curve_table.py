@@ -13,6 +13,7 @@ import statistics
 from pathlib import Path
 
 from bench.curve_points import NO_LABELS, Point
+from bench.plot_style import MARKERS, PALETTE
 from bench.stats import wilson
 from llm.training import write_atomic
 
@@ -20,7 +21,9 @@ COLUMNS = ("contestant", "size", "seeds", "test_mean", "test_min", "test_max", "
            "pooled_ci95_hi", "test_n", "dev_mean", "epochs", "cpu_s_mean")
 NAMES = {"lora": "LoRA fine-tuning", "full": "full fine-tuning",
          "counted": "ISA, `counted` table (counted on the subset)", "lexicon": "ISA, `lexicon` table (no labels)"}
-COLORS = {"lora": "tab:orange", "full": "tab:red", "counted": "tab:blue", "lexicon": "navy"}
+# The figures' colour-blind-safe palette and markers (bench.plot_style), the ISA's tables first as in a run's figures.
+STYLES = {"counted": (PALETTE[0], MARKERS[0]), "lexicon": (PALETTE[6], None), "lora": (PALETTE[1], MARKERS[1]),
+          "full": (PALETTE[3], MARKERS[3])}
 
 
 def summarise(points: list[Point]) -> list[dict]:
@@ -86,13 +89,13 @@ def plot_curve(out: Path, points: list[Point], task: str, init: str, note: str =
     fig, ax = plt.subplots(figsize=(7.2, 4.6))
     for contestant in dict.fromkeys(r["contestant"] for r in rows):
         mine = [r for r in rows if r["contestant"] == contestant]
-        label, color = NAMES.get(contestant, contestant), COLORS.get(contestant, "black")
+        label, (color, marker) = NAMES.get(contestant, contestant), STYLES.get(contestant, ("0.3", "x"))
         label += f" ({init})" if contestant in ("lora", "full") else ""
         if all(r["size"] == NO_LABELS for r in mine):
             ax.axhline(mine[0]["test_mean"], color=color, linestyle="--", linewidth=1.2, label=label)
             continue
         xs = [r["size"] for r in mine]
-        ax.plot(xs, [r["test_mean"] for r in mine], marker="o", color=color, label=label)
+        ax.plot(xs, [r["test_mean"] for r in mine], marker=marker, color=color, label=label)
         ax.fill_between(xs, [r["test_min"] for r in mine], [r["test_max"] for r in mine], color=color, alpha=0.18,
                         linewidth=0)
     ax.set_xscale("log")
