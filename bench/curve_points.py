@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from llm.training import write_atomic
+from bench.safe_io import write_atomic
 
 POINTS = "points.jsonl"
 SETTINGS = "curve.json"

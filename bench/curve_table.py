@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bench.curve_points import NO_LABELS, Point
 from bench.plot_style import MARKERS, PALETTE
+from bench.safe_io import save_figure, write_atomic
 from bench.stats import wilson
-from llm.training import write_atomic
 
 COLUMNS = ("contestant", "size", "seeds", "test_mean", "test_min", "test_max", "test_by_seed", "pooled_ci95_lo",
            "pooled_ci95_hi", "test_n", "dev_mean", "epochs", "cpu_s_mean")
@@ -116,10 +116,6 @@ def plot_curve(out: Path, points: list[Point], task: str, init: str, note: str =
             + note)
     fig.text(0.5, 0.01, textwrap.fill(foot, 130), ha="center", va="bottom", fontsize=7, color="0.35")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    paths = []
-    for fmt in ("png", "svg"):
-        path = out / f"curve.{fmt}"
-        fig.savefig(path, dpi=110)
-        paths.append(path)
+    paths = [save_figure(fig, out / f"curve.{fmt}", dpi=110) for fmt in ("png", "svg")]
     plt.close(fig)
     return paths

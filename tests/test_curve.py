@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from bench import cmd_finetune, curve_points
+from bench import cmd_finetune, curve_points, safe_io
 from bench.cli import main as cli
 from tiny_encoder import make_tiny_encoder
 
@@ -61,6 +61,8 @@ def test_a_killed_curve_keeps_its_points_and_resumes_without_training_them_again
     assert rows[("lora", 8)]["dev_mean"] and not rows[("counted", 8)]["dev_mean"]
     assert "ISA, `lexicon` table (no labels) | none | 1" in (out / "curve.md").read_text()
     assert (out / "curve.png").stat().st_size > 10_000 and (out / "curve.svg").is_file()
+    for name in ("curve.csv", "curve.md", "curve.png", "points.jsonl"):  # readable as any file the user makes
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~safe_io._UMASK, name
 
     # Other settings are refused, never mixed in.
     assert cli(argv(base, out, "--min-steps", "2")) == 2
