@@ -80,15 +80,21 @@ def test_a_loader_refuses_int8_on_a_gpu_before_loading_anything(module, classifi
 
 
 def test_isabench_run_with_int8_keys_its_records_apart_from_float32(classifier, tmp_path):
+    """Both precisions in one run folder, as the README's int8 table is made: two sets of records, two summary rows
+    under two names (an unnamed int8 row would read as a second float32 one)."""
+    import pandas as pd
+
     from bench import records
     from bench.cli import main as cli
 
-    keys = {}
+    out = tmp_path / "run"
     for dtype in ("float32", "int8"):
-        out = tmp_path / dtype
         assert cli(["run", "--tasks", "sentiment", "--backends", "llm", "--model", str(classifier), "--dtype", dtype,
                     "--device", "cpu", "--n", "4", "--no-plots", "--quiet", "--out", str(out)]) == 0
-        recs = records.load(out / records.RECORDS_FILE).records
-        assert recs and all(f"/{dtype}/cpu" in r["variant"] for r in recs)
-        keys[dtype] = {r["key"] for r in recs}
-    assert len(keys["float32"]) == len(keys["int8"]) and not keys["float32"] & keys["int8"]
+    recs = records.load(out / records.RECORDS_FILE).records
+    keys = {d: {r["key"] for r in recs if f"/{d}/cpu" in r["variant"]} for d in ("float32", "int8")}
+    assert keys["float32"] and len(keys["float32"]) == len(keys["int8"]) and not keys["float32"] & keys["int8"]
+    assert len(recs) == 2 * len(keys["int8"])
+    summary = pd.read_csv(out / "summary.csv")
+    label = f"llm: {classifier.name}@"
+    assert {c.startswith(label) and c.endswith(" (int8)") for c in summary["contestant"]} == {True, False}
