@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "asm": ("isa.cli", "assemble, disassemble or run a register-machine program"),
     "train": ("bench.cmd_train", "train (or fine-tune) the embedded default model"),
     "finetune": ("bench.cmd_finetune", "fine-tune a pretrained encoder with a new head on a labelled task"),
+    "curve": ("bench.cmd_curve", "learning curve: accuracy against labelled examples, fine-tuning vs the ISA's tables"),
     "models": ("llm.cmd_models", "list the models isabench knows by a short name, and where each is"),
     "report": ("bench.cmd_report", "regenerate tables (Markdown, LaTeX) from a saved run"),
     "compare": ("bench.cmd_compare", "compare two runs contestant by contestant: paired tests, time ratios, a CI gate"),

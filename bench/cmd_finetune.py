@@ -2,6 +2,8 @@
 
     isabench finetune --task sentiment --out runs/sentiment-lora                      # LoRA on minilm
     isabench finetune --task sentiment --peft none --lr 5e-5 --out runs/sentiment-full  # every weight
+    isabench finetune --task sentiment --peft ia3 --out runs/sentiment-ia3            # any llm.peft_methods entry
+    isabench finetune --task sentiment --train-size 64 --out runs/lora-64             # a stratified subset of train
 
 The output folder gets the best epoch's weights (a PEFT adapter for LoRA, a full model folder for none), the record
 finetune.json and the model card README.md. A killed run resumes when the same command is run again.
@@ -61,6 +63,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"dropout on the input of each LoRA update, in training only (default {d.lora_dropout})")
     p.add_argument("--lora-targets", default=",".join(d.lora_targets),
                    help=f"modules LoRA wraps, comma-separated (default {','.join(d.lora_targets)})")
+    p.add_argument("--adalora-init-r", type=int, default=d.adalora_init_r,
+                   help=f"AdaLoRA: each target's starting rank (default {d.adalora_init_r})")
+    p.add_argument("--adalora-target-r", type=int, default=d.adalora_target_r,
+                   help=f"AdaLoRA: the average rank it prunes to (default {d.adalora_target_r})")
+    p.add_argument("--vera-r", type=int, default=d.vera_r,
+                   help=f"VeRA: rank of the shared frozen random matrices (default {d.vera_r})")
+    p.add_argument("--virtual-tokens", type=int, default=d.virtual_tokens,
+                   help=f"prefix and prompt tuning: trained positions in front of each input (default "
+                        f"{d.virtual_tokens})")
+    p.add_argument("--prompt-init", default=d.prompt_init,
+                   help=f"prompt tuning: start the virtual tokens random or as vocab (embeddings of tokens drawn from "
+                        f"the vocabulary) (default {d.prompt_init})")
+    p.add_argument("--train-size", type=int, help="train on a stratified subset of this many train sentences "
+                   "(by label and the split's strata, e.g. site; drawn by --seed); default: the whole train split")
     p.add_argument("--force", action="store_true",
                    help="start over in a folder holding a run, or write inside llm/adapters (the shipped ones)")
     p.add_argument("--dev-only", action="store_true",
@@ -82,7 +98,10 @@ def config_from(args):
                          batch_size=args.batch_size, warmup=args.warmup, schedule=args.schedule,
                          weight_decay=args.weight_decay, max_length=args.max_length, seed=args.seed,
                          lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
-                         lora_targets=targets, threads=args.threads)
+                         lora_targets=targets, adalora_init_r=args.adalora_init_r,
+                         adalora_target_r=args.adalora_target_r, vera_r=args.vera_r,
+                         virtual_tokens=args.virtual_tokens, prompt_init=args.prompt_init, train_size=args.train_size,
+                         threads=args.threads)
     check_config(cfg)
     return cfg
 
@@ -95,6 +114,8 @@ def reproduce_command(cfg, out: str) -> str:
     for name in FLAGS + peft_method(cfg.peft).options:
         value = values[name]
         parts += [f"--{name.replace('_', '-')}", ",".join(value) if isinstance(value, (list, tuple)) else str(value)]
+    if cfg.train_size is not None:  # only then: the whole split's command stays the one shipped cards give
+        parts += ["--train-size", str(cfg.train_size)]
     return shlex.join(parts + ["--out", out])
 
 
@@ -159,7 +180,7 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     import transformers
 
     from bench.stats import wilson
-    from bench.train_data import DATA_ORDER
+    from bench.train_data import DATA_ORDER, describe_subset
     from llm.card import write_classifier_card
     from llm.classifier import load_classifier
     from llm.finetune import CHECKPOINT, finetune, trainable
@@ -181,6 +202,8 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
         # What the weights depend on besides the command and the versions (issue 22 item 6).
         "cpu_capability": torch.backends.cpu.get_cpu_capability(), "data_order": DATA_ORDER,
     }
+    if cfg.train_size is not None:
+        record["train_subset"] = describe_subset(cfg.task, cfg.train_size, cfg.seed)
     save_record(out, record)  # the base and labels: loading needs them
 
     def save_best(m) -> None:
@@ -237,10 +260,10 @@ def main(args) -> int:
 
     try:
         cfg = config_from(args)
-        labels, data = labelled_splits(cfg.task)
+        labels, data = labelled_splits(cfg.task, cfg.train_size, cfg.seed)
         check_folder(args.out, args.force)
         base_dir = find_base(cfg.init)
-        model, tokenizer, n_params = build(cfg, base_dir, labels)
+        model, tokenizer, n_params = build(cfg, base_dir, labels, len(data["train"][0]))
         clear_folder(args.out, args.force)
     except (ValueError, OSError) as e:
         print(f"isabench finetune: {e}", file=sys.stderr)

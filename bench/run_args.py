@@ -96,7 +96,9 @@ def add_model_arguments(p: argparse.ArgumentParser, tier: str = "jit") -> None:
                    help="LLM: a model folder, a .gguf file, a short name (see `isabench models`) or a hub id "
                         "(default: each task's own: the embedded model; the shipped adapter for sentiment)")
     p.add_argument("--device", default="auto", help="LLM device: auto, cpu, cuda, cuda:N, mps (default: auto)")
-    p.add_argument("--dtype", default="auto", help="LLM dtype: auto, float32, bfloat16, float16 (default: auto)")
+    p.add_argument("--dtype", default="auto",
+                   help="LLM dtype: auto, float32, bfloat16, float16, or int8 (float32 weights with every Linear "
+                        "layer quantised to int8, CPU only; keyed apart from float32 in the records) (default: auto)")
     p.add_argument("--threads", type=positive, default=DEFAULT_THREADS,
                    help=f"torch CPU threads for the LLM (default: {DEFAULT_THREADS})")
     p.add_argument("--chat", action="store_true", help="wrap prompts in the model's chat template")

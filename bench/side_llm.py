@@ -38,6 +38,12 @@ def model_label(spec: str | None, info: dict | None = None) -> str:
     return name if spec in KNOWN or not digest else f"{name}@{str(digest)[:6]}"
 
 
+def shown_as(label: str, info: dict) -> str:
+    """A contestant's label with its quantisation, if any: an int8 run of a model is another contestant, and a run
+    folder (or a table) holding both must not show two rows of one name."""
+    return f"{label} (int8)" if info.get("dtype") == "int8" else label
+
+
 def load(spec: str | None, o) -> object:
     """The backend of model `spec` with the side options `o`, loaded once for all the sides sharing `o` (a run's
     llm and hybrid sides read one copy of a model); SideUnavailable if it cannot load, saying why."""
@@ -115,7 +121,7 @@ class LlmSide(Side):
                    "chat": o.chat if prompt is not None else None,  # a head reads the bare text: no template
                    **({"gen_kwargs": gen.as_dict()} if gen else {})}
         label = "llm" if spec is None and task.default_model is None else f"llm: {model_label(spec, backend.info)}"
-        return [Contestant(label, backend.variant, setting, options, backend)]
+        return [Contestant(shown_as(label, backend.info), backend.variant, setting, options, backend)]
 
     def method_wanted(self, backend) -> str:
         """--method, for the causal LMs it names; a task's own classifier (sentiment's adapter, when --model is not

@@ -10,7 +10,7 @@ import functools
 import hashlib
 import random
 
-from bench.tasks import TASKS, Task, get_task
+from bench.tasks import TASKS, Instance, Task, get_task
 from llm.data import Mix, Source
 from llm.evaluate import Probe
 
@@ -95,16 +95,80 @@ def training_order(task: Task, text: str) -> bytes:
     return hashlib.sha256(f"isabench-{task.name}-split:{text}".encode()).digest()
 
 
-def labelled_splits(name: str) -> tuple[tuple[str, ...], dict]:
-    """(labels, split -> (texts, label ids)) of a labelled task with train, dev and test splits, each by
-    difficulty, then in training_order."""
+def labelled_rows(name: str) -> dict[str, list[Instance]]:
+    """split -> the instances of a labelled task's train, dev and test splits, each by difficulty, then in
+    training_order."""
     if name not in labelled_tasks():
         raise ValueError(f"unknown task {name!r} for finetune: it trains a classification head, so it needs a "
                          f"labelled task; known: {', '.join(labelled_tasks())}")
     task = TASKS[name]
-    data = {}
-    for split in FINETUNE_SPLITS:
-        rows = [i for d in task.difficulties for i in sorted(task.instances(d, n=10**9, split=split),
-                                                             key=lambda i: training_order(task, i.text))]
-        data[split] = ([r.text for r in rows], [task.labels.index(r.label) for r in rows])
-    return tuple(task.labels), data
+    return {split: [i for d in task.difficulties for i in sorted(task.instances(d, n=10**9, split=split),
+                                                                 key=lambda i: training_order(task, i.text))]
+            for split in FINETUNE_SPLITS}
+
+
+def labelled_splits(name: str, train_size: int | None = None, seed: int = 0) -> tuple[tuple[str, ...], dict]:
+    """(labels, split -> (texts, label ids)) of a labelled task (labelled_rows); with `train_size`, train is
+    train_subset's draw of that many sentences, in the same order."""
+    task, rows = TASKS.get(name), labelled_rows(name)
+    if train_size is not None:
+        rows["train"] = train_subset(task, rows["train"], train_size, seed)
+    return tuple(task.labels), {split: ([r.text for r in members], [task.labels.index(r.label) for r in members])
+                                for split, members in rows.items()}
+
+
+# --- label efficiency: a stratified, seeded subset of the train split -----------------------------------------
+SUBSET_RULE = ("each stratum (label x the instance's facets: sentiment's site, the strata its split was cut by) gets "
+               "its share of the subset, largest remainders first; within a stratum the sentences come first in the "
+               "order of sha256('isabench-<task>-subset:<seed>:' + text), so a larger subset of one seed holds the "
+               "smaller ones")
+
+
+def stratum(inst: Instance) -> tuple:
+    return (inst.label, *inst.facets)
+
+
+def stratum_name(key: tuple) -> str:
+    return " ".join(f"{k}={v}" for k, v in key[1:]) + f" label={key[0]}" if len(key) > 1 else f"label={key[0]}"
+
+
+def quotas(sizes: dict, total: int) -> dict:
+    """Hamilton's apportionment of `total` over strata of `sizes`: floors of the exact shares, then one more to
+    the largest remainders (ties by the stratum's name)."""
+    whole = sum(sizes.values())
+    exact = {k: total * n / whole for k, n in sizes.items()}
+    take = {k: int(q) for k, q in exact.items()}
+    for k in sorted(sizes, key=lambda k: (take[k] - exact[k], stratum_name(k)))[:total - sum(take.values())]:
+        take[k] += 1
+    return take
+
+
+def train_subset(task: Task, rows: list[Instance], size: int, seed: int) -> list[Instance]:
+    """`size` of the train rows, stratified by label and facets (SUBSET_RULE), listed in the order of `rows`.
+    Only train rows are handed in, so the subset is disjoint from dev and test by construction."""
+    if not 1 <= size <= len(rows):
+        raise ValueError(f"--train-size must be between 1 and {len(rows)} (the {task.name} train split), got {size}")
+    strata: dict[tuple, list[int]] = {}
+    for k, inst in enumerate(rows):
+        strata.setdefault(stratum(inst), []).append(k)
+    rank = lambda k: hashlib.sha256(f"isabench-{task.name}-subset:{seed}:{rows[k].text}".encode()).digest()  # noqa
+    chosen = set()
+    for key, take in quotas({key: len(members) for key, members in strata.items()}, size).items():
+        chosen.update(sorted(strata[key], key=rank)[:take])
+    missing = sorted(set(task.labels) - {rows[k].label for k in chosen})
+    if missing:
+        raise ValueError(f"--train-size {size} draws no sentence labelled {', '.join(missing)} (the split has "
+                         f"{len(strata)} strata); use at least {len(strata)}")
+    return [rows[k] for k in sorted(chosen)]
+
+
+def describe_subset(name: str, size: int, seed: int) -> dict:
+    """What finetune.json records of a --train-size run: the draw, its strata and a hash of its texts."""
+    task, train = TASKS[name], labelled_rows(name)["train"]
+    subset = train_subset(task, train, size, seed)
+    counts: dict[str, int] = {}
+    for inst in subset:
+        counts[stratum_name(stratum(inst))] = counts.get(stratum_name(stratum(inst)), 0) + 1
+    digest = hashlib.sha256("\n".join(sorted(i.text for i in subset)).encode()).hexdigest()[:12]
+    return {"size": size, "seed": seed, "of": len(train), "strata": dict(sorted(counts.items())), "rule": SUBSET_RULE,
+            "texts_sha256": digest}

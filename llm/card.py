@@ -158,6 +158,8 @@ def history_table(history: list[dict], best: int) -> str:
 def load_snippet(folder: str, name: str, record: dict) -> str:
     """`name` loads through isabench (a short name or the folder); plain transformers / peft need the folder."""
     if peft_method(record["config"]["peft"]).adapter:
+        shim = ("from llm.peft_methods import accept_past_key_values  # peft 0.21 + transformers 5 need it\n"
+                "base = accept_past_key_values(base)\n") if record["config"]["peft"] == "prefix" else ""
         return f"""```python
 from llm.runner import load_backend           # resolves the base `{record['base']['name']}` and checks its hash
 clf = load_backend("{name}")
@@ -169,7 +171,7 @@ from transformers import AutoModelForSequenceClassification
 from peft import PeftModel
 base = AutoModelForSequenceClassification.from_pretrained(BASE, num_labels=2,
                                                           id2label={dict(enumerate(record['labels']))})
-model = PeftModel.from_pretrained(base, "{folder}")
+{shim}model = PeftModel.from_pretrained(base, "{folder}")
 ```"""
     return f"""```python
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -204,9 +206,23 @@ def determinism(record: dict) -> str:
             + (f" and data order ({order})" if order else "") + ".")
 
 
+def data_lines(record: dict) -> str:
+    splits, subset = record["splits"], record.get("train_subset")
+    test = "test was not read" if record["test"] is None else "test was read once, at the end"
+    if not subset:
+        return (f"Task `{record['task']}` (bench/tasks), its fixed split: train {splits['train']:,}, dev "
+                f"{splits['dev']:,}, test {splits['test']:,} sentences. Trained on train; the epoch was chosen on dev; "
+                f"{test}.")
+    strata = ", ".join(f"{name}: {n}" for name, n in subset["strata"].items())
+    return (f"Task `{record['task']}` (bench/tasks), its fixed split. Trained on **{subset['size']:,} of the "
+            f"{subset['of']:,} train sentences** (`--train-size`), a stratified subset drawn with seed "
+            f"{subset['seed']} ({strata}; texts sha256 `{subset['texts_sha256']}`): {subset['rule']}. The epoch was "
+            f"chosen on the whole dev split ({splits['dev']:,} sentences); {test} ({splits['test']:,} sentences).")
+
+
 def write_classifier_card(folder: Path, record: dict, note: str = "", name: str | None = None) -> Path:
     """`name`: what loads the folder in the card's snippet (a short name such as `sentiment-lora`, else the path)."""
-    cfg, base, splits = record["config"], record["base"], record["splits"]
+    cfg, base = record["config"], record["base"]
     method = peft_method(cfg["peft"])
     note = note or record.get("note") or ""
     notes = f"\n## Notes\n{note}\n" if note else ""
@@ -229,9 +245,7 @@ epochs of the task's train split, dev accuracy after each epoch, the best epoch 
 - Content hash of this folder, as `isabench run` records it: `{record.get('content_hash') or '-'}`.
 
 ## Data
-Task `{record['task']}` (bench/tasks), its fixed split: train {splits['train']:,}, dev {splits['dev']:,},
-test {splits['test']:,} sentences. Trained on train; the epoch was chosen on dev; \
-{'test was not read' if record['test'] is None else 'test was read once, at the end'}.
+{data_lines(record)}
 
 ## Training
 - AdamW: betas {cfg['beta1']}, {cfg['beta2']}; weight decay {cfg['weight_decay']} on matrices; peak lr {cfg['lr']}.

@@ -1,10 +1,13 @@
-"""A sequence classifier as a backend: an encoder with a task head, or a LoRA adapter over one, answering labels.
+"""A sequence classifier as a backend: an encoder with a task head, or a PEFT adapter over one, answering labels.
 
 Two kinds of folder load here, both what `isabench finetune` writes (and what any transformers / PEFT user writes):
 - a full model folder (`save_pretrained` of a `...ForSequenceClassification`): loaded as it is;
 - a PEFT adapter folder (`adapter_config.json` with task_type SEQ_CLS): its base model is found through
   llm.models (a short name such as `minilm`, or a folder / hub id), checked against the content hash recorded at
-  training time, and the adapter is merged into it (one matmul per layer at inference, as fast as the base).
+  training time, and the adapter is merged into it when it is a weight update (LoRA, AdaLoRA, IA3, LoHa, LoKr,
+  VeRA: one matmul per layer at inference, as fast as the base); prompt learning (prefix, prompt tuning) cannot
+  merge and stays a PeftModel that puts its virtual tokens in front of every input.
+With dtype int8 the loaded model's Linear layers are quantised (llm.quantize), on the CPU only.
 `finetune.json` in the folder, when there, records the base, its hash, the labels and the training max_length.
 """
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
+from llm.devices import apply_runtime, resolve_device, resolve_precision, synchronize
 from llm.forward_time import ForwardClock
 from llm.interface import Classification, count_parameters
 from llm.locate import ModelSource, content_hash, refusing_pickles, resolve_model
@@ -137,7 +140,8 @@ def resolve_base(name: str, expected_hash: str | None) -> Path:
 def quiet_loading():
     """No per-tensor loading bar and no "newly initialized" report: an adapter's head replaces the base's new one
     at once, and `isabench finetune` adds a new head on purpose. (Also peft's call of a transformers method that
-    transformers has deprecated: a warning for the two libraries' authors, not for a user.)"""
+    transformers has deprecated, and peft's check of an AdaLoRA adapter's rank pattern, which it keys by parameter
+    where the check expects module names: warnings for the libraries' authors, not for a user; the pattern loads.)"""
     import warnings
 
     from transformers.utils import logging
@@ -148,6 +152,7 @@ def quiet_loading():
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            warnings.filterwarnings("ignore", message=".*rank_pattern keys did not match.*", category=RuntimeWarning)
             yield
     finally:
         logging.set_verbosity(level)
@@ -166,8 +171,10 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
         if adapter.is_file():
             from peft import PeftModel
 
-            base_name = record.get("base", {}).get("name") or json.loads(adapter.read_text()).get(
-                "base_model_name_or_path")
+            from llm.peft_methods import accept_past_key_values
+
+            settings = json.loads(adapter.read_text())
+            base_name = record.get("base", {}).get("name") or settings.get("base_model_name_or_path")
             if not base_name:
                 raise ValueError(f"{adapter} names no base model (base_model_name_or_path)")
             base_hash = record.get("base", {}).get("content_hash")
@@ -177,11 +184,16 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
                 base = AutoModelForSequenceClassification.from_pretrained(
                     base_dir, num_labels=len(labels), id2label=dict(enumerate(labels)),
                     label2id={n: i for i, n in enumerate(labels)}, dtype=dtype)
+            if settings.get("peft_type") == "PREFIX_TUNING":
+                base = accept_past_key_values(base)
             with refusing_pickles(str(folder), folder):
-                model = PeftModel.from_pretrained(base, folder).merge_and_unload()
+                model = PeftModel.from_pretrained(base, folder)
+            if not model.peft_config["default"].is_prompt_learning:
+                model = model.merge_and_unload()
             tokenizer = AutoTokenizer.from_pretrained(folder if (folder / "tokenizer_config.json").is_file()
                                                       else base_dir)
-            meta = {"peft": "lora", "base_model": base_name, "base_path": str(base_dir),
+            method = record.get("config", {}).get("peft") or str(settings.get("peft_type", "")).lower()
+            meta = {"peft": method, "base_model": base_name, "base_path": str(base_dir),
                     "base_hash": base_hash or content_hash(base_dir), "adapter_hash": content_hash(folder)}
             meta["content_hash"] = f"{meta['adapter_hash']}+{meta['base_hash']}"
         else:
@@ -209,17 +221,22 @@ def load_classifier(model: str, source: ModelSource | None = None, *, device="au
     if source.local_dir is None:
         raise ValueError(f"classifier {model!r} must be a folder on this disk")
     torch_device = resolve_device(device)
-    torch_dtype = resolve_dtype(dtype, torch_device)
+    torch_dtype, quantization = resolve_precision(dtype, torch_device)
     net, tokenizer, meta = load_model(source.local_dir, torch_dtype)
     net.to(torch_device).eval()
-    total, non_embedding = count_parameters(net)
+    total, non_embedding = count_parameters(net)  # before quantising: int8 Linear weights are no Parameters
+    if quantization:
+        from llm.quantize import quantize_int8
+
+        net, quantized = quantize_int8(net)
+        meta.update(quantized)
     info = {
         "backend": "classifier", "model": str(model), "path": str(source.local_dir), "hub_id": source.hub_id,
-        "revision": source.revision, **meta, "method": "head",
-        "model_type": net.config.model_type, "dtype": str(next(net.parameters()).dtype).removeprefix("torch."),
+        "revision": source.revision, "method": "head",
+        "model_type": net.config.model_type, "dtype": str(torch_dtype).removeprefix("torch."),
         "device": str(torch_device), "torch_threads": torch.get_num_threads(), "n_params": total,
         "n_params_non_embedding": non_embedding, "batch_size": batch_size,
-        "torch_version": torch.__version__, "transformers_version": transformers.__version__,
+        "torch_version": torch.__version__, "transformers_version": transformers.__version__, **meta,
     }
     backend = ClassifierBackend(net, tokenizer, torch_device, batch_size, meta["max_length"], info)
     info["labels"] = list(backend.labels)

@@ -1,4 +1,8 @@
-"""Pick the torch device and dtype: `auto` follows the hardware, an explicit request that cannot be met fails loudly."""
+"""Pick the torch device and dtype: `auto` follows the hardware, an explicit request that cannot be met fails loudly.
+
+A dtype is either a float type the weights load in, or `int8`: load in float32, then quantise the Linear layers
+(llm.quantize), which torch does on the CPU only.
+"""
 from __future__ import annotations
 
 import torch
@@ -10,6 +14,9 @@ DTYPE_NAMES = {
     "bfloat16": "bfloat16", "bf16": "bfloat16",
     "float16": "float16", "fp16": "float16", "half": "float16",
 }
+
+
+QUANTIZED = {"int8": "int8", "qint8": "int8"}  # accepted spellings -> the quantisation llm.quantize applies
 
 
 class DeviceUnavailableError(ValueError):
@@ -66,8 +73,23 @@ def resolve_dtype(dtype: str | torch.dtype = "auto", device: torch.device | str 
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.float32
     if name not in DTYPE_NAMES:
-        raise ValueError(f"unknown dtype {dtype!r}: choose auto, float32, bfloat16 or float16")
+        raise ValueError(f"unknown dtype {dtype!r}: choose auto, float32, bfloat16, float16 or int8")
     return getattr(torch, DTYPE_NAMES[name])
+
+
+def resolve_precision(dtype: str | torch.dtype = "auto", device: torch.device | str = "cpu") -> tuple[torch.dtype, str | None]:
+    """(the dtype to load the weights in, the quantisation to apply once loaded, or None). int8 is CPU-only: torch's
+    dynamic quantisation has no CUDA or MPS kernels, so it is refused there rather than run slowly or not at all."""
+    name = dtype.strip().lower() if isinstance(dtype, str) else None
+    if name not in QUANTIZED:
+        return resolve_dtype(dtype, device), None
+    kind = torch.device(device).type
+    if kind != "cpu":
+        raise DeviceUnavailableError(
+            f"dtype {dtype!r} is torch's dynamic int8 quantisation of Linear layers, which runs on the CPU only, but "
+            f"the model is on {kind}; pass --device cpu with --dtype int8, or a float dtype (float16, bfloat16) "
+            f"on {kind}")
+    return torch.float32, QUANTIZED[name]
 
 
 def synchronize(device: torch.device) -> None:

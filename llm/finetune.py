@@ -53,7 +53,15 @@ class FinetuneConfig:
     lora_r: int = 8  # rank of each update: 8 is enough for a 2-way head
     lora_alpha: int = 16  # updates scale by alpha / r = 2
     lora_dropout: float = 0.1  # dropout on the input of each low-rank update, during training only
-    lora_targets: tuple[str, ...] = ("query", "value")  # attention projections, as in the LoRA paper
+    lora_targets: tuple[str, ...] = ("query", "value")  # attention projections, as in the LoRA paper (and the
+    # targets of AdaLoRA, LoHa, LoKr and VeRA; LoHa and LoKr read lora_r and lora_alpha too)
+    adalora_init_r: int = 12  # AdaLoRA: every target's rank at the start (peft's default)
+    adalora_target_r: int = 8  # AdaLoRA: the average rank the budget is pruned to (peft's default)
+    vera_r: int = 256  # VeRA: rank of the shared random matrices (peft's default; only scaling vectors train)
+    virtual_tokens: int = 20  # prefix and prompt tuning: trained positions in front of each input
+    prompt_init: str = "random"  # prompt tuning: "random" or "vocab" (embeddings of tokens drawn from the vocabulary)
+    train_size: int | None = None  # train on a stratified subset of this many sentences (bench.train_data picks it,
+    # seeded by `seed`); None: the whole train split
     eval_batch_size: int = 64  # dev / test inference batch
     # Not part of the result's identity: may change between a run and its resumption.
     threads: int = 1  # torch CPU threads (results are deterministic per seed *and* thread count)
@@ -77,7 +85,8 @@ def check_config(cfg: FinetuneConfig) -> None:
     peft_method(cfg.peft)
     if cfg.schedule not in training.DECAYS:
         raise ValueError(f"--schedule must be one of {', '.join(training.DECAYS)}, got {cfg.schedule!r}")
-    for name in ("epochs", "batch_size", "max_length", "threads", "lora_r", "eval_batch_size"):
+    for name in ("epochs", "batch_size", "max_length", "threads", "lora_r", "eval_batch_size", "adalora_init_r",
+                 "adalora_target_r", "vera_r", "virtual_tokens"):
         if getattr(cfg, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
     if not cfg.lr > 0:
@@ -86,6 +95,13 @@ def check_config(cfg: FinetuneConfig) -> None:
         raise ValueError(f"--warmup is a share of all steps, in [0, 1); got {cfg.warmup}")
     if not 0 <= cfg.lora_dropout < 1:
         raise ValueError(f"--lora-dropout must be in [0, 1), got {cfg.lora_dropout}")
+    if cfg.adalora_target_r > cfg.adalora_init_r:
+        raise ValueError(f"--adalora-target-r ({cfg.adalora_target_r}) must not exceed --adalora-init-r "
+                         f"({cfg.adalora_init_r}): AdaLoRA only prunes ranks")
+    if cfg.prompt_init not in ("random", "vocab"):
+        raise ValueError(f"--prompt-init must be random or vocab, got {cfg.prompt_init!r}")
+    if cfg.train_size is not None and cfg.train_size < 1:
+        raise ValueError(f"--train-size must be at least 1, got {cfg.train_size}")
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -108,9 +124,13 @@ def find_base(init: str) -> Path:
     return source.local_dir
 
 
-def build_model(cfg: FinetuneConfig, base_dir: Path, labels: tuple[str, ...]):
+def total_steps(cfg: FinetuneConfig, n_train: int) -> int:
+    return cfg.epochs * math.ceil(n_train / cfg.batch_size)
+
+
+def build_model(cfg: FinetuneConfig, base_dir: Path, labels: tuple[str, ...], n_train: int):
     """(model, parameters of the encoder + head): the base with a new head, wrapped by the --peft method,
-    initialised from cfg.seed."""
+    initialised from cfg.seed. `n_train`: the train sentences (AdaLoRA schedules its ranks over the steps)."""
     from transformers import AutoModelForSequenceClassification
 
     torch.manual_seed(cfg.seed)
@@ -119,10 +139,11 @@ def build_model(cfg: FinetuneConfig, base_dir: Path, labels: tuple[str, ...]):
             base_dir, num_labels=len(labels), id2label=dict(enumerate(labels)),
             label2id={n: i for i, n in enumerate(labels)}, dtype=torch.float32)
     n_params = sum(p.numel() for p in model.parameters())
-    return peft_method(cfg.peft).wrap(model, cfg), n_params
+    with quiet_loading():  # peft calls a method transformers has deprecated (AdaLoRA): not the user's concern
+        return peft_method(cfg.peft).wrap(model, cfg, total_steps(cfg, n_train)), n_params
 
 
-def build(cfg: FinetuneConfig, base_dir: Path, labels: tuple[str, ...]):
+def build(cfg: FinetuneConfig, base_dir: Path, labels: tuple[str, ...], n_train: int):
     """(model, tokenizer, parameters of encoder + head), or ValueError saying why --init cannot be fine-tuned."""
     from transformers import AutoTokenizer
 
@@ -130,7 +151,7 @@ def build(cfg: FinetuneConfig, base_dir: Path, labels: tuple[str, ...]):
         tokenizer = AutoTokenizer.from_pretrained(base_dir)
         if tokenizer.pad_token_id is None:
             raise ValueError(f"the tokenizer of {base_dir} has no padding token; batches cannot be padded")
-        model, n_params = build_model(cfg, base_dir, labels)
+        model, n_params = build_model(cfg, base_dir, labels, n_train)
     except (OSError, ValueError) as e:
         raise ValueError(f"cannot build a classifier from --init {cfg.init!r}: {e}") from None
     positions = getattr(model.config, "max_position_embeddings", None)
@@ -143,16 +164,23 @@ def trainable(model) -> dict[str, torch.nn.Parameter]:
     return {n: p for n, p in model.named_parameters() if p.requires_grad}
 
 
-def save_checkpoint(path: Path, params: dict, opt, cfg: FinetuneConfig, state: FinetuneState) -> None:
-    training.save_checkpoint(path, "finetune", params, opt, asdict(cfg), asdict(state))
+def save_checkpoint(path: Path, model, params: dict, opt, cfg: FinetuneConfig, state: FinetuneState) -> None:
+    """The trainable weights, AdamW's moments, the run state and the method's own state (AdaLoRA's allocator)."""
+    method = peft_method(cfg.peft)
+    buffers, values = method.state(model) if method.state else ({}, {})
+    training.save_checkpoint(path, "finetune", params, opt, asdict(cfg), asdict(state), extra={"method": values},
+                             buffers=buffers)
 
 
-def resume(path: Path, params: dict, opt, cfg: FinetuneConfig) -> FinetuneState:
+def resume(path: Path, model, params: dict, opt, cfg: FinetuneConfig) -> FinetuneState:
     saved = training.load_checkpoint(path, "finetune", HINT)
     training.check_resumable(saved.config, asdict(cfg), RESUME_FREE, "the output folder",
                              "use another --out, the same options, or --force to start over")
     training.restore_weights(params, saved.weights, path, HINT)
     training.restore_optimizer(opt, saved.optimizer, path, HINT)
+    method = peft_method(cfg.peft)
+    if method.restore:
+        method.restore(model, saved.buffers, saved.extra.get("method") or {})
     return training.dataclass_from(FinetuneState, saved.state, path, HINT)
 
 
@@ -170,11 +198,12 @@ def finetune(model, tokenizer, data: dict, cfg: FinetuneConfig, out: Path, save_
     per_epoch = math.ceil(len(rows) / cfg.batch_size)
     schedule = cfg.schedule_for(per_epoch * cfg.epochs)
     params = trainable(model)
+    method = peft_method(cfg.peft)
     opt = training.adamw(params.values(), cfg.lr, (cfg.beta1, cfg.beta2), cfg.weight_decay)
     state = FinetuneState()
     ckpt = out / CHECKPOINT
     if ckpt.exists():
-        state = resume(ckpt, params, opt, cfg)
+        state = resume(ckpt, model, params, opt, cfg)
         log(f"resuming after epoch {state.epoch} of {cfg.epochs} (best dev {state.best_dev:.1%} at epoch "
             f"{state.best_epoch})")
     epochs = tqdm(total=cfg.epochs, initial=state.epoch, desc="epochs", dynamic_ncols=True)
@@ -188,14 +217,19 @@ def finetune(model, tokenizer, data: dict, cfg: FinetuneConfig, out: Path, save_
         for k in bar:
             batch = order[k * cfg.batch_size:(k + 1) * cfg.batch_size].tolist()
             ids, mask = pad([rows[i] for i in batch], tokenizer.pad_token_id)
-            logits = model(input_ids=ids, attention_mask=mask).logits
-            loss = F.cross_entropy(logits, torch.tensor([gold[i] for i in batch]))
+            labels = torch.tensor([gold[i] for i in batch])
+            if method.model_loss:  # the method adds its own term to the model's cross-entropy
+                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            else:
+                loss = F.cross_entropy(model(input_ids=ids, attention_mask=mask).logits, labels)
             for group in opt.param_groups:
                 group["lr"] = schedule.lr(state.step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(list(params.values()), cfg.clip)
             opt.step()
+            if method.after_step:
+                method.after_step(model, state.step)
             state.step += 1
             losses.append(loss.item())
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
@@ -213,7 +247,7 @@ def finetune(model, tokenizer, data: dict, cfg: FinetuneConfig, out: Path, save_
         epochs.set_postfix(dev=f"{dev:.1%}", best=f"{state.best_dev:.1%}@{state.best_epoch}")
         log(f"epoch {state.epoch}: train loss {state.history[-1]['train_loss']:.4f}, dev accuracy {dev:.1%} "
             f"({cpu:.0f} CPU-s, {wall:.0f} wall-s)")
-        save_checkpoint(ckpt, params, opt, cfg, state)
+        save_checkpoint(ckpt, model, params, opt, cfg, state)
     epochs.close()
     model.eval()
     return state

@@ -7,7 +7,7 @@ import time
 
 import torch
 
-from llm.devices import apply_runtime, resolve_device, resolve_dtype, synchronize
+from llm.devices import apply_runtime, resolve_device, resolve_precision, synchronize
 from llm.forward_time import ForwardClock
 from llm.locate import (ModelSource, content_hash, files_hash, has_safetensors, refused, resolve_model,
                         weight_files)
@@ -154,7 +154,7 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
 
     apply_runtime(batch_size, threads)
     torch_device = resolve_device(device)
-    torch_dtype = resolve_dtype(dtype, torch_device)
+    torch_dtype, quantization = resolve_precision(dtype, torch_device)  # int8: float32, then quantised (CPU only)
     source = source or resolve_model(str(model))
 
     def check_tokenizer(tokenizer) -> None:
@@ -186,7 +186,12 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
         if bars:
             transformers.utils.logging.enable_progress_bar()
     lm.to(torch_device).eval()
-    total, non_embedding = count_parameters(lm)
+    total, non_embedding = count_parameters(lm)  # before quantising: int8 Linear weights are no Parameters
+    quantized = {}
+    if quantization:
+        from llm.quantize import quantize_int8
+
+        lm, quantized = quantize_int8(lm)
     info = {
         "backend": "transformers", "model": str(model), "path": str(source.local_dir) if source.local_dir else None,
         "hub_id": source.hub_id, "revision": source.revision,
@@ -196,12 +201,12 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
         "device": str(torch_device), "torch_threads": torch.get_num_threads(), "n_params": total,
         "n_params_non_embedding": non_embedding, "batch_size": batch_size, "chat": chat,
         "trust_remote_code": trust_remote_code, "stop_method": "token-id set + tail decode",
-        "torch_version": torch.__version__, "transformers_version": transformers.__version__,
+        "torch_version": torch.__version__, "transformers_version": transformers.__version__, **quantized,
     }
     if source.gguf_file is not None:
         # The GGUF file is the model: its bytes key the records; the folder around it may hold anything else.
         info.update(path=str(source.gguf_file), content_hash=files_hash([source.gguf_file]),
-                    dequantized_dtype=info["dtype"], **gguf_info)
+                    dequantized_dtype=str(torch_dtype).removeprefix("torch."), **gguf_info)
     return HFBackend(lm, tokenizer, torch_device, batch_size, chat, info)
 
 

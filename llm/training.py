@@ -1,7 +1,8 @@
 """What both training loops (llm.train, llm.finetune) share: run state and its clock, the learning-rate schedule,
 AdamW's parameter groups, the resume check, atomic files and safe, resumable checkpoints.
 
-A checkpoint is one safetensors file: the tensors (weights, optimizer moments, torch's RNG state) as tensors and
+A checkpoint is one safetensors file: the tensors (weights, optimizer moments, torch's RNG state, and a method's own
+running state that is not a parameter, such as AdaLoRA's importance averages) as tensors and
 everything else (config, run state, Python's RNG state as numbers) as JSON in the file's metadata. Loading it runs no
 code: safetensors holds only arrays and strings, where a pickle (`torch.load(..., weights_only=False)`) can call any
 function while it loads, and a run folder is a place anyone may have written to.
@@ -120,10 +121,12 @@ class Checkpoint:
     state: dict
     extra: dict  # loop-specific plain values (the resolved data mix, Python's RNG state)
     torch_rng: torch.Tensor | None
+    buffers: dict[str, torch.Tensor]  # a method's running state that is not a parameter (name -> value)
 
 
 def save_checkpoint(path: Path, kind: str, weights: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer,
-                    config: dict, state: dict, extra: dict | None = None, torch_rng: bool = False) -> None:
+                    config: dict, state: dict, extra: dict | None = None, torch_rng: bool = False,
+                    buffers: dict[str, torch.Tensor] | None = None) -> None:
     """Atomically replace `path` with the run's resumable state. `kind` names the loop ("train", "finetune")."""
     from safetensors.torch import save
 
@@ -134,6 +137,7 @@ def save_checkpoint(path: Path, kind: str, weights: dict[str, torch.Tensor], opt
             if not torch.is_tensor(value):
                 raise TypeError(f"optimizer state {key!r} is not a tensor; the checkpoint keeps only tensors")
             tensors[f"optimizer.{index}.{key}"] = value.detach().clone().contiguous()
+    tensors.update({f"buffers.{name}": t.detach().clone().contiguous() for name, t in (buffers or {}).items()})
     if torch_rng:
         tensors["rng.torch"] = torch.get_rng_state()
     meta = {"format": FORMAT, "kind": kind, "config": config, "state": state, "extra": extra or {}}
@@ -163,11 +167,13 @@ def load_checkpoint(path: Path, kind: str, hint: str) -> Checkpoint:
     for key in ("config", "state", "extra"):
         if not isinstance(meta.get(key), dict):
             raise refuse(f"its {key!r} entry is not a JSON object")
-    weights, optimizer, torch_rng = {}, {}, None
+    weights, optimizer, torch_rng, buffers = {}, {}, None, {}
     for name, value in tensors.items():
         group, _, rest = name.partition(".")
         if group == "weights":
             weights[rest] = value
+        elif group == "buffers":
+            buffers[rest] = value
         elif group == "optimizer" and rest.partition(".")[0].isdigit() and rest.partition(".")[2]:
             index, _, key = rest.partition(".")
             optimizer.setdefault(int(index), {})[key] = value
@@ -175,7 +181,7 @@ def load_checkpoint(path: Path, kind: str, hint: str) -> Checkpoint:
             torch_rng = value
         else:
             raise refuse(f"it holds a tensor {name!r} that no isabench checkpoint has")
-    return Checkpoint(weights, optimizer, meta["config"], meta["state"], meta["extra"], torch_rng)
+    return Checkpoint(weights, optimizer, meta["config"], meta["state"], meta["extra"], torch_rng, buffers)
 
 
 def refuse_pickle(path: Path, hint: str) -> None:

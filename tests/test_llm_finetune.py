@@ -15,6 +15,7 @@ from llm import finetune as finetune_mod
 from llm import models
 from llm.classifier import BaseModelMismatchError, encode, load_classifier, pad
 from llm.finetune import FinetuneConfig, build_model, finetune, trainable
+from llm.peft_methods import PEFT_METHODS
 from llm.runner import load_backend
 from pickle_payload import RunsCode
 from tiny_encoder import make_tiny_encoder
@@ -38,10 +39,11 @@ def small_data(n_train=40, n_dev=16):
 def train_small(base, out, data=None, **overrides):
     """finetune() on a few sentences; returns (model, state). Each epoch is 5 steps of batch 8."""
     cfg = FinetuneConfig("sentiment", init=str(base), **{"epochs": 3, "batch_size": 8, "lr": 1e-2, **overrides})
-    model, _ = build_model(cfg, base, LABELS)
+    data = data or small_data()
+    model, _ = build_model(cfg, base, LABELS, len(data["train"][0]))
     tokenizer = AutoTokenizer.from_pretrained(base)
     out.mkdir(parents=True, exist_ok=True)
-    state = finetune(model, tokenizer, data or small_data(), cfg, out, lambda m: m.save_pretrained(out),
+    state = finetune(model, tokenizer, data, cfg, out, lambda m: m.save_pretrained(out),
                      log=lambda m: None)
     return model, state
 
@@ -80,7 +82,7 @@ def fit_loss(model, base, data) -> float:
 def test_training_lowers_the_loss(base, tmp_path, peft, lr):
     data = small_data(n_train=24)
     cfg = FinetuneConfig("sentiment", init=str(base), peft=peft, lora_dropout=0.0)
-    before = fit_loss(build_model(cfg, base, LABELS)[0], base, data)  # the same seed draws the same start
+    before = fit_loss(build_model(cfg, base, LABELS, 24)[0], base, data)  # the same seed draws the same start
     model, state = train_small(base, tmp_path, data, peft=peft, epochs=8, lr=lr, lora_dropout=0.0)
     assert fit_loss(model, base, data) < 0.8 * before
     assert len(state.history) == 8 and 1 <= state.best_epoch <= 8
@@ -123,8 +125,10 @@ def test_the_weights_do_not_depend_on_how_the_task_lists_its_split(base, tmp_pat
     assert "sha256" in record["data_order"] and record["cpu_capability"]
 
 
-@pytest.mark.parametrize("peft", ["lora", "none"])
+@pytest.mark.parametrize("peft", list(PEFT_METHODS))  # each method (issue 20: each resumes after a kill)
 def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, peft):
+    """Killed right after epoch 1's checkpoint (of 3). AdaLoRA's importance averages and rank pattern live outside
+    its parameters: without them in the checkpoint the resumed run prunes other ranks."""
     straight, done = train_small(base, tmp_path / "straight", peft=peft)
 
     real_save = finetune_mod.save_checkpoint
@@ -139,8 +143,13 @@ def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, pef
     monkeypatch.setattr(finetune_mod, "save_checkpoint", real_save)
     resumed, again = train_small(base, tmp_path / "broken", peft=peft)
     assert same(weights(straight), weights(resumed))
-    assert [h["dev_accuracy"] for h in again.history] == [h["dev_accuracy"] for h in done.history]
+    assert [(h["train_loss"], h["dev_accuracy"]) for h in again.history] == \
+        [(h["train_loss"], h["dev_accuracy"]) for h in done.history]
     assert again.step == done.step and again.best_epoch == done.best_epoch
+    if peft == "adalora":  # the ranks were pruned, so the allocator's state mattered
+        pattern = straight.peft_config["default"].rank_pattern
+        assert pattern and not all(all(row) for row in pattern.values())
+        assert resumed.peft_config["default"].rank_pattern == pattern
 
 
 def test_resuming_with_other_settings_is_refused(base, tmp_path, monkeypatch):
@@ -216,7 +225,8 @@ def test_an_adapter_refuses_a_base_with_other_weights(runs, tmp_path):
         load_classifier(str(adapter), device="cpu")
 
 
-def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base, tmp_path):
+@pytest.mark.parametrize("peft", ["lora", "adalora"])  # AdaLoRA: a new method, with state of its own (issue 20)
+def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base, tmp_path, peft):
     """A real kill of a real process (SIGKILL, no cleanup) after its first epoch checkpoint, then the same command."""
     import os
     import signal
@@ -227,7 +237,7 @@ def test_a_run_killed_by_sigkill_resumes_to_the_weights_of_an_unbroken_run(base,
 
     from safetensors.torch import load_file
 
-    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--epochs", "2", "--lr", "3e-2"]
+    argv = ["finetune", "--task", "sentiment", "--init", str(base), "--peft", peft, "--epochs", "2", "--lr", "3e-2"]
     assert cli([*argv, "--out", str(tmp_path / "straight")]) == 0
     out = tmp_path / "killed"
     root = Path(__file__).resolve().parents[1]
@@ -468,5 +478,6 @@ def test_help_gives_every_default_and_says_what_each_option_does(capsys):
     for flag, says in (("--task TASK", "(required; one of sentiment)"), ("--peft PEFT", "(default lora)"),
                        ("--schedule SCHEDULE", "linear or cosine (default linear)"),
                        ("--lora-dropout LORA_DROPOUT", "dropout on the input of each LoRA update"),
-                       ("--lr LR", "0.002 for lora, 5e-05 for none")):
+                       ("--lr LR", "0.002 for lora"), ("--lr LR", "5e-05 for none"),
+                       ("--peft PEFT", "ia3: learnt scales"), ("--train-size TRAIN_SIZE", "stratified subset")):
         assert says in text.split(flag, 1)[1].split(" --", 1)[0], flag

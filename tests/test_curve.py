@@ -1,0 +1,96 @@
+"""`isabench curve` on a tiny random BERT: a killed curve keeps its finished points and resumes without training them
+again; its table is its points' figures; the ISA's tables at the whole train split are the run side's own."""
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+
+import pytest
+
+from bench import cmd_finetune, curve_points, safe_io
+from bench.cli import main as cli
+from tiny_encoder import make_tiny_encoder
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return make_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def argv(base, out, *more):
+    return ["curve", "--task", "sentiment", "--init", str(base), "--sizes", "8", "--seeds", "2", "--min-steps", "1",
+            "--out", str(out), *more]
+
+
+def test_a_killed_curve_keeps_its_points_and_resumes_without_training_them_again(base, tmp_path, monkeypatch):
+    out = tmp_path / "curve"
+    real_save = curve_points.save_points
+
+    def killed_before_the_third_line(folder, points):
+        if len(points) == 3:  # full fine-tuning, seed 0, is trained and its folder finished; its line is not saved
+            raise KeyboardInterrupt
+        real_save(folder, points)
+
+    monkeypatch.setattr(curve_points, "save_points", killed_before_the_third_line)
+    assert cli(argv(base, out)) == 130  # interrupted
+    kept = (out / "points.jsonl").read_text().splitlines()
+    assert [json.loads(line)["contestant"] for line in kept] == ["lexicon", "lora"]
+    assert json.loads((out / "full-n8-s0" / "finetune.json").read_text())["finished"]
+    monkeypatch.setattr(curve_points, "save_points", real_save)
+
+    trained, real_main = [], cmd_finetune.main
+    monkeypatch.setattr(cmd_finetune, "main", lambda args: trained.append(args.out.name) or real_main(args))
+    assert cli(argv(base, out)) == 0
+    assert trained == ["lora-n8-s1", "full-n8-s1"]  # the finished folder full-n8-s0 was read, not trained again
+    lines = (out / "points.jsonl").read_text().splitlines()
+    assert lines[:2] == kept and len(lines) == 7  # lexicon + 2 seeds x (lora, full, counted)
+    points = curve_points.read_points(out)
+    assert {(p.contestant, p.size, p.seed) for p in points} == {("lexicon", 0, 0)} | {
+        (c, 8, s) for c in ("lora", "full", "counted") for s in (0, 1)}
+    record = json.loads((out / "lora-n8-s1" / "finetune.json").read_text())
+    assert record["config"]["train_size"] == 8 and record["config"]["epochs"] == 3 and record["config"]["seed"] == 1
+
+    # The table is its points' figures.
+    rows = {(r["contestant"], int(r["size"])): r for r in csv.DictReader((out / "curve.csv").open())}
+    for (contestant, size), row in rows.items():
+        mine = [p for p in points if (p.contestant, p.size) == (contestant, size)]
+        assert float(row["test_mean"]) == pytest.approx(statistics.fmean(p.test_accuracy for p in mine))
+        assert float(row["test_min"]) == pytest.approx(min(p.test_accuracy for p in mine))
+        assert int(row["seeds"]) == len(mine)
+    assert rows[("lora", 8)]["dev_mean"] and not rows[("counted", 8)]["dev_mean"]
+    assert "ISA, `lexicon` table (no labels) | none | 1" in (out / "curve.md").read_text()
+    assert (out / "curve.png").stat().st_size > 10_000 and (out / "curve.svg").is_file()
+    for name in ("curve.csv", "curve.md", "curve.png", "points.jsonl"):  # readable as any file the user makes
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~safe_io._UMASK, name
+
+    # Other settings are refused, never mixed in.
+    assert cli(argv(base, out, "--min-steps", "2")) == 2
+
+
+def test_the_isa_tables_on_the_whole_split_score_as_the_run_side_does(tmp_path):
+    """At 1,390 sentences the subset is the train split: `counted` is the table `isabench run` uses."""
+    from bench.tasks import get_task
+    from bench.train_data import labelled_splits
+
+    out = tmp_path / "curve"
+    assert cli(["curve", "--task", "sentiment", "--sizes", "1390", "--seeds", "1", "--contestants",
+                "counted,lexicon", "--out", str(out)]) == 0
+    task, (_, data) = get_task("sentiment"), labelled_splits("sentiment")
+    texts, gold = data["test"]
+    for point in curve_points.read_points(out):
+        answers = task.solve_isa_batch(texts, variant=point.contestant).values
+        assert point.test_correct == sum(a == task.labels[g] for a, g in zip(answers, gold))
+        assert point.test_n == 397
+
+
+@pytest.mark.parametrize("more, message", [
+    (["--sizes", "0"], "--sizes must name at least one size"),
+    (["--sizes", "8,x"], "--sizes must be whole numbers"),
+    (["--contestants", "lora,gpt"], "--contestants must name some of"),
+    (["--task", "add"], "needs a labelled task"),
+])
+def test_bad_curve_input_is_a_message_and_exit_2(base, tmp_path, capsys, more, message):
+    assert cli(argv(base, tmp_path / "c", *more)) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
