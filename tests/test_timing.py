@@ -194,8 +194,14 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture
 def forward_counter(monkeypatch):
-    """The forward-pass clock advances one second per reading: each forward pass lasts exactly one second."""
+    """Every clock of the model backends (the forward-pass clock and each batch's wall clock) reads one counter that
+    advances one second per reading: each forward pass lasts exactly one second."""
+    from types import SimpleNamespace
+
+    import llm.classifier
     import llm.forward_time as ft
+    import llm.hf_backend
+    import llm.loglik
 
     fake = Clock()
 
@@ -204,6 +210,8 @@ def forward_counter(monkeypatch):
         return fake.t
 
     monkeypatch.setattr(ft, "now", tick)
+    for module in (llm.hf_backend, llm.loglik, llm.classifier):
+        monkeypatch.setattr(module, "time", SimpleNamespace(perf_counter=tick))
 
 
 def count_forwards(model) -> list[int]:
@@ -228,6 +236,17 @@ def test_a_models_machine_time_is_its_forward_passes(tiny, forward_counter):
     assert [s.processed_tokens for s in scores] == [scores[0].context_tokens + 8, 8]
 
 
+def test_a_batchs_wall_time_holds_its_forward_passes(tiny, forward_counter):
+    """latency_s, the wall time of a completion's or a score's batch (llm/interface.py), runs from before the batch's
+    first forward pass to after its answers are decoded: more than the forward passes alone, never only decoding."""
+    from llm.runner import load_backend
+
+    backend = load_backend(str(tiny), device="cpu", threads=1, batch_size=2)
+    out = backend.generate(["12+3=", "4+5=", "99+1="], 5, stop=[])
+    scores = backend.loglikelihood(["Review: ok\nSentiment:"] * 2, [" positive", " negative"])
+    assert all(c.latency_s > c.model_s >= 1 for c in out + scores)
+
+
 def test_a_classifiers_machine_time_is_its_forward_passes(tmp_path, forward_counter):
     from llm.runner import load_backend
     from tests.tiny_encoder import make_tiny_encoder
@@ -237,6 +256,7 @@ def test_a_classifiers_machine_time_is_its_forward_passes(tmp_path, forward_coun
     calls = count_forwards(backend.model)
     out = backend.classify(["good", "bad", "so so"])
     assert sum({c.batch_size: c.model_s for c in out}.values()) == calls[0] == 2
+    assert all(c.latency_s > c.model_s for c in out)  # the batch's wall time holds its forward pass
 
 
 def test_one_model_in_two_dtypes_keeps_two_sets_of_records(tiny, tmp_path):
