@@ -33,6 +33,7 @@ from isa.program import Program
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = ROOT / "results" / "benchmarks" / "compile_summary.md"
 SIZES = (100, 1_000, 10_000, 100_000)
+CI_SIZES = (100, 1_000, 4_000)  # plain `pytest`: the same checks in seconds (wasmtime alone takes 834 s at 100,000)
 REPEATS = 3
 STRAIGHT = [("addi r1, r1, 3", "(local.set $r1 (i64.add (local.get $r1) (i64.const 3)))"),
             ("xor r2, r2, r1", "(local.set $r2 (i64.xor (local.get $r2) (local.get $r1)))"),
@@ -160,14 +161,16 @@ def summary():
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_bench_compile_time_and_memory_against_size(benchmark, shape, tmp_path, monkeypatch):
     figures = []
-    for size in SIZES:
+    timed = not benchmark.disabled  # plain pytest: CI sizes, one build each, no summary written
+    for size in SIZES if timed else CI_SIZES:
         isa, wat = SHAPES[shape](size)
-        repeats = REPEATS if size <= 10_000 else 1
+        repeats = REPEATS if timed and size <= 10_000 else 1
         row = {"shape": shape, "instructions": len(assemble(isa)),
                "ours": median_of(OURS, isa, tmp_path / "program.s", repeats),
                "wasmtime": median_of(WASMTIME, wat_module(wat), tmp_path / "program.wat", repeats)}
         figures.append(row)
-        _ROWS.append(row)
+        if timed:
+            _ROWS.append(row)
     benchmark.extra_info["sizes"] = figures
     program = assemble(SHAPES[shape](1_000)[0])
     monkeypatch.setenv(compiled.CACHE_ENV, "")
@@ -177,6 +180,7 @@ def test_bench_compile_time_and_memory_against_size(benchmark, shape, tmp_path, 
         return compiled.obtain(Program(program.code, program.data, program.symbols, program.lines, program.name))
 
     benchmark.pedantic(build, rounds=3, warmup_rounds=1)
-    # Linear growth: CPU per instruction at 100,000 within 3x of that at 1,000 (issue 23 had 5x from 100 to 200).
+    # Linear growth: CPU per instruction at the largest size (100,000; 4,000 in plain pytest) within 3x of that at
+    # 1,000 (issue 23 had 5x from 100 to 200).
     per_instr = [row["ours"]["cpu_s"] / row["instructions"] for row in figures]
     assert per_instr[-1] <= 3 * per_instr[1], per_instr
