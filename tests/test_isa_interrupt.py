@@ -49,21 +49,28 @@ def start(script: str, tier: str, tmp_path: Path) -> subprocess.Popen:
 def interrupt(children: dict[str, subprocess.Popen]) -> dict[str, tuple[int, str, str]]:
     """Wait for every child's 'ready', let it loop a second, send SIGINT, and collect (exit code, stdout, stderr)
     within 20 s (a child still running then has ignored the signal)."""
-    for child in children.values():
-        assert child.stdout.readline() == "ready\n", child.communicate()[1]
-    time.sleep(1.0)
-    for child in children.values():
-        child.send_signal(signal.SIGINT)
-    done = {}
-    for tier, child in children.items():
-        try:
-            out, err = child.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            pytest.fail(f"{tier}: still running 20 s after SIGINT")
-        done[tier] = child.returncode, out, err
-    return done
+    try:
+        for tier, child in children.items():
+            line = child.stdout.readline()
+            if line != "ready\n":
+                child.kill()
+                pytest.fail(f"{tier}: not ready ({line!r}): {child.communicate()[1]}")
+        time.sleep(1.0)
+        for child in children.values():
+            child.send_signal(signal.SIGINT)
+        done = {}
+        for tier, child in children.items():
+            try:
+                out, err = child.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"{tier}: still running 20 s after SIGINT")
+            done[tier] = child.returncode, out, err
+        return done
+    finally:  # a failure above must not leave an endless loop running after the test
+        for child in children.values():
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
 
 
 def test_ctrl_c_stops_isabench_asm_on_every_tier(tmp_path):
