@@ -14,8 +14,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOP = "loop: addi r1, r1, 1\njmp loop\n"
+# The child takes SIGINT as a foreground process does: one started with SIGINT ignored (pytest run as a background
+# job of a non-interactive shell, as some CI runners do) inherits the ignoring, and no Ctrl-C could reach it.
 PREPARE = f"""
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from isa.asm import assemble
 from isa.machine import run, run_batch
 program = assemble({LOOP!r})
