@@ -30,7 +30,7 @@ SUMMARY = """isabench compares a fixed instruction set (a tiny register machine)
 on the same task instances: both answer, both are timed and scored, and every figure is recorded with its seed,
 versions, hardware and model."""
 EXAMPLES = """examples:
-  isabench run                                  every task, both sides, the embedded models (about 2 min on 2 cores)
+  isabench run                                  every task, both sides, the embedded models (about 2.5 min on 2 cores)
   isabench run --tasks sentiment --backends isa the register machine's two sentiment programs on real reviews
   isabench solve add 'What is 98 plus 45?'      one instance (--backend isa|llm|reference)
   isabench report results/<run>                 tables again, from a run's records alone
