@@ -49,6 +49,8 @@ def test_tier_benchmarks_become_their_own_table(tmp_path, capsys):
     out = capsys.readouterr().out
     table = (tmp_path / "0001_x-report" / "isa_tiers.md").read_text()
     assert table in out
+    assert table.splitlines()[0].endswith("| jit ÷ native | compiled ÷ native | compiled ÷ wasmtime | wasmtime ÷ native "
+                                          "| ref ÷ jit |")  # each ratio's header over its own figures
     row = next(line for line in table.splitlines() if line.startswith("| tight loop"))
     assert row == ("| tight loop (add, xor) | 20,000,005 | 640 | 1.81 | 0.18 | 0.324 | 0.0766 | 21.5 (17.8–36.8) | "
                    "2.19 (1.96–2.79) | 0.696 (0.606–0.814) | 3.24 (2.89–4.98) | 280 (248–342) |")
