@@ -84,6 +84,7 @@ def test_a_task_benchmark_reports_the_harness_times_it_carries(tmp_path):
             "per_answer_q1_s": 1e-6, "per_answer_q3_s": 5e-6, "machine_per_answer_s": 5e-7, "repeats": 3}
     row = row_of({"stats": {"median": 0.004, "q1": 0.003, "q3": 0.005}, "extra_info": info})
     assert (row["time_per_answer_s"], row["per_answer_iqr_s"], row["repeats"]) == (2e-6, pytest.approx(4e-6), 3)
+    assert row["throughput_per_s"] == pytest.approx(5e5)  # answers per second: 1 / the time per answer
     bare = row_of({"stats": {"median": 0.004, "q1": 0.003, "q3": 0.005},
                    "extra_info": {k: info[k] for k in ("task", "difficulty", "backend", "n", "correct")}})
     assert bare["time_per_answer_s"] == 0.001 and bare["per_answer_q3_s"] == pytest.approx(0.00125)
