@@ -259,8 +259,7 @@ def plot_ratio(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]:
     for ax in axes.values():
         if ax.has_data():
             ax.axhline(1.0, color="0.5", linewidth=0.8)
-    titles = {task: f"{task} ({against(summary[summary['task'] == task])})" if against(summary[summary["task"] == task])
-              else task for task in axes}
+    titles = {task: f"{task} ({by})" if (by := against(summary[summary["task"] == task])) else task for task in axes}
     keys = {"solid: total ÷ ISA total": style_key("", "-"), "dashed: model ÷ ISA machine": style_key("", "--"),
             "bar: its q1 ÷ the ISA's q3 to its q3 ÷ the ISA's q1": style_key("", "none", "|")}
     return finish(fig, axes, summary, "time ÷ ISA time", out, "time_ratio", note, log=True, keys=keys, titles=titles,

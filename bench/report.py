@@ -121,13 +121,6 @@ def few(row) -> str:
     return "§" if int(row["n"]) < FEW else ""
 
 
-def n_cell(row, facts=None) -> str:
-    """n, or "64 of 100 (incomplete)" where a level holds fewer answers than planned."""
-    from bench.run_facts import short_n
-
-    return short_n(row, facts)
-
-
 def divided_by(summary: pd.DataFrame) -> str:
     """What "÷ISA" divides by, where a task has several ISA contestants: "sentiment: isa: lexicon"."""
     named = summary[["task", "isa_contestant"]].dropna().drop_duplicates()
@@ -153,8 +146,9 @@ def text_table(summary: pd.DataFrame, facts=None) -> str:
              for row in rows]
     marked = summary["coverage"].fillna("").isin(("train-shared", "untrained")).any()
     notes = [NOTES_TEXT] if marked else []
-    if divided_by(summary):
-        notes.append(f"÷ISA divides by the ISA contestant {divided_by(summary)}")
+    named = divided_by(summary)
+    if named:
+        notes.append(f"÷ISA divides by the ISA contestant {named}")
     if (summary["n"] < FEW).any():
         notes.append(f"§ n < {FEW}: a chunk's fixed costs dominate the time per answer; compare it and its ratios with "
                      "care")
@@ -173,12 +167,14 @@ FULL = ["task", "difficulty", "side", "n", "exact % (95 % CI)", "partial", "tota
 
 
 def full_rows(summary: pd.DataFrame, latex: bool = False, facts=None) -> list[list[str]]:
+    from bench.run_facts import short_n
+
     out = []
     for _, r in summary.iterrows():
         tokens = r["prompt_tokens_per_answer"] + (r["generated_tokens_per_answer"] or 0) \
             if not pd.isna(r["prompt_tokens_per_answer"]) else None
         vs = r.get("isa_contestant") if isinstance(r.get("isa_contestant"), str) else ""
-        out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), n_cell(r, facts),
+        out.append([r["task"], str(int(r["difficulty"])), r["contestant"] + mark(r), short_n(r, facts),
                     fmt_accuracy(r, latex),
                     f"{r['partial']:.2f}", fmt_spread(r) + few(r), fmt_time(r["machine_per_answer_s"]),
                     fmt_time(r["glue_per_answer_s"]),

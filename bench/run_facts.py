@@ -115,7 +115,7 @@ def head(facts: RunFacts) -> list[str]:
     return lines
 
 
-def short_n(row, facts: RunFacts | None, latex: bool = False) -> str:
+def short_n(row, facts: RunFacts | None) -> str:
     """The n cell: "64 of 100 (incomplete)" for a level with fewer answers than planned, else its n."""
     n = str(int(row["n"]))
     if facts is None or not facts.short(row):

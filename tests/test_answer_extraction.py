@@ -10,6 +10,7 @@ import pytest
 
 from bench import records
 from bench.cli import main as cli_main
+from bench.extraction import differences_text
 from bench.runner import RunConfig, run
 from bench.sides import SideOptions
 from bench.summary import summarise
@@ -102,6 +103,20 @@ def test_records_summary_and_reports_carry_both_scores(tmp_path, scripted):  # n
     assert "strict-match" in md and "flexible-extract" in md and TASKS["add"].flexible_rule in md
     tex = (out / "report.tex").read_text()
     assert r"flexible \% (95 \% CI)" in tex and f"83.3 [{100 * lo:.1f}, {100 * hi:.1f}]" in tex
+
+
+def test_the_terminal_lists_only_the_rows_whose_flexible_score_differs():
+    lo, hi = wilson_by_hand(5, 6)
+    summary = pd.DataFrame([
+        {"task": "add", "difficulty": 2, "contestant": "isa", "accuracy": 1.0, "accuracy_flexible": 1.0,
+         "accuracy_flexible_lo": 0.6, "accuracy_flexible_hi": 1.0},
+        {"task": "add", "difficulty": 2, "contestant": "llm", "accuracy": 2 / 6, "accuracy_flexible": 5 / 6,
+         "accuracy_flexible_lo": lo, "accuracy_flexible_hi": hi}])
+    head, *rows = differences_text(summary).strip().splitlines()
+    assert "flexible-extract where it differs from strict-match" in head
+    assert len(rows) == 1 and rows[0].split()[:3] == ["add", "d2", "llm"]
+    assert rows[0].endswith(f"strict 33.3  flexible 83.3 ({100 * lo:.1f}–{100 * hi:.1f})")
+    assert differences_text(summary.iloc[:1]) == ""  # every row the same under both rules: nothing to say
 
 
 def test_records_older_than_the_flexible_rule_show_no_flexible_score(tmp_path, scripted):  # noqa: F811

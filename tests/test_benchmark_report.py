@@ -49,6 +49,8 @@ def test_tier_benchmarks_become_their_own_table(tmp_path, capsys):
     out = capsys.readouterr().out
     table = (tmp_path / "0001_x-report" / "isa_tiers.md").read_text()
     assert table in out
+    assert table.splitlines()[0].endswith("| jit ÷ native | compiled ÷ native | compiled ÷ wasmtime | wasmtime ÷ native "
+                                          "| ref ÷ jit |")  # each ratio's header over its own figures
     row = next(line for line in table.splitlines() if line.startswith("| tight loop"))
     assert row == ("| tight loop (add, xor) | 20,000,005 | 640 | 1.81 | 0.18 | 0.324 | 0.0766 | 21.5 (17.8–36.8) | "
                    "2.19 (1.96–2.79) | 0.696 (0.606–0.814) | 3.24 (2.89–4.98) | 280 (248–342) |")
@@ -82,6 +84,7 @@ def test_a_task_benchmark_reports_the_harness_times_it_carries(tmp_path):
             "per_answer_q1_s": 1e-6, "per_answer_q3_s": 5e-6, "machine_per_answer_s": 5e-7, "repeats": 3}
     row = row_of({"stats": {"median": 0.004, "q1": 0.003, "q3": 0.005}, "extra_info": info})
     assert (row["time_per_answer_s"], row["per_answer_iqr_s"], row["repeats"]) == (2e-6, pytest.approx(4e-6), 3)
+    assert row["throughput_per_s"] == pytest.approx(5e5)  # answers per second: 1 / the time per answer
     bare = row_of({"stats": {"median": 0.004, "q1": 0.003, "q3": 0.005},
                    "extra_info": {k: info[k] for k in ("task", "difficulty", "backend", "n", "correct")}})
     assert bare["time_per_answer_s"] == 0.001 and bare["per_answer_q3_s"] == pytest.approx(0.00125)

@@ -163,6 +163,38 @@ def test_the_ratio_leaves_out_levels_of_very_few_answers_and_says_so(tmp_path, s
     assert "n < 10 at square d1" in fig.texts[-1].get_text() and "left out" in fig.texts[-1].get_text()
 
 
+def test_the_ratio_and_accuracy_figures_draw_the_summarys_own_figures(tmp_path, saved):
+    """Each plotted ratio is the summary's ratio (not a quartile's), each accuracy bar spans its Wilson interval."""
+    spread = [dict(r, batch_times_s=[r["batch_s"] * k for k in (0.5, 1, 3)], repeats=3,
+                   machine_times_s=[r["batch_s"] * k / 2 for k in (0.5, 1, 3)])
+              for d in (2, 3) for r in records("square", d, "llm", 100, 80, 1e-2, flops=2e6)]
+    summary = summary_of(records("square", 2, "isa", 100, 100, 8e-6, steps=20),
+                         records("square", 3, "isa", 100, 100, 8e-6, steps=30), spread)
+    llm = summary[summary["backend"] == "llm"]
+    assert (llm["total_ratio_to_isa_lo"] < llm["total_ratio_to_isa"]).all()  # a ratio apart from its quartiles
+    plots.plot_ratio(summary, tmp_path)
+    drawn = {tuple(round(float(y), 9) for y in line.get_ydata())
+             for line in saved["time_ratio"].axes[0].get_lines() if len(line.get_ydata()) == len(llm)}
+    for what in ("total", "machine"):
+        assert tuple(round(float(y), 9) for y in llm[f"{what}_ratio_to_isa"]) in drawn, what
+    bars = {(round(float(seg[0][1]), 9), round(float(seg[1][1]), 9))
+            for c in saved["time_ratio"].axes[0].collections for seg in c.get_segments()}
+    assert bars == {(round(float(lo), 9), round(float(hi), 9)) for what in ("total", "machine")
+                    for lo, hi in zip(llm[f"{what}_ratio_to_isa_lo"], llm[f"{what}_ratio_to_isa_hi"])}
+    plots.plot_accuracy(summary, tmp_path)
+    bars = {(round(float(seg[0][1]), 6), round(float(seg[1][1]), 6))
+            for c in saved["accuracy"].axes[0].collections for seg in c.get_segments()}
+    wilson = {(round(100 * lo, 6), round(100 * hi, 6)) for lo, hi in zip(summary["accuracy_lo"], summary["accuracy_hi"])}
+    assert bars == wilson
+
+
+def test_the_n_under_a_tick_is_the_most_common_and_the_larger_on_a_tie():
+    summary = summary_of(records("add", 1, "isa", 100, 100, steps=9), records("add", 1, "llm", 64, 30, flops=1e6),
+                         records("add", 2, "isa", 100, 100, steps=9), records("add", 2, "llm", 64, 30, flops=1e6),
+                         records("add", 2, "hybrid", 64, 30, steps=4, flops=1e9))
+    assert plots.shared_n(summary) == {"add": {1: 100, 2: 64}}
+
+
 def emulate_run():
     return summary_of(
         records("emulate", 4, "isa", 100, 100, 2e-4, steps=4), records("emulate", 8, "isa", 100, 100, 4e-4, steps=8),

@@ -10,8 +10,9 @@ import pytest
 
 from bench import cli
 from bench.breakdown import breakdown
-from bench.report import FEW, markdown, text_table
-from bench.run_facts import facts_of
+from bench.conditions import during
+from bench.report import FEW, few as few_mark, markdown, text_table
+from bench.run_facts import conditions, facts_of
 from readers_data import Scripted, records as made, summary_of
 
 
@@ -61,6 +62,18 @@ def test_report_md_says_the_command_seed_date_and_how_loaded_the_machine_was(int
     assert f"CPU {inv['cpu_s']:.1f} s (user + sys) in {inv['wall_s']:.1f} s wall" in head
 
 
+def test_the_conditions_line_is_the_invocations_own_deltas():
+    """Fixed snapshots: the CPU seconds and wall time between start and end (not since the process began), the load
+    at each end in order, and CPU-s per wall s."""
+    start = {"load_1min": 1.5, "cpu_user_s": 10.0, "cpu_sys_s": 1.0, "wall": 100.0}
+    end = {"load_1min": 3.25, "cpu_user_s": 13.0, "cpu_sys_s": 2.5, "wall": 110.0}
+    inv = during(start, end)
+    assert inv == {"load_1min_start": 1.5, "load_1min_end": 3.25, "cpu_user_s": 3.0, "cpu_sys_s": 1.5, "cpu_s": 4.5,
+                   "wall_s": 10.0}
+    assert conditions(inv, 2) == ("load 1.50 → 3.25 (1-min average, 2 cores); "
+                                  "CPU 4.5 s (user + sys) in 10.0 s wall (0.45 CPU-s per s)")
+
+
 def test_a_rerun_that_finishes_clears_the_marks(interrupted_run, monkeypatch, capsys):
     _, out, _ = interrupted_run
     monkeypatch.setattr("llm.runner.load_backend", lambda *a, **kw: Scripted())
@@ -83,6 +96,7 @@ def test_report_notes_explain_every_column_and_mark_few_answer_levels():
     assert "§" not in many[6] + many[13]
     assert f"§ fewer than {FEW} answers" in md
     assert "§ n < 10" in text_table(summary)
+    assert (few_mark({"n": FEW - 1}), few_mark({"n": FEW})) == ("§", "")  # "fewer than FEW": FEW itself is unmarked
 
 
 def test_the_terminal_table_names_the_isa_contestant_a_ratio_divides_by():
@@ -102,6 +116,13 @@ def test_facet_values_sort_as_numbers():
     df = breakdown(recs)
     written = df[df["facet"] == "written"]["value"].tolist()
     assert written == ["2", "4", "10", "12"]
+
+
+def test_a_side_that_answered_nothing_is_named_unless_it_declined():
+    facts = facts_of({"backends": ["isa", "llm", "hybrid"], "tasks": {"add": {"instances": {"2": 5}}},
+                      "invocations": [{"failures": ["hybrid add d2: skipped: no program for this task"]}]})
+    summary = summary_of(made("add", 2, "isa", 5, 5, steps=9))
+    assert facts.missing(summary) == ["llm: add (no answers)"]
 
 
 def test_facts_without_planned_counts_mark_nothing_but_the_interruption():
