@@ -263,3 +263,25 @@ def test_bench_engine(benchmark, key, engine):
         info["wasm_compile_s"] = WASM.compile_s  # the whole WAT module, once, before any clock
     benchmark.extra_info.update(info)
     _ENTRIES.append(info)
+
+
+def test_interleaved_figures_are_per_instruction(monkeypatch):
+    """The summary's figures on a counter for a clock: engine a spends 2 µs a call for 1000 instructions (2 ns each),
+    b 4 µs for 500 (8 ns each), so a's time per instruction over b's is 0.25 in every round (b over a: 4)."""
+    from tests.benchmarks import rounds
+
+    clock = [0.0]
+    monkeypatch.setattr(rounds, "now", lambda: clock[0])
+    monkeypatch.setattr(f"{__name__}._ROUNDS", {})  # measured afresh, and forgotten after
+
+    def spend(seconds: float) -> Callable[[], None]:
+        return lambda: clock.__setitem__(0, clock[0] + seconds)
+
+    w = Workload("fake", 1000, {"a": Engine(spend(2e-6), steps=1000), "b": Engine(spend(4e-6), steps=500)}, {})
+    figures = interleaved("fake", w)
+    assert figures["ns_per_instr"]["a"] == pytest.approx([2.0] * ROUNDS)
+    assert figures["ns_per_instr"]["b"] == pytest.approx([8.0] * ROUNDS)
+    a_b, b_a = figures["ratios"]["a"]["b"], figures["ratios"]["b"]["a"]
+    assert (a_b["median"], a_b["q1"], a_b["q3"], a_b["rounds"]) == (pytest.approx(0.25),) * 3 + (ROUNDS,)
+    assert b_a["median"] == pytest.approx(4.0)
+    assert {a: list(to) for a, to in figures["ratios"].items()} == {"a": ["b"], "b": ["a"]}  # no engine over itself
