@@ -306,23 +306,13 @@ def _execute_batch_serial(code, runlen, mem, sizes, regs, fuel, take, status, pc
 def warm_up() -> float:
     """Load (or compile) the njit functions on first use; return the seconds that took (0.0 once loaded), so that
     run times measured afterwards hold no set-up."""
-    if _execute_batch_serial.signatures and _execute.signatures:
+    if _execute_batch_serial.signatures:
         return 0.0
     t0 = time.perf_counter()
     prep = _HALT
     z1, z2 = np.zeros(0, np.int64), np.zeros((0, 1), np.int64)
-    _execute(prep.code, prep.runlen, np.zeros(1, np.int64), 1, np.zeros(spec.NUM_REGS, np.int64), 10, 0, 0)
     _execute_batch_serial(prep.code, prep.runlen, z2, z1, np.zeros((0, spec.NUM_REGS), np.int64), 10, 10, z1, z1, z1)
     return time.perf_counter() - t0
-
-
-def execute(prep: Prepared, mem: np.ndarray, regs: np.ndarray, fuel: int) -> tuple[int, int, int]:
-    """One run, in place on mem and regs (int64, C-contiguous, writable)."""
-    pc = steps = 0
-    while True:
-        status, pc, steps = _execute(prep.code, prep.runlen, mem, len(mem), regs, min(fuel, steps + SLICE), pc, steps)
-        if status != S_FUEL or steps == fuel:
-            return status, pc, steps
 
 
 def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.ndarray, fuel: int, threads: int = 1):

@@ -74,10 +74,11 @@ class Function:
     """Writes `@<name>(mem, size, regs, fuel, out[, rem, pc]) -> status` for the pcs of `part` (isa/llvm_modules.py
     lays the functions out): the whole program (`outside` None), entered at pc 0 with its fuel; or a segment, entered
     at pc (one of `outside`) with `rem` in hand, returning CONTINUE with out = [pc, fuel in hand] for a pc beyond part.
-    out receives [pc, steps + fuel left in out[2]] (the caller subtracts the reserve); out[3..4] are its scratch."""
+    out receives [pc, steps + fuel left in out[2]] (the caller subtracts the reserve); out[3..4] are its scratch.
+    `indirect`: indirect(code), found once by the caller (scanning the whole program per segment was quadratic)."""
 
     def __init__(self, code: list, runlen: list[int], part: range, name: str, outside: set[int] | None,
-                 hand: str, needs: dict[int, int]):
+                 hand: str, needs: dict[int, int], indirect: bool):
         self.code, self.runlen, self.part, self.name, self.hand = code, runlen, part, name, hand  # hand: sets %first
         self.needs = needs  # refill points: the hand a row must hold on reaching each (see llvm_modules.refill_needs)
         self.n = len(code)
@@ -86,7 +87,7 @@ class Function:
         self.whole = outside is None
         self.entries: set[int] = {part.start, *(outside or ())}
         self.exits: set[int] = set()  # pcs beyond this segment that it jumps or falls to
-        self.indirect = indirect(code)
+        self.indirect = indirect
 
     # ---- text helpers ------------------------------------------------------------------------------------------
     def v(self) -> str:

@@ -46,14 +46,16 @@ def modules(program: Program) -> Iterator[str]:
     """The program's LLVM modules, one at a time (the last one defines RUN_SYMBOL)."""
     code = program.trusted_code()
     words, runlen, parts = code.tolist(), run_lengths(code), segments(len(code))
+    jumps = llvm_ir.indirect(words)
     if len(parts) == 1:
         needs = refill_needs(words, runlen, {0})
-        yield llvm_ir.Function(words, runlen, parts[0], "isa_run", None, hand(), needs).render() + _refill() + _batch()
+        body = llvm_ir.Function(words, runlen, parts[0], "isa_run", None, hand(), needs, jumps).render()
+        yield body + _refill() + _batch()
         return
     entries = _segment_entries(words, parts)
     needs = refill_needs(words, runlen, set().union(*entries))
     for k, (part, outside) in enumerate(zip(parts, entries)):
-        body = llvm_ir.Function(words, runlen, part, f"isa_seg{k}", outside, hand(), needs).render()
+        body = llvm_ir.Function(words, runlen, part, f"isa_seg{k}", outside, hand(), needs, jumps).render()
         yield body + "@isa_poll = external global ptr\n" + _refill()
     yield _driver(len(parts)) + _batch() + _STOP + _INTRINSICS
 

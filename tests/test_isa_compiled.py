@@ -36,7 +36,7 @@ def test_objects_are_written_then_loaded_from_disk(cache):
     assert [f.stem for f in files] == [first.key]
     forget_memory()
     again = compiled.compile_program(fresh(LOOP))
-    assert again.origin == "disk" and again.key == first.key
+    assert again.origin == "disk" and again.key == first.key and again.compile_s > 0  # loading is set-up too
     assert run(fresh(LOOP), tier="compiled").regs[2] == 150
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bench.tasks.sentiment_data import splits
 from llm.runner import load_backend
-from tests.benchmarks.rounds import Contender, interleave, load_1min, per_round_ratio, spread
+from tests.benchmarks.rounds import Contender, Spread, interleave, load_1min, per_round_ratio, spread
 
 THREADS = 1
 ROUNDS = 3
@@ -23,6 +23,20 @@ CI_SENTENCES, CI_BATCH = 12, 4
 @pytest.fixture(scope="module")
 def texts():
     return [r.text for r in splits()["test"]]
+
+
+def batching_figures(times: dict[str, list[float]], many: int, few: int) -> tuple[dict[str, float], Spread]:
+    """ms a sentence at batch 64 (`many` sentences a call) and batch 1 (`few`), medians over the rounds; the speed-up
+    per round: batch 1's time a sentence over batch 64's."""
+    ms = {b: spread([t / n * 1e3 for t in times[b]]).median for b, n in (("64", many), ("1", few))}
+    return ms, per_round_ratio(times["1"], times["64"], many / few)
+
+
+def test_batching_figures_per_sentence():
+    """Made-up rounds: 100 sentences at batch 64, 10 at batch 1."""
+    ms, speedup = batching_figures({"64": [0.2, 0.1, 0.3], "1": [0.1, 0.1, 0.06]}, 100, 10)
+    assert (ms["64"], ms["1"]) == pytest.approx((2.0, 10.0))
+    assert (speedup.median, speedup.min, speedup.max, speedup.rounds) == pytest.approx((5.0, 2.0, 10.0, 3))
 
 
 def test_bench_classifier_ms_per_sentence(benchmark, texts):
@@ -40,8 +54,7 @@ def test_bench_classifier_ms_per_sentence(benchmark, texts):
     load = load_1min()
     times = interleave({"64": Contender(lambda: big.classify(many)), "1": Contender(lambda: one.classify(few))},
                        ROUNDS, warm_up=False)
-    ms = {b: spread([t / n * 1e3 for t in times[b]]).median for b, n in (("64", len(many)), ("1", len(few)))}
-    speedup = per_round_ratio(times["1"], times["64"], len(many) / len(few))
+    ms, speedup = batching_figures(times, len(many), len(few))
     benchmark.extra_info.update(
         model=big.info["model"], content_hash=big.info["content_hash"], torch_threads=big.info["torch_threads"],
         sentences=len(many), batch1_sentences=len(few), batch64_ms=ms["64"], batch1_ms=ms["1"],

@@ -138,21 +138,26 @@ def _wasm_cells(r: dict) -> str:
 _ROWS: list[dict] = []
 
 
-@pytest.fixture(scope="module", autouse=True)
-def summary():
-    yield
-    if not _ROWS:
-        return
+def summary_text(rows: list[dict]) -> str:
+    """compile_summary.md: a row per (shape, size), ours per instruction and over wasmtime in CPU seconds."""
     head = ("| shape | instructions | ours: wall s | ours: CPU s | ours: CPU ms/instr | ours: peak MB (+ over base) | "
             "wasmtime: wall ms | wasmtime: peak MB (+) | ours / wasmtime (CPU) |\n"
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     rows = [f"| {r['shape']} | {r['instructions']:,} | {r['ours']['wall_s']:.2f} | {r['ours']['cpu_s']:.2f} | "
             f"{r['ours']['cpu_s'] / r['instructions'] * 1e3:.3f} | {r['ours']['peak_mb']:.0f} "
-            f"(+{r['ours']['peak_mb'] - r['ours']['base_mb']:.0f}) | {_wasm_cells(r)} |" for r in _ROWS]
+            f"(+{r['ours']['peak_mb'] - r['ours']['base_mb']:.0f}) | {_wasm_cells(r)} |" for r in rows]
     note = (f"\nOne child process per build, after a warm-up; median of {REPEATS} up to 10,000 instructions, one run "
             "above. Ours: Program -> LLVM IR -> objects -> loaded (disk cache off); wasmtime: binary module -> "
             "compiled (Cranelift speed, fuel on).\n")
-    text = "\n".join([head, *rows]) + "\n" + note
+    return "\n".join([head, *rows]) + "\n" + note
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary():
+    yield
+    if not _ROWS:
+        return
+    text = summary_text(_ROWS)
     print("\n" + text)
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY.write_text(text)
@@ -184,3 +189,20 @@ def test_bench_compile_time_and_memory_against_size(benchmark, shape, tmp_path, 
     # 1,000 (issue 23 had 5x from 100 to 200).
     per_instr = [row["ours"]["cpu_s"] / row["instructions"] for row in figures]
     assert per_instr[-1] <= 3 * per_instr[1], per_instr
+
+
+def test_summary_figures_are_medians_and_cpu_ratios(monkeypatch, tmp_path):
+    """median_of keeps each figure's median over the repeats; a summary row prices ours per instruction and over
+    wasmtime in CPU seconds, and says when wasmtime ran past TIMEOUT."""
+    runs = iter([{"wall_s": 3.0, "cpu_s": 0.2, "base_mb": 50.0, "peak_mb": 90.0},
+                 {"wall_s": 1.0, "cpu_s": 0.6, "base_mb": 50.0, "peak_mb": 70.0},
+                 {"wall_s": 2.0, "cpu_s": 0.4, "base_mb": 50.0, "peak_mb": 80.0}])
+    monkeypatch.setattr(f"{__name__}.measure", lambda script, text, path: next(runs))
+    ours = median_of(OURS, "halt", tmp_path / "p.s", 3)
+    assert ours == {"wall_s": 2.0, "cpu_s": 0.4, "base_mb": 50.0, "peak_mb": 80.0, "repeats": 3}
+    wasm = {"wall_s": 0.05, "cpu_s": 0.1, "base_mb": 40.0, "peak_mb": 45.0, "repeats": 3}
+    text = summary_text([{"shape": "loops", "instructions": 1000, "ours": ours, "wasmtime": wasm},
+                         {"shape": "loops", "instructions": 2000, "ours": ours, "wasmtime": None}])
+    rows = [line for line in text.splitlines() if line.startswith("| loops")]
+    assert rows[0] == "| loops | 1,000 | 2.00 | 0.40 | 0.400 | 80 (+30) | 50.0 | 45 (+5) | 4 |"
+    assert rows[1].endswith(f"| 0.200 | 80 (+30) | > {TIMEOUT} s | n/a | n/a |")

@@ -232,6 +232,20 @@ def interleaved(key: str, w: Workload) -> dict:
     return _ROUNDS[key]
 
 
+def entry(w: Workload, engine: str, figures: dict, median_s: float) -> dict:
+    """An engine's benchmark entry (extra_info, a row of the summary): pytest-benchmark's median call of `median_s`
+    seconds per instruction, and the interleaved rounds' figures."""
+    e = w.engines[engine]
+    q1, median, q3 = quartiles(figures["ns_per_instr"][engine])
+    info = {"kind": TIER_KIND, "workload": w.name, "engine": engine, "instructions": e.steps,
+            "run_instructions": w.steps, "ns_per_instr": median_s / e.steps * 1e9,
+            "rounds_ns_per_instr": {"median": median, "q1": q1, "q3": q3}, "ratios": figures["ratios"][engine],
+            "rounds": ROUNDS, "clock": "time.perf_counter", "threads": 1, "load_1min": figures["load_1min"]}
+    if engine in w.note:
+        info["note"] = w.note[engine]
+    return info
+
+
 @pytest.fixture(scope="module", autouse=True)
 def summary():
     yield
@@ -251,15 +265,35 @@ def test_bench_engine(benchmark, key, engine):
     assert e.answer(out) == w.expected[engine], f"{engine} disagrees on {w.name}"
     if benchmark.disabled:
         return
-    figures = interleaved(key, w)
-    q1, median, q3 = quartiles(figures["ns_per_instr"][engine])
-    info = {"kind": TIER_KIND, "workload": w.name, "engine": engine, "instructions": e.steps,
-            "run_instructions": w.steps, "ns_per_instr": benchmark.stats.stats.median / e.steps * 1e9,
-            "rounds_ns_per_instr": {"median": median, "q1": q1, "q3": q3}, "ratios": figures["ratios"][engine],
-            "rounds": ROUNDS, "clock": "time.perf_counter", "threads": 1, "load_1min": figures["load_1min"]}
-    if engine in w.note:
-        info["note"] = w.note[engine]
+    info = entry(w, engine, interleaved(key, w), benchmark.stats.stats.median)
     if engine == "wasmtime":
         info["wasm_compile_s"] = WASM.compile_s  # the whole WAT module, once, before any clock
     benchmark.extra_info.update(info)
     _ENTRIES.append(info)
+
+
+def test_interleaved_figures_are_per_instruction(monkeypatch):
+    """The summary's figures on a counter for a clock: engine a spends 2 µs a call for 1000 instructions (2 ns each),
+    b 4 µs for 500 (8 ns each), so a's time per instruction over b's is 0.25 in every round (b over a: 4)."""
+    from tests.benchmarks import rounds
+
+    clock = [0.0]
+    monkeypatch.setattr(rounds, "now", lambda: clock[0])
+    monkeypatch.setattr(f"{__name__}._ROUNDS", {})  # measured afresh, and forgotten after
+
+    def spend(seconds: float) -> Callable[[], None]:
+        return lambda: clock.__setitem__(0, clock[0] + seconds)
+
+    w = Workload("fake", 1000, {"a": Engine(spend(2e-6), steps=1000), "b": Engine(spend(4e-6), steps=500)}, {})
+    figures = interleaved("fake", w)
+    assert figures["ns_per_instr"]["a"] == pytest.approx([2.0] * ROUNDS)
+    assert figures["ns_per_instr"]["b"] == pytest.approx([8.0] * ROUNDS)
+    a_b, b_a = figures["ratios"]["a"]["b"], figures["ratios"]["b"]["a"]
+    assert (a_b["median"], a_b["q1"], a_b["q3"], a_b["rounds"]) == (pytest.approx(0.25),) * 3 + (ROUNDS,)
+    assert b_a["median"] == pytest.approx(4.0)
+    assert {a: list(to) for a, to in figures["ratios"].items()} == {"a": ["b"], "b": ["a"]}  # no engine over itself
+    info = entry(w, "b", figures, 3e-6)  # pytest-benchmark's median: 6 ns an instruction
+    assert info["ns_per_instr"] == pytest.approx(6.0) and info["instructions"] == 500 and info["ratios"] == {"a": b_a}
+    assert info["rounds_ns_per_instr"] == pytest.approx({"median": 8.0, "q1": 8.0, "q3": 8.0})
+    spread_out = entry(w, "b", dict(figures, ns_per_instr={"b": [5.0, 1.0, 4.0, 2.0, 3.0]}), 3e-6)
+    assert spread_out["rounds_ns_per_instr"] == {"median": 3.0, "q1": 2.0, "q3": 4.0}

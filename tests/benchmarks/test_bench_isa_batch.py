@@ -65,6 +65,35 @@ def inputs_of(workload: str, n: int) -> tuple[str, list]:
     return name, [make(rng) for _ in range(n)]
 
 
+def batch_figures(workload: str, tier: str, n: int, times: dict[str, list[float]], phases: list) -> dict:
+    """solve_batch's figures over the rounds (`times`: seconds per round of the batch and of the one-by-one solves;
+    `phases`: each round's BatchSolve): medians in µs per answer, and the one-by-one ÷ batch ratio per round."""
+    us = lambda xs: quartiles([x / n * 1e6 for x in xs])[1]  # noqa: E731 - the median, µs per answer
+    return {
+        "workload": workload, "tier": tier, "n": n, "threads": 1, "rounds": ROUNDS, "clock": "time.perf_counter",
+        "total_us_per_answer": us(times["batch"]),
+        **{f"{k}_us_per_answer": us([getattr(p, f"{k}_s") for p in phases]) for k in ("lay", "machine", "decode")},
+        "glue_over_machine": quartiles([p.glue_s / p.machine_s for p in phases])[1],
+        "singles_us_per_answer": us(times["singles"]),
+        "singles_over_batch": per_round_ratio(times["singles"], times["batch"]).as_dict(),
+    }
+
+
+def test_batch_figures_are_medians_per_answer():
+    """Three rounds of 2 answers: every figure is its median over the rounds, in µs per answer."""
+    from types import SimpleNamespace
+
+    phases = [SimpleNamespace(lay_s=lay, machine_s=machine, decode_s=decode, glue_s=lay + decode)
+              for lay, machine, decode in ((2e-6, 2e-6, 0.0), (2e-6, 4e-6, 2e-6), (2e-6, 4e-6, 4e-6))]
+    times = {"batch": [6e-6, 2e-6, 4e-6], "singles": [24e-6, 8e-6, 8e-6]}  # singles ÷ batch per round: 4, 4, 2
+    f = batch_figures("add", "jit", 2, times, phases)
+    assert (f["total_us_per_answer"], f["singles_us_per_answer"]) == pytest.approx((2.0, 4.0))
+    assert (f["lay_us_per_answer"], f["machine_us_per_answer"], f["decode_us_per_answer"]) == pytest.approx((1, 2, 1))
+    assert f["glue_over_machine"] == pytest.approx(1.0)  # per round 1, 1, 1.5
+    ratio = f["singles_over_batch"]
+    assert (ratio["median"], ratio["min"], ratio["max"], ratio["rounds"]) == pytest.approx((4.0, 2.0, 4.0, 3))
+
+
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("workload", list(WORKLOADS))
 def test_bench_solve_batch(benchmark, workload, tier):
@@ -82,19 +111,10 @@ def test_bench_solve_batch(benchmark, workload, tier):
     phases: list = []
     timed_batch = lambda: phases.append(batch())  # noqa: E731
     times = interleave({"batch": Contender(timed_batch), "singles": Contender(singles)}, ROUNDS, warm_up=False)
-    n = len(inputs)
-    us = lambda xs: quartiles([x / n * 1e6 for x in xs])[1]  # noqa: E731 - the median, µs per answer
-    figures = {
-        "workload": workload, "tier": tier, "n": n, "threads": 1, "rounds": ROUNDS, "clock": "time.perf_counter",
-        "total_us_per_answer": us(times["batch"]),
-        **{f"{k}_us_per_answer": us([getattr(p, f"{k}_s") for p in phases]) for k in ("lay", "machine", "decode")},
-        "glue_over_machine": quartiles([p.glue_s / p.machine_s for p in phases])[1],
-        "singles_us_per_answer": us(times["singles"]),
-        "singles_over_batch": per_round_ratio(times["singles"], times["batch"]).as_dict(),
-        "steps_per_answer": float(out.steps.mean()), "load_1min": load_1min(),
-    }
+    figures = batch_figures(workload, tier, len(inputs), times, phases) | {"steps_per_answer": float(out.steps.mean()),
+                                                                          "load_1min": load_1min()}
     benchmark.extra_info.update(figures)
-    f, ratio = figures, figures["singles_over_batch"]
+    f, ratio, n = figures, figures["singles_over_batch"], len(inputs)
     _ROWS.append(f"| {workload} | {tier} | {n:,} | {num(f['total_us_per_answer'])} | {num(f['lay_us_per_answer'])} | "
                  f"{num(f['machine_us_per_answer'])} | {num(f['decode_us_per_answer'])} | "
                  f"{num(f['glue_over_machine'])} | {num(f['singles_us_per_answer'])} | "

@@ -135,3 +135,31 @@ def test_bench_llm_runner_overhead(benchmark, backends, prompts):
                                 bare_generate_seconds=spread(times["bare"]).as_dict(),
                                 runner_over_bare=ratio.as_dict(), runner_overhead=ratio.median - 1,
                                 rounds=OVERHEAD_ROUNDS, clock="time.perf_counter", load_1min=[load, load_1min()])
+
+
+def test_batching_figures_on_a_counter_clock(monkeypatch):
+    """Fake backends on a counter for a clock: batch 1 spends 4, 2, 6, 5, 3 s a timed call (after an untimed one),
+    batch 32 1 s, on 2 prompts of 3 tokens each: speed-ups 4, 2, 6, 5, 3; each batch's answers and tokens per second
+    from its median call."""
+    from types import SimpleNamespace
+
+    from tests.benchmarks import rounds
+
+    clock = [0.0]
+    monkeypatch.setattr(rounds, "now", lambda: clock[0])
+    monkeypatch.setattr(f"{__name__}._SPEEDUP", {})
+
+    class Fake:
+        def __init__(self, *seconds: float):
+            self.seconds = iter(seconds * (ROUNDS + 1) if len(seconds) == 1 else seconds)
+
+        def generate(self, prompts, max_new_tokens):
+            clock[0] += next(self.seconds)
+            return [SimpleNamespace(generated_tokens=3) for _ in prompts]
+
+    info = batching({1: Fake(9.0, 4.0, 2.0, 6.0, 5.0, 3.0), 32: Fake(1.0)}, ["a", "b"])
+    speedup = info["batching_speedup"]
+    assert (speedup["median"], speedup["min"], speedup["max"], speedup["rounds"]) == pytest.approx((4, 2, 6, ROUNDS))
+    assert (info["batch1_seconds"], info["batch1_answers_per_s"], info["batch1_generated_tokens_per_s"]) == \
+        pytest.approx((4.0, 0.5, 1.5))
+    assert (info["batch32_seconds"], info["batch32_generated_tokens"], info["prompts"]) == (1.0, 6, 2)

@@ -151,3 +151,15 @@ def test_bench_against_lm_eval(benchmark, model, fmt):
     benchmark.pedantic(sides["isabench"], rounds=1, iterations=1)
     report(f"{model or 'embedded'} ({fmt})", figures, "isabench", "lm_eval",
            f"max gap {gap:.1e} nats; lm-eval {figures['lm_eval_version']}", not benchmark.disabled)
+
+
+def test_ratio_figures_and_their_row(capsys):
+    """Made-up rounds: each side's median CPU seconds and the per-round ratio, as the summary row prints them."""
+    figures = ratio_figures({"ours": [4.0, 1.0, 2.0], "theirs": [2.0, 4.0, 8.0]}, "ours", "theirs")  # 2, 1/4, 1/4
+    assert (figures["ours_cpu_s_median"], figures["theirs_cpu_s_median"], figures["rounds"]) == (2.0, 4.0, 3)
+    assert figures["ours_over_theirs"] == pytest.approx({"median": 0.25, "q1": 0.25, "q3": 1.125, "min": 0.25,
+                                                         "max": 2.0, "rounds": 3})
+    report("made up", figures | {"requests": 6, "load_1min": [1.25, None]}, "ours", "theirs", "a note", timed=False)
+    assert capsys.readouterr().out.strip() == ("| made up | ours / theirs | 2.00 | 4.00 | 0.250 | 0.250-1.125 | "
+                                               "0.250-2.000 | 3 | 1.2 | a note |")
+    assert not _ROWS  # an untimed row is printed, never kept for the table

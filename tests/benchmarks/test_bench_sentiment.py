@@ -24,6 +24,34 @@ COPY_ROWS = 200  # the table copied into this many batch rows, per round
 CI_SENTENCES = 60
 
 
+def corpus_figures(times: dict[str, list[float]], n: int, steps: int, table_words: int) -> dict:
+    """The rounds' figures for a corpus of n sentences run in `steps` instructions: medians per sentence, per
+    instruction and per copied row, and the table copy over the machine's time per round."""
+    median = lambda key, per: spread([t / per for t in times[key]]).median  # noqa: E731
+    return {
+        "sentences": n, "steps": steps, "steps_per_sentence": steps / n,
+        "machine_us_per_sentence": median("machine", n) * 1e6, "ns_per_instr": median("machine", steps) * 1e9,
+        "lay_us_per_sentence": median("lay", n) * 1e6, "table_words": table_words,
+        "table_copy_us_per_row": median("copy", COPY_ROWS) * 1e6,
+        # per round: one row's table copy over one sentence's machine time
+        "table_copy_over_machine": per_round_ratio(times["copy"], times["machine"], n / COPY_ROWS).as_dict(),
+        "rounds": ROUNDS, "clock": "time.perf_counter", "threads": 1,
+    }
+
+
+def test_corpus_figures_per_sentence_instruction_and_row():
+    """Made-up rounds: 4 sentences in 2,000 instructions, COPY_ROWS rows copied."""
+    times = {"machine": [4e-6, 8e-6, 6e-6], "lay": [2e-6, 2e-6, 1e-6],
+             "copy": [c * COPY_ROWS for c in (1e-6, 1e-6, 3e-6)]}
+    f = corpus_figures(times, 4, 2000, 99)
+    assert (f["steps_per_sentence"], f["table_words"]) == (500.0, 99)
+    assert (f["machine_us_per_sentence"], f["ns_per_instr"]) == pytest.approx((1.5, 3.0))
+    assert (f["lay_us_per_sentence"], f["table_copy_us_per_row"]) == pytest.approx((0.5, 1.0))
+    # per round, one row's copy (1, 1, 3 µs) over one sentence's machine time (1, 2, 1.5 µs)
+    assert f["table_copy_over_machine"] == pytest.approx({"median": 1.0, "q1": 0.75, "q3": 1.5, "min": 0.5,
+                                                          "max": 2.0, "rounds": 3})
+
+
 @pytest.mark.parametrize("name", ["lexicon", "counted"])
 def test_corpus_run(benchmark, name):
     tab = table(name)
@@ -45,15 +73,6 @@ def test_corpus_run(benchmark, name):
     load = load_1min()
     times = interleave({"machine": machine, "lay": Contender(lambda: S.lay(texts, tab)),
                         "copy": Contender(lambda: rows.__setitem__(slice(None), tab.image))}, ROUNDS)
-    median = lambda key, per: spread([t / per for t in times[key]]).median  # noqa: E731
-    figures = {
-        "sentences": n, "steps": steps, "steps_per_sentence": steps / n,
-        "machine_us_per_sentence": median("machine", n) * 1e6, "ns_per_instr": median("machine", steps) * 1e9,
-        "lay_us_per_sentence": median("lay", n) * 1e6, "table_words": int(tab.image.size),
-        "table_copy_us_per_row": median("copy", COPY_ROWS) * 1e6,
-        # per round: one row's table copy over one sentence's machine time
-        "table_copy_over_machine": per_round_ratio(times["copy"], times["machine"], n / COPY_ROWS).as_dict(),
-        "rounds": ROUNDS, "clock": "time.perf_counter", "threads": 1, "load_1min": [load, load_1min()],
-    }
+    figures = corpus_figures(times, n, steps, int(tab.image.size)) | {"load_1min": [load, load_1min()]}
     benchmark.extra_info.update(figures)
     print(f"\n{name}: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()))
