@@ -176,13 +176,19 @@ def test_log_likelihood_flops_count_what_the_model_ran(clock):
     assert all(r["flops"] == 2 * 600 * (11 + 1) for r in shared)  # the context ran once
 
 
-def test_a_scored_reference_answer_counts_the_tokens_the_model_ran_and_its_share_of_the_pass(clock):
+def test_a_scored_reference_answer_counts_the_tokens_the_model_ran_and_its_share_of_the_pass(clock, monkeypatch):
     # --method loglikelihood on a computed task: one request per instance, the reference answer as the continuation;
     # the scripted model says it ran 11 tokens for the even requests and 1 for the odd ones
     rows = llm_rows(clock, task="add", method="loglikelihood", n=4, shared=True)
     assert [r["flops"] for r in rows] == [2 * 600 * 11, 2 * 600 * 1] * 2
     assert rows[0]["machine_s"] == pytest.approx(0.030 / 4) and rows[0]["glue_s"] == pytest.approx(0.010 / 4)
     assert [r["answer"] for r in rows] == [None] * 4  # never the greedy continuation: no answer of its own
+    # a backend that does not say what it ran (-1, a server): the context (10) and continuation (1), on both methods
+    monkeypatch.setattr(ScriptedLM, "loglikelihood", lambda self, contexts, continuations: [
+        LogLikelihood(-1.0, False, 10, 1, self.seconds, len(contexts)) for _ in contexts])
+    for task in ("add", "sentiment"):
+        rows = llm_rows(clock, task=task, method="loglikelihood", n=2)
+        assert [r["flops"] for r in rows] == [2 * 600 * 11 * (2 if task == "sentiment" else 1)] * 2
 
 
 def test_the_summary_divides_total_by_total_and_machine_by_machine(clock):
