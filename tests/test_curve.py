@@ -116,3 +116,14 @@ def test_the_curve_table_row_is_its_seeds_mean_spread_pooled_interval_and_cpu_se
     assert (lexicon["size"], lexicon["test_mean"], lexicon["dev_mean"], lexicon["epochs"]) == (0, 0.625, None, None)
     assert "| LoRA fine-tuning | 8 | 3 | **55.0 %** (40.0 % - 75.0 %) |" in markdown([lora, lexicon])
     assert "| 60.0 % | 4 | 18.0 |" in markdown([lora, lexicon])
+
+
+def test_an_isa_point_times_counting_and_answering_on_both_clocks(monkeypatch):
+    """cpu_s and wall_s of an ISA point: from before its table is made to after the test split is answered."""
+    from types import SimpleNamespace
+
+    readings = {"perf_counter": iter([100.0, 103.5]), "process_time": iter([10.0, 12.25])}
+    monkeypatch.setattr(curve_points, "time", SimpleNamespace(**{k: (lambda it=it: next(it))
+                                                                 for k, it in readings.items()}))
+    point = curve_points.isa_point(curve_points.CurveSettings("sentiment"), "counted", 16, 0)
+    assert (point.cpu_s, point.wall_s, point.size, point.test_n) == (2.25, 3.5, 16, 397)
