@@ -51,6 +51,7 @@ def test_a_limited_run_is_the_full_runs_prefix_and_the_full_run_resumes_it(tmp_p
     assert [g.instances for g in plan(limited)] == [g.instances[:3] for g in plan(config(tmp_path))]
     first = run(limited)
     assert (first.done, first.skipped) == (12, 0)
+    assert set(first.planned.values()) == {3}  # planned as limited: a limited run's levels are not "incomplete"
     backend.calls.clear()
     rest = run(config(tmp_path))  # the same folder, without --limit
     assert (rest.done, rest.skipped) == (20, 12)
