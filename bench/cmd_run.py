@@ -89,8 +89,9 @@ def main(args) -> int:
         why = run_folder.resume_conflict(out, run_folder.usable_meta(out), cfg.seed, cfg.split, data_key, versions)
         return f"{out}: {why}" if why else None
 
-    if conflict():
-        print(f"isabench run: {conflict()}", file=sys.stderr)
+    why = conflict()
+    if why:
+        print(f"isabench run: {why}", file=sys.stderr)
         return 2
 
     def taken() -> str | None:

@@ -112,6 +112,7 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
     # lm-eval's flexible-extract beside the strict answer: a side that reads replies says what the flexible rule
     # reads (bench/tasks/replies.py); every other answer is exact text already, the same under both rules.
     flexible = row.get("answer_flexible", row.get("answer"))
+    exact_flexible = score.exact if flexible == row.get("answer") else task.score(flexible, reference).exact
     batch_size = row.get("batch_size") or 1
     rec = {
         "key": key_of(side, who, group, inst), "split": group.split,
@@ -121,7 +122,7 @@ def make_record(side: Side, who: Contestant, group: Group, inst: Instance, row: 
         "setting": who.setting, **who.options,
         "coverage": coverage(side, group, inst),
         "reference": reference, "exact": score.exact, "partial": score.partial,
-        "answer_flexible": flexible, "exact_flexible": task.score(flexible, reference).exact,
+        "answer_flexible": flexible, "exact_flexible": exact_flexible,
         "cell_size": group.cell_size,
         "per_answer_s": (row["batch_s"] / batch_size) if row.get("batch_s") is not None else row.get("latency_s"),
         "finished_at": time.time(),

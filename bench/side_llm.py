@@ -214,9 +214,7 @@ class LlmSide(Side):
         for k, prompt in enumerate(prompts):
             mine = scores[k * len(labels):(k + 1) * len(labels)]
             best = max(range(len(labels)), key=lambda j: mine[j].logprob)
-            # What the model ran through for these requests: a context computed once counts once.
-            tokens = sum(s.processed_tokens if s.processed_tokens >= 0 else s.context_tokens + s.continuation_tokens
-                         for s in mine)
+            tokens = sum(map(ran_tokens, mine))  # a context computed once for the labels counts once
             rows.append({"raw": labels[best], "answer": labels[best], "status": "ok", "prompt": prompt,
                          "scores": {lab: s.logprob for lab, s in zip(labels, mine)},
                          "prompt_tokens": mine[0].context_tokens, "generated_tokens": 0, "_tokens": tokens,
@@ -234,7 +232,7 @@ class LlmSide(Side):
         return [{"raw": None, "answer": ref if s.is_greedy else None, "status": "ok", "prompt": prompt,
                  "continuation": prefix + ref, "logprob": s.logprob, "is_greedy": s.is_greedy,
                  "prompt_tokens": s.context_tokens, "generated_tokens": 0,
-                 "_tokens": s.processed_tokens if s.processed_tokens >= 0 else s.context_tokens + s.continuation_tokens,
+                 "_tokens": ran_tokens(s),
                  "_model_share": share(s)}
                 for prompt, ref, s in zip(prompts, references, scores)]
 
@@ -242,6 +240,12 @@ class LlmSide(Side):
         return [{"raw": c.label, "answer": task.parse_reply(c.label), "status": "ok", "scores": c.scores,
                  "prompt_tokens": c.tokens, "generated_tokens": 0, "_tokens": c.tokens, "_model_share": share(c)}
                 for c in backend.classify([i.text for i in instances])]
+
+
+def ran_tokens(score) -> int:
+    """The tokens the model ran through for one log-likelihood request, as the backend counts them; where it does
+    not (-1), the request's context and continuation."""
+    return score.processed_tokens if score.processed_tokens >= 0 else score.context_tokens + score.continuation_tokens
 
 
 def share(item) -> float:

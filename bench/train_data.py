@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+from collections import Counter
 
 from bench.tasks import TASKS, Instance, Task, get_task
 from llm.data import Mix, Source
@@ -166,9 +167,7 @@ def describe_subset(name: str, size: int, seed: int) -> dict:
     """What finetune.json records of a --train-size run: the draw, its strata and a hash of its texts."""
     task, train = TASKS[name], labelled_rows(name)["train"]
     subset = train_subset(task, train, size, seed)
-    counts: dict[str, int] = {}
-    for inst in subset:
-        counts[stratum_name(stratum(inst))] = counts.get(stratum_name(stratum(inst)), 0) + 1
+    counts = Counter(stratum_name(stratum(inst)) for inst in subset)
     digest = hashlib.sha256("\n".join(sorted(i.text for i in subset)).encode()).hexdigest()[:12]
     return {"size": size, "seed": seed, "of": len(train), "strata": dict(sorted(counts.items())), "rule": SUBSET_RULE,
             "texts_sha256": digest}

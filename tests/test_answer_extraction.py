@@ -125,6 +125,10 @@ def test_records_older_than_the_flexible_rule_show_no_flexible_score(tmp_path, s
                     side=SideOptions(batch_size=2), progress=False)
     run(cfg)
     recs = records.load(cfg.out / records.RECORDS_FILE).records
+    # "7" read alike by both rules: scored alike, right where the sum is 7 and wrong elsewhere
+    assert all(r["answer_flexible"] == r["answer"] == "7" for r in recs)
+    assert [r["exact_flexible"] for r in recs] == [r["exact"] for r in recs] == [r["reference"] == "7" for r in recs]
+    assert not all(r["exact"] for r in recs)
     for r in recs[:1]:
         del r["exact_flexible"]
     row = summarise(recs).iloc[0]

@@ -94,3 +94,36 @@ def test_bad_curve_input_is_a_message_and_exit_2(base, tmp_path, capsys, more, m
     assert cli(argv(base, tmp_path / "c", *more)) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_the_curve_table_row_is_its_seeds_mean_spread_pooled_interval_and_cpu_seconds():
+    """summarise() by hand-made points: every figure of a row of curve.csv / curve.md, seeds in seed order."""
+    from bench.curve_table import markdown, summarise
+    from bench.stats import wilson
+
+    def point(contestant, size, seed, correct, dev, cpu):
+        return curve_points.Point(contestant, size, seed, correct, 40, dev, None if dev is None else 4, cpu, cpu + 1,
+                                  None)
+
+    points = [point("lexicon", 0, 0, 25, None, 0.5), point("lora", 8, 2, 16, 0.4, 30.0),
+              point("lora", 8, 0, 30, 0.9, 10.0), point("lora", 8, 1, 20, 0.5, 14.0)]
+    lora, lexicon = summarise(points)
+    assert lora == {"contestant": "lora", "size": 8, "seeds": 3, "test_mean": pytest.approx(0.55), "test_min": 0.4,
+                    "test_max": 0.75, "test_by_seed": "0.7500 0.5000 0.4000",
+                    "pooled_ci95_lo": pytest.approx(wilson(66, 120)[0]),
+                    "pooled_ci95_hi": pytest.approx(wilson(66, 120)[1]), "test_n": 40,
+                    "dev_mean": pytest.approx(0.6), "epochs": 4, "cpu_s_mean": pytest.approx(18.0)}
+    assert (lexicon["size"], lexicon["test_mean"], lexicon["dev_mean"], lexicon["epochs"]) == (0, 0.625, None, None)
+    assert "| LoRA fine-tuning | 8 | 3 | **55.0 %** (40.0 % - 75.0 %) |" in markdown([lora, lexicon])
+    assert "| 60.0 % | 4 | 18.0 |" in markdown([lora, lexicon])
+
+
+def test_an_isa_point_times_counting_and_answering_on_both_clocks(monkeypatch):
+    """cpu_s and wall_s of an ISA point: from before its table is made to after the test split is answered."""
+    from types import SimpleNamespace
+
+    readings = {"perf_counter": iter([100.0, 103.5]), "process_time": iter([10.0, 12.25])}
+    monkeypatch.setattr(curve_points, "time", SimpleNamespace(**{k: (lambda it=it: next(it))
+                                                                 for k, it in readings.items()}))
+    point = curve_points.isa_point(curve_points.CurveSettings("sentiment"), "counted", 16, 0)
+    assert (point.cpu_s, point.wall_s, point.size, point.test_n) == (2.25, 3.5, 16, 397)

@@ -115,6 +115,8 @@ def test_the_two_halves_of_the_cost_add_up_exactly(monkeypatch):
     assert r["machine_s"] == pytest.approx(0.4 / 4 + 0.00025)
     assert r["glue_s"] == pytest.approx((0.1 + 4 * 0.00075) / 4)
     assert all(row["flops"] == 2 * 500 * 120 and row["steps"] == 12 for row in rows)
+    # each instance of a level's first ALONE_PER_LEVEL written and run once more on its own: 0.5 s + 1 ms, on its row
+    assert [row.get("alone_s") for row in rows] == [pytest.approx(0.501)] * 4
 
 
 def test_three_contestants_through_the_harness(tmp_path, monkeypatch):

@@ -44,16 +44,19 @@ def answers(cfg) -> set[tuple]:
     return {(r["key"], r["answer"], r["exact"], r["cell_size"]) for r in records.load(cfg.out / "records.jsonl").records}
 
 
-def test_a_limited_run_is_the_full_runs_prefix_and_the_full_run_resumes_it(tmp_path, scripted):  # noqa: F811
+def test_a_limited_run_is_the_full_runs_prefix_and_the_full_run_resumes_it(tmp_path, scripted, capsys):  # noqa: F811
     backend = scripted(half_right)
     limited = config(tmp_path, limit=3)
     assert [len(g.instances) for g in plan(limited)] == [3, 3, 3, 3]
     assert [g.instances for g in plan(limited)] == [g.instances[:3] for g in plan(config(tmp_path))]
     first = run(limited)
     assert (first.done, first.skipped) == (12, 0)
+    assert set(first.planned.values()) == {3}  # planned as limited: a limited run's levels are not "incomplete"
     backend.calls.clear()
-    rest = run(config(tmp_path))  # the same folder, without --limit
+    capsys.readouterr()
+    rest = run(config(tmp_path, progress=True))  # the same folder, without --limit
     assert (rest.done, rest.skipped) == (20, 12)
+    assert "llm add d2: 5 answered in" in capsys.readouterr().err  # two chunks (3 + 2), counted together
     assert len(backend.answered()) == 20  # only what the limited run had not asked
     fresh = config(tmp_path, out=tmp_path / "fresh")
     run(fresh)

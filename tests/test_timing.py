@@ -67,6 +67,27 @@ def test_compiling_counts_once_in_the_chunk_the_first_repeat_pays_it():
     assert timed.fields(4)["compile_s"] == pytest.approx(0.003) and timed.fields(4)["glue_s"] == pytest.approx(0.0005)
 
 
+def test_the_median_repeat_is_ranked_without_compiling_is_the_lower_of_two_and_keeps_its_parts(monkeypatch):
+    def spans_of(*spans):
+        it = iter(spans)
+        return timing.repeat(lambda: (None, next(it)))[1]
+
+    # 19 ms of which 16 compiling: 3 ms without it, the fastest; ranked by total it would be the slowest, and the
+    # median would be the 5 ms repeat, not the 4 ms one
+    timed = spans_of(timing.Span(0.019, 0.001, 0.016, (("engine", 0.001),)), timing.Span(0.004, 0.002,
+                     parts=(("engine", 0.002),)), timing.Span(0.005, 0.003, parts=(("engine", 0.003),)))
+    assert timed.median == timing.Span(pytest.approx(0.004 + 0.016), 0.002, 0.016, (("engine", 0.002),))
+    # four repeats (15 ms after three, 22 after four): of 4, 5, 6 and 7 ms the median is the lower middle one
+    timed = spans_of(*(timing.Span(t, 0.0) for t in (0.006, 0.004, 0.005, 0.007, 1.0)))
+    assert len(timed.repeats) == 4 and timed.median.total_s == pytest.approx(0.005)
+    # exactly MIN_TIMED_S (binary fractions, so the sums are exact): a first answering that long is timed once, and
+    # repeats that add up to it stop there
+    monkeypatch.setattr(timing, "MIN_TIMED_S", 0.5)
+    assert len(spans_of(timing.Span(0.5, 0.0), timing.Span(1.0, 0.0)).repeats) == 1
+    spans = (timing.Span(0.25, 0.0), timing.Span(0.125, 0.0), timing.Span(0.125, 0.0), timing.Span(1.0, 0.0))
+    assert len(spans_of(*spans).repeats) == 3
+
+
 class ScriptedAdd(Add):
     """add, with an ISA that spends scripted seconds: each batched call `totals[k]`, `machine[k]` of it inside the
     machine; each single solve 1 ms."""
@@ -153,6 +174,21 @@ def test_log_likelihood_flops_count_what_the_model_ran(clock):
     assert rows[0]["machine_s"] == pytest.approx(0.030 / 3)  # one call's forward passes, shared by 3 answers
     shared = llm_rows(clock, task="sentiment", method="loglikelihood", n=3, shared=True)
     assert all(r["flops"] == 2 * 600 * (11 + 1) for r in shared)  # the context ran once
+
+
+def test_a_scored_reference_answer_counts_the_tokens_the_model_ran_and_its_share_of_the_pass(clock, monkeypatch):
+    # --method loglikelihood on a computed task: one request per instance, the reference answer as the continuation;
+    # the scripted model says it ran 11 tokens for the even requests and 1 for the odd ones
+    rows = llm_rows(clock, task="add", method="loglikelihood", n=4, shared=True)
+    assert [r["flops"] for r in rows] == [2 * 600 * 11, 2 * 600 * 1] * 2
+    assert rows[0]["machine_s"] == pytest.approx(0.030 / 4) and rows[0]["glue_s"] == pytest.approx(0.010 / 4)
+    assert [r["answer"] for r in rows] == [None] * 4  # never the greedy continuation: no answer of its own
+    # a backend that does not say what it ran (-1, a server): the context (10) and continuation (1), on both methods
+    monkeypatch.setattr(ScriptedLM, "loglikelihood", lambda self, contexts, continuations: [
+        LogLikelihood(-1.0, False, 10, 1, self.seconds, len(contexts)) for _ in contexts])
+    for task in ("add", "sentiment"):
+        rows = llm_rows(clock, task=task, method="loglikelihood", n=2)
+        assert [r["flops"] for r in rows] == [2 * 600 * 11 * (2 if task == "sentiment" else 1)] * 2
 
 
 def test_the_summary_divides_total_by_total_and_machine_by_machine(clock):

@@ -54,6 +54,13 @@ def test_labelled_splits_with_a_size_changes_train_only(rows):
     assert all(labels[g] == TASK.reference(t) for t, g in zip(texts, gold))
 
 
+def test_the_record_of_a_subset_counts_its_strata_by_name(rows):
+    described = describe_subset("sentiment", 17, seed=3)
+    drawn = Counter(map(stratum, train_subset(TASK, rows["train"], 17, 3)))
+    assert described["strata"] == {f"site={k[1][1]} label={k[0]}": n for k, n in sorted(drawn.items())}
+    assert list(described["strata"]) == sorted(described["strata"]) and (described["size"], described["of"]) == (17, 1390)
+
+
 def test_quotas_are_hamiltons_apportionment():
     assert quotas({("a",): 3, ("b",): 3, ("c",): 4}, 5) == {("a",): 2, ("b",): 1, ("c",): 2}  # a tie: by name
     assert sum(quotas({("a",): 7, ("b",): 11, ("c",): 13}, 10).values()) == 10
