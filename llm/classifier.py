@@ -23,6 +23,7 @@ from llm.devices import apply_runtime, resolve_device, resolve_precision, synchr
 from llm.forward_time import ForwardClock
 from llm.interface import Classification, count_parameters
 from llm.locate import ModelSource, content_hash, refusing_pickles, resolve_model
+from llm.quantize import quantize
 
 RECORD = "finetune.json"  # what isabench finetune writes beside the weights (base, hash, labels, config, figures)
 DEFAULT_MAX_LENGTH = 128  # tokens; every vendored sentiment sentence fits in 44 with MiniLM's WordPiece
@@ -225,11 +226,8 @@ def load_classifier(model: str, source: ModelSource | None = None, *, device="au
     net, tokenizer, meta = load_model(source.local_dir, torch_dtype)
     net.to(torch_device).eval()
     total, non_embedding = count_parameters(net)  # before quantising: int8 Linear weights are no Parameters
-    if quantization:
-        from llm.quantize import quantize_int8
-
-        net, quantized = quantize_int8(net)
-        meta.update(quantized)
+    net, quantized = quantize(net, quantization)
+    meta.update(quantized)
     info = {
         "backend": "classifier", "model": str(model), "path": str(source.local_dir), "hub_id": source.hub_id,
         "revision": source.revision, "method": "head",
