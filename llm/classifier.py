@@ -120,8 +120,9 @@ def read_record(folder: Path) -> dict:
     return record
 
 
-def resolve_base(name: str, expected_hash: str | None) -> Path:
-    """An adapter's base: a short name through llm.models, else a folder or cached hub id; its hash must match."""
+def resolve_base(name: str, expected_hash: str | None) -> tuple[Path, str | None]:
+    """(folder, content hash) of an adapter's base: a short name through llm.models, else a folder or cached hub id;
+    its hash must match the one recorded at training time, when there is one."""
     from llm import models
 
     source = resolve_model(models.resolve(name))
@@ -134,7 +135,7 @@ def resolve_base(name: str, expected_hash: str | None) -> Path:
             f"the adapter was trained on base model {name!r} with content hash {expected_hash}, but {name!r} "
             f"resolves to {source.local_dir} whose weights hash {found}; install the base it was trained on, "
             "or fine-tune again on this one")
-    return source.local_dir
+    return source.local_dir, found
 
 
 @contextlib.contextmanager
@@ -178,8 +179,7 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
             base_name = record.get("base", {}).get("name") or settings.get("base_model_name_or_path")
             if not base_name:
                 raise ValueError(f"{adapter} names no base model (base_model_name_or_path)")
-            base_hash = record.get("base", {}).get("content_hash")
-            base_dir = resolve_base(base_name, base_hash)
+            base_dir, base_hash = resolve_base(base_name, record.get("base", {}).get("content_hash"))
             labels = record.get("labels") or ["LABEL_0", "LABEL_1"]
             with refusing_pickles(base_name, base_dir):
                 base = AutoModelForSequenceClassification.from_pretrained(
@@ -195,7 +195,7 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
                                                       else base_dir)
             method = record.get("config", {}).get("peft") or str(settings.get("peft_type", "")).lower()
             meta = {"peft": method, "base_model": base_name, "base_path": str(base_dir),
-                    "base_hash": base_hash or content_hash(base_dir), "adapter_hash": content_hash(folder)}
+                    "base_hash": base_hash, "adapter_hash": content_hash(folder)}
             meta["content_hash"] = f"{meta['adapter_hash']}+{meta['base_hash']}"
         else:
             with refusing_pickles(str(folder), folder):
