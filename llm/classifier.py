@@ -23,6 +23,7 @@ from llm.devices import apply_runtime, resolve_device, resolve_precision, synchr
 from llm.forward_time import ForwardClock
 from llm.interface import Classification, count_parameters
 from llm.locate import ModelSource, content_hash, refusing_pickles, resolve_model
+from llm.quantize import quantize
 
 RECORD = "finetune.json"  # what isabench finetune writes beside the weights (base, hash, labels, config, figures)
 DEFAULT_MAX_LENGTH = 128  # tokens; every vendored sentiment sentence fits in 44 with MiniLM's WordPiece
@@ -119,8 +120,9 @@ def read_record(folder: Path) -> dict:
     return record
 
 
-def resolve_base(name: str, expected_hash: str | None) -> Path:
-    """An adapter's base: a short name through llm.models, else a folder or cached hub id; its hash must match."""
+def resolve_base(name: str, expected_hash: str | None) -> tuple[Path, str | None]:
+    """(folder, content hash) of an adapter's base: a short name through llm.models, else a folder or cached hub id;
+    its hash must match the one recorded at training time, when there is one."""
     from llm import models
 
     source = resolve_model(models.resolve(name))
@@ -133,7 +135,7 @@ def resolve_base(name: str, expected_hash: str | None) -> Path:
             f"the adapter was trained on base model {name!r} with content hash {expected_hash}, but {name!r} "
             f"resolves to {source.local_dir} whose weights hash {found}; install the base it was trained on, "
             "or fine-tune again on this one")
-    return source.local_dir
+    return source.local_dir, found
 
 
 @contextlib.contextmanager
@@ -177,8 +179,7 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
             base_name = record.get("base", {}).get("name") or settings.get("base_model_name_or_path")
             if not base_name:
                 raise ValueError(f"{adapter} names no base model (base_model_name_or_path)")
-            base_hash = record.get("base", {}).get("content_hash")
-            base_dir = resolve_base(base_name, base_hash)
+            base_dir, base_hash = resolve_base(base_name, record.get("base", {}).get("content_hash"))
             labels = record.get("labels") or ["LABEL_0", "LABEL_1"]
             with refusing_pickles(base_name, base_dir):
                 base = AutoModelForSequenceClassification.from_pretrained(
@@ -194,7 +195,7 @@ def load_model(folder: Path, dtype: torch.dtype = torch.float32):
                                                       else base_dir)
             method = record.get("config", {}).get("peft") or str(settings.get("peft_type", "")).lower()
             meta = {"peft": method, "base_model": base_name, "base_path": str(base_dir),
-                    "base_hash": base_hash or content_hash(base_dir), "adapter_hash": content_hash(folder)}
+                    "base_hash": base_hash, "adapter_hash": content_hash(folder)}
             meta["content_hash"] = f"{meta['adapter_hash']}+{meta['base_hash']}"
         else:
             with refusing_pickles(str(folder), folder):
@@ -225,11 +226,8 @@ def load_classifier(model: str, source: ModelSource | None = None, *, device="au
     net, tokenizer, meta = load_model(source.local_dir, torch_dtype)
     net.to(torch_device).eval()
     total, non_embedding = count_parameters(net)  # before quantising: int8 Linear weights are no Parameters
-    if quantization:
-        from llm.quantize import quantize_int8
-
-        net, quantized = quantize_int8(net)
-        meta.update(quantized)
+    net, quantized = quantize(net, quantization)
+    meta.update(quantized)
     info = {
         "backend": "classifier", "model": str(model), "path": str(source.local_dir), "hub_id": source.hub_id,
         "revision": source.revision, "method": "head",

@@ -125,6 +125,7 @@ def find_base(init: str) -> Path:
 
 
 def total_steps(cfg: FinetuneConfig, n_train: int) -> int:
+    """Optimizer steps of the whole run: the lr schedule and AdaLoRA's rank schedule both span these."""
     return cfg.epochs * math.ceil(n_train / cfg.batch_size)
 
 
@@ -196,7 +197,7 @@ def finetune(model, tokenizer, data: dict, cfg: FinetuneConfig, out: Path, save_
     texts, gold = data["train"]
     rows = encode(tokenizer, texts, cfg.max_length)
     per_epoch = math.ceil(len(rows) / cfg.batch_size)
-    schedule = cfg.schedule_for(per_epoch * cfg.epochs)
+    schedule = cfg.schedule_for(total_steps(cfg, len(rows)))
     params = trainable(model)
     method = peft_method(cfg.peft)
     opt = training.adamw(params.values(), cfg.lr, (cfg.beta1, cfg.beta2), cfg.weight_decay)

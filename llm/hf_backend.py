@@ -11,6 +11,7 @@ from llm.devices import apply_runtime, resolve_device, resolve_precision, synchr
 from llm.forward_time import ForwardClock
 from llm.locate import (ModelSource, content_hash, files_hash, has_safetensors, refused, resolve_model,
                         weight_files)
+from llm.quantize import quantize
 from llm.stopping import StopOnStrings, first_stop, token_ids_containing, tokens_through_stop
 from llm.interface import Completion, LogLikelihood, check_pairs, check_request, count_parameters
 
@@ -187,11 +188,7 @@ def load_hf_backend(model: str, source: ModelSource | None = None, *, device="au
             transformers.utils.logging.enable_progress_bar()
     lm.to(torch_device).eval()
     total, non_embedding = count_parameters(lm)  # before quantising: int8 Linear weights are no Parameters
-    quantized = {}
-    if quantization:
-        from llm.quantize import quantize_int8
-
-        lm, quantized = quantize_int8(lm)
+    lm, quantized = quantize(lm, quantization)
     info = {
         "backend": "transformers", "model": str(model), "path": str(source.local_dir) if source.local_dir else None,
         "hub_id": source.hub_id, "revision": source.revision,

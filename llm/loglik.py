@@ -228,10 +228,10 @@ def score_batch(backend, rows: list[Row], share: bool) -> dict[int, LogLikelihoo
     target = torch.tensor(lay.target, device=logprobs.device)
     # Summed per request on the CPU, in float64 (which MPS lacks).
     token_logprobs = logprobs.gather(1, target[:, None])[:, 0].cpu().double()
-    missed = (logprobs.argmax(dim=-1) != target).cpu().double()
+    token_missed = (logprobs.argmax(dim=-1) != target).cpu().double()
     ask = torch.tensor(lay.ask)
     totals = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, token_logprobs).tolist()
-    misses = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, missed).tolist()
+    misses = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, token_missed).tolist()
     synchronize(backend.device)
     latency = time.perf_counter() - started
     model_s = backend.forward_clock.lap()

@@ -18,6 +18,12 @@ import torch
 SCHEME = "torch.ao dynamic quantisation: nn.Linear weights int8 per tensor, activations int8 per batch, on CPU"
 
 
+def quantize(model, kind: str | None) -> tuple[object, dict]:
+    """(the model, what to add to the backend's info): as it is for None, else with `kind` applied (llm.devices'
+    resolve_precision names it; int8 is the only one)."""
+    return quantize_int8(model) if kind else (model, {})
+
+
 def quantize_int8(model) -> tuple[object, dict]:
     """(the model with its Linear layers quantised in place, what to add to the backend's info)."""
     from torch.ao.quantization import quantize_dynamic

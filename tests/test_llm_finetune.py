@@ -68,6 +68,17 @@ def test_schedule_warms_up_then_decays_to_zero():
     assert cosine[80] < lrs[80]  # cosine keeps the lr high longer, then falls below linear
 
 
+def test_both_schedules_span_the_steps_the_run_takes(base, tmp_path):
+    """The lr schedule and AdaLoRA's rank schedule are sized by total_steps: 3 epochs of 41 sentences in batches of 8
+    (the last batch, of one sentence, is still a step: 6 per epoch); AdaLoRA's phases are shares of those steps."""
+    data = small_data(n_train=41)
+    model, state = train_small(base, tmp_path, data=data, peft="adalora", warmup=0.1)
+    adalora = model.peft_config["default"]
+    assert state.step == 3 * 6 == adalora.total_step and (adalora.tinit, adalora.tfinal) == (2, 4)  # 0.1 and 0.2 of 18
+    cfg = FinetuneConfig("sentiment", epochs=3, batch_size=8, warmup=0.1)
+    assert finetune_mod.total_steps(cfg, 41) == 18 and cfg.schedule_for(18).lr(17) > 0 == cfg.schedule_for(18).lr(18)
+
+
 def fit_loss(model, base, data) -> float:
     """Cross-entropy on the train sentences in eval mode (no dropout): what training should lower."""
     tokenizer = AutoTokenizer.from_pretrained(base)

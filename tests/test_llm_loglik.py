@@ -203,6 +203,16 @@ def test_eager_attention_reads_the_additive_mask(model_dir):
     assert_same(eager.loglikelihood(contexts, continuations), reference.score_pairs(eager, contexts, continuations))
 
 
+def test_sdpa_reads_a_boolean_mask(backend, monkeypatch):
+    """sdpa would also take the additive float mask and score the same, at four times the memory (rows x width^2)."""
+    masks, attention = [], llm.loglik.attention
+    monkeypatch.setattr(llm.loglik, "attention", lambda lay, model: masks.append(attention(lay, model)) or masks[-1])
+    backend.loglikelihood(*pairs(SHARED))
+    shared = [m["attention_mask"] for m in masks if m["attention_mask"].dim() == 4]
+    assert backend.model.config._attn_implementation == "sdpa"
+    assert shared and {m.dtype for m in shared} == {torch.bool}
+
+
 def test_without_a_4d_mask_every_request_has_its_own_row(backend, monkeypatch):
     contexts, continuations = pairs(SHARED)
     want = reference.score_pairs(backend, contexts, continuations)

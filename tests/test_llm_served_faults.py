@@ -24,13 +24,16 @@ def completion_with(usage):
     ({"prompt_tokens": True, "completion_tokens": -4}, (-1, -1)),
     ({"prompt_tokens": float("nan"), "completion_tokens": 2.5}, (-1, -1)),
     ({"prompt_tokens": 7.0, "completion_tokens": 3}, (7, 3)),  # a JSON number that is a whole count is one
+    ({"prompt_tokens": 5, "completion_tokens": 0}, (5, 0)),  # an empty completion is a count, not an unknown one
     ("lots", (-1, -1)),
     (None, (-1, -1)),
 ])
 def test_usage_of_the_wrong_type_or_size_is_an_unknown_count(usage, counts):
     server = StandIn(completion_with(usage))
-    [c] = ServedBackend(server.url, "m").generate(["What is 6 times 7?"], max_new_tokens=4)
+    backend = ServedBackend(server.url, "m")
+    [c] = backend.generate(["What is 6 times 7?"], max_new_tokens=4)
     assert c.text == "42" and (c.prompt_tokens, c.generated_tokens) == counts
+    assert ("unknown" in backend.info["token_counts"]) == (counts[1] < 0)  # known: the generated tokens' count
     assert all(type(n) is int for n in counts)
 
 

@@ -79,3 +79,17 @@ def test_a_finetune_on_a_subset_records_it_and_reproduces_with_it(tmp_path):
     assert sum(record["train_subset"]["strata"].values()) == 24 and record["steps"] == 2  # 24 sentences, batch 16
     assert "--train-size 24" in record["reproduce"] and "--seed 3" in record["reproduce"]
     assert "24 of the" in (out / "README.md").read_text()
+
+
+def test_the_cards_data_lines_say_what_trained_and_whether_test_was_read():
+    from llm.card import data_lines
+
+    splits = {"train": 1200, "dev": 199, "test": 397}
+    whole = data_lines({"task": "sentiment", "splits": splits, "test": None})
+    assert "train 1,200, dev 199, test 397 sentences" in whole and whole.endswith("test was not read.")
+    subset = {"size": 24, "of": 1200, "seed": 3, "strata": {"a/positive": 7, "b/negative": 17}, "texts_sha256": "ab",
+              "rule": "the rule"}
+    part = data_lines({"task": "sentiment", "splits": splits, "test": {"accuracy": 0.9}, "train_subset": subset})
+    assert "**24 of the 1,200 train sentences**" in part and "the whole dev split (199 sentences)" in part
+    assert "seed 3 (a/positive: 7, b/negative: 17; texts sha256 `ab`): the rule." in part
+    assert part.endswith("test was read once, at the end (397 sentences).")
