@@ -56,7 +56,7 @@ def examples(task: Task, inst: Instance, k: int, seed: int) -> list[tuple[Task, 
         other = family[(start + j) % len(family)]
         for _ in range(1000):
             text = other.generate(rng, inst.difficulty)
-            if text not in seen and other.in_split(text, "train"):
+            if text not in seen and other.in_split(text, "train", generated=True):
                 seen.add(text)
                 out.append((other, text))
                 break

@@ -45,7 +45,7 @@ def parse_task_weights(spec: str | None) -> dict[str, float] | None:
 def sample_train_text(rng: random.Random, task: Task, difficulty: int) -> str:
     for _ in range(1000):
         text = task.generate(rng, difficulty)
-        if task.in_split(text, "train"):
+        if task.in_split(text, "train", generated=True):
             return text
     raise RuntimeError(f"{task.name} difficulty {difficulty}: no training-split instance in 1000 draws")
 

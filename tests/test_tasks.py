@@ -63,6 +63,19 @@ def test_split_share_is_about_a_fifth_even_for_small_spaces():
     assert 0 < len(small) < 10 and all(not square.in_split(t, "train") for t in small)
 
 
+@pytest.mark.parametrize("name", GENERATED)
+def test_a_task_that_places_generated_text_without_parsing_generates_canonical_text(name):
+    """in_split(generated=True) skips canonical() only where generate() writes it already: the split of a generated
+    text must not depend on whether the caller said it was generated."""
+    task, rng = get_task(name), random.Random(f"canonical:{name}")
+    for d in task.difficulties:
+        for _ in range(40):
+            text = task.generate(rng, d)
+            if task.generates_canonical:
+                assert text == task.canonical(text), (d, text)
+            assert task.in_split(text, "test", generated=True) == task.in_split(text, "test")
+
+
 def test_a_huge_n_on_a_tiny_space_is_capped_at_once():
     started = time.process_time()
     assert len(get_task("square").instances(1, 10**8)) < 10

@@ -112,6 +112,9 @@ class Task:
     # (bench/isa_identity.py), so a change there re-keys exactly these tasks.
     isa_modules: tuple[str, ...] = ("isa.layouts", "isa.digit_rows", "isa.batch", "isa.digits", "isa.numtext")
     default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
+    # generate() already writes canonical(text): the split hashes a generated text as it is (emulate: canonical
+    # assembles and runs the program, 60 % of planning a default run's instances when it was done for every draw).
+    generates_canonical: bool = False
     # Hooks generic code calls without naming tasks:
     figure: str | None = None  # "module:function" drawing the task's own figure: (summary, out, note) -> [paths]
     headline_facets: tuple[str, ...] = ()  # facets a run's closing lines give overall accuracy by (sentiment: site)
@@ -206,15 +209,18 @@ class Task:
         """What an instance is scored against: its label, or the computed reference."""
         return inst.label if inst.label is not None else self.reference(inst.text)
 
-    def in_split(self, text: str, split: str) -> bool:
+    def in_split(self, text: str, split: str, generated: bool = False) -> bool:
         """Held-out ("test") or training ("train") membership, fixed by a hash of the canonical problem.
 
         Every problem belongs to exactly one split, small spaces included (the ten 1-digit squares too): a held-out
         figure then never measures recall, and a problem held out under one task is never trained under another.
+        `generated`: the text came from this task's generate(); where that already writes the canonical form
+        (generates_canonical), it is hashed as it is, without parsing it again.
         """
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-        held_out = problem_hash(self.canonical(text)) < TEST_PERCENT
+        key = text if generated and self.generates_canonical else self.canonical(text)
+        held_out = problem_hash(key) < TEST_PERCENT
         return held_out if split == "test" else not held_out
 
     def max_instances(self, difficulty: int, split: str) -> int:
@@ -236,7 +242,7 @@ class Task:
         while len(out) < want and attempts < 50 * want + 1000:
             attempts += 1
             text = self.generate(rng, difficulty)
-            if text in seen or not self.in_split(text, split):
+            if text in seen or not self.in_split(text, split, generated=True):
                 continue
             seen.add(text)
             out.append(Instance(self.name, difficulty, len(out), seed, text, facets=self.facets_of(text)))
@@ -251,7 +257,7 @@ class Task:
         out, seen = [], {inst.text}
         for _ in range(1000 * k):
             text = self.generate(rng, inst.difficulty)
-            if text not in seen and self.in_split(text, "train"):
+            if text not in seen and self.in_split(text, "train", generated=True):
                 seen.add(text)
                 out.append((text, self.reference(text)))
                 if len(out) == k:

@@ -115,6 +115,7 @@ class Emulate(NumericAnswer):
     example = "li r1, 3; addi r1, r1, 4; halt"
     figure = "bench.plots_emulate:plot_emulate"  # the cost of one emulated instruction
     isa_modules = ("isa.asm", "isa.program")  # the instance is the program: its text is assembled
+    generates_canonical = True  # emulate_gen writes the listing canonical() rebuilds (a test holds it to that)
 
     def parse(self, text: str) -> Program:
         return analyse(text)[0]

@@ -68,7 +68,7 @@ class Svamp(Task):
     def canonical(self, text: str) -> str:
         return "svamp:" + " ".join(self.parse(text).split())
 
-    def in_split(self, text: str, split: str) -> bool:
+    def in_split(self, text: str, split: str, generated: bool = False) -> bool:
         if split not in SPLIT_NAMES:
             raise ValueError(f"split must be one of {SPLIT_NAMES}, got {split!r}")
         found = split_of_text().get(self.parse(text))
