@@ -183,9 +183,8 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     from bench.train_data import DATA_ORDER, describe_subset
     from llm.card import write_classifier_card
     from llm.classifier import load_classifier
-    from llm.finetune import CHECKPOINT, finetune, trainable
+    from llm.finetune import CHECKPOINT, finetune, save_trained, trainable
     from llm.locate import content_hash
-    from llm.peft_methods import peft_method
 
     out = args.out
     n_trainable = sum(p.numel() for p in trainable(model).values())
@@ -207,9 +206,7 @@ def run(args, cfg, labels: tuple[str, ...], data: dict, base_dir: Path, model, t
     save_record(out, record)  # the base and labels: loading needs them
 
     def save_best(m) -> None:
-        m.save_pretrained(out)
-        if not peft_method(cfg.peft).adapter:
-            tokenizer.save_pretrained(out)
+        save_trained(m, tokenizer, out, cfg.peft)
 
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
     try:

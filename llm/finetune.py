@@ -165,6 +165,19 @@ def trainable(model) -> dict[str, torch.nn.Parameter]:
     return {n: p for n, p in model.named_parameters() if p.requires_grad}
 
 
+def save_trained(model, tokenizer, out: Path, peft: str) -> None:
+    """The kept weights as the loader reads them: a PEFT adapter alone, or a full model folder with its tokenizer.
+
+    An adapter is saved with save_embedding_layers=False: peft's default ("auto") looks the base's name up on the
+    model hub at every save to see whether its embeddings were resized (they never are here), which offline means a
+    warning per epoch and, online, a network call."""
+    if peft_method(peft).adapter:
+        model.save_pretrained(out, save_embedding_layers=False)
+    else:
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+
+
 def save_checkpoint(path: Path, model, params: dict, opt, cfg: FinetuneConfig, state: FinetuneState) -> None:
     """The trainable weights, AdamW's moments, the run state and the method's own state (AdaLoRA's allocator)."""
     method = peft_method(cfg.peft)

@@ -13,9 +13,9 @@ from transformers import AutoTokenizer
 from bench.cli import main as cli
 from bench.tasks.sentiment_data import LABELS
 from llm.classifier import encode, pad
-from llm.finetune import FinetuneConfig, build_model, finetune, trainable
+from llm.finetune import FinetuneConfig, build_model, finetune, save_trained, trainable
 from llm.locate import content_hash
-from llm.peft_methods import PEFT_METHODS, peft_method
+from llm.peft_methods import PEFT_METHODS
 from llm.runner import load_backend
 from test_llm_finetune import same, small_data, weights
 from tiny_encoder import make_tiny_encoder
@@ -38,9 +38,7 @@ def logits(model, base) -> torch.Tensor:
 
 def save_run(model, base, out, cfg) -> None:
     """What `isabench finetune` leaves for the loader: the weights and the record naming the base and labels."""
-    model.save_pretrained(out)
-    if not peft_method(cfg.peft).adapter:
-        AutoTokenizer.from_pretrained(base).save_pretrained(out)
+    save_trained(model, AutoTokenizer.from_pretrained(base), out, cfg.peft)
     record = {"base": {"name": str(base), "content_hash": content_hash(base)}, "labels": list(LABELS),
               "config": asdict(cfg)}
     (out / "finetune.json").write_text(json.dumps(record))
@@ -82,6 +80,21 @@ def test_prompt_learning_stays_unmerged_and_weight_updates_merge(base, tmp_path)
         save_run(model, base, tmp_path / peft, cfg)
         kinds[peft] = isinstance(load_backend(str(tmp_path / peft), device="cpu").model, PeftModel)
     assert kinds == {"prefix": True, "ia3": False}
+
+
+@pytest.mark.parametrize("peft", ["lora", "prefix"])
+def test_saving_an_adapter_never_asks_the_model_hub(base, tmp_path, monkeypatch, peft):
+    """The adapter names its base by the short name (`minilm`), which is no folder here: peft's default save looked
+    that name up on the hub at every epoch's save (offline: "Unable to fetch remote file" each time)."""
+    import peft.utils.save_and_load as peft_save
+
+    asked = []
+    monkeypatch.setattr(peft_save, "check_file_exists_on_hf_hub", lambda *a, **k: asked.append(a))
+    cfg = FinetuneConfig("sentiment", init="minilm", peft=peft)
+    model, _ = build_model(cfg, base, LABELS, 16)
+    assert model.peft_config["default"].base_model_name_or_path == "minilm"
+    save_trained(model, AutoTokenizer.from_pretrained(base), tmp_path, peft)
+    assert (tmp_path / "adapter_model.safetensors").exists() and asked == []
 
 
 def test_the_reproducing_command_names_only_the_methods_own_options(base, tmp_path):
