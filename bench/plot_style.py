@@ -89,7 +89,7 @@ def how_asked(w) -> str:
         parts.append("classifier head")
     elif present(w.get("prompt_format")):
         shots = int(float(w["shots"])) if present(w.get("shots")) else 0
-        parts.append(f"{w['prompt_format']} prompt, {shots}-shot" + (", log-likelihood" if method == "loglik" else ""))
+        parts.append(f"{w['prompt_format']} prompt, {shots}-shot" + (", log-likelihood" if method == "loglikelihood" else ""))
     return "; ".join(parts)
 
 

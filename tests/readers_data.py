@@ -13,6 +13,8 @@ WHO = {  # backend, contestant, setting, options
     "isa": ("isa", "isa", "", {}),
     "llm": ("llm", "llm", "generate;compact;k=0;chat=0", {"method": "generate", "model": None,
                                                           "prompt_format": "compact", "shots": 0}),
+    "loglik": ("llm", "llm", "loglikelihood;gpt3;k=0;chat=0", {"method": "loglikelihood", "model": None,
+                                                               "prompt_format": "gpt3", "shots": 0}),
     "hybrid": ("hybrid", "hybrid: smollm2", "program;compact;k=4;chat=0",
                {"method": "program", "model": "smollm2", "prompt_format": "compact", "shots": 4}),
 }

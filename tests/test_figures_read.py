@@ -66,6 +66,13 @@ def test_accuracy_tells_contestants_apart_and_says_how_each_model_was_asked(tmp_
     assert notes == ["n=64"]  # only the point whose n differs from its level's says its own
 
 
+def test_a_model_scored_by_log_likelihood_says_so_in_its_legend_entry(tmp_path, saved):
+    summary = summary_of(records("add", 1, "llm", 10, 5), records("add", 1, "loglik", 10, 8))
+    plots.plot_accuracy(summary, tmp_path)
+    assert set(legend_of(saved["accuracy"])) == {"llm (embedded model; compact prompt, 0-shot)",
+                                                 "llm (embedded model; gpt3 prompt, 0-shot, log-likelihood)"}
+
+
 def test_hollow_means_untrained_and_half_filled_training_data_and_no_line_crosses(tmp_path, saved):
     summary = summary_of(
         records("add", 1, "llm", 20, 18, flops=1e6), records("add", 2, "llm", 20, 15, flops=1e6),
@@ -98,6 +105,15 @@ def test_time_has_one_entry_per_contestant_and_explains_its_line_styles_once(tmp
     assert len(contestants) == 3 and len(legend) == 6  # was 3 per contestant: 9 (15 on a full run)
     footnote = saved["time"].texts[-1].get_text()
     assert "n < 10 at square d1" in footnote
+
+
+def test_a_log_axis_has_labelled_ticks_and_no_minor_ones(tmp_path, saved):
+    plots.plot_time(square_run(), tmp_path)
+    for ax in saved["time"].axes:
+        if ax.get_yscale() == "log":
+            assert ax.yaxis.get_minorticklocs().size == 0
+            labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+            assert len(labels) >= 2, labels
 
 
 def test_time_explains_an_isa_batch_above_one_answer_alone(tmp_path, saved):
