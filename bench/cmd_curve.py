@@ -33,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-steps", type=int, default=d.min_steps,
                    help="fine-tune for 3 epochs, or as many more as give at least this many optimizer steps "
                         f"(small subsets: 16 sentences are 1 step an epoch) (default {d.min_steps})")
+    p.add_argument("--dev-reads", type=int, default=d.dev_reads,
+                   help="read dev after every ceil(epochs / N) epochs and the last; a point keeps the best epoch read "
+                        f"(default {d.dev_reads}, as often as the whole split's 3 epochs)")
     p.add_argument("--threads", type=int, default=d.threads, help=f"torch CPU threads (default {d.threads})")
 
 
@@ -62,10 +65,11 @@ def main(args) -> int:
         known = (*FINETUNED, "counted", "lexicon")
         if not contestants or any(c not in known for c in contestants):
             raise ValueError(f"--contestants must name some of {', '.join(known)}, got {args.contestants!r}")
-        if args.seeds < 1 or args.min_steps < 1 or args.threads < 1:
-            raise ValueError("--seeds, --min-steps and --threads must be at least 1")
+        if min(args.seeds, args.min_steps, args.dev_reads, args.threads) < 1:
+            raise ValueError("--seeds, --min-steps, --dev-reads and --threads must be at least 1")
         sizes = parse_sizes(args.sizes)
-        settings = CurveSettings(args.task, args.init, contestants, args.min_steps, threads=args.threads)
+        settings = CurveSettings(args.task, args.init, contestants, args.min_steps, dev_reads=args.dev_reads,
+                                 threads=args.threads)
         points = run_points(args.out, settings, sizes, args.seeds)
     except (ValueError, OSError, RuntimeError) as e:
         print(f"isabench curve: {e}", file=sys.stderr)

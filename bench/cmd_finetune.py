@@ -77,6 +77,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"the vocabulary) (default {d.prompt_init})")
     p.add_argument("--train-size", type=int, help="train on a stratified subset of this many train sentences "
                    "(by label and the split's strata, e.g. site; drawn by --seed); default: the whole train split")
+    p.add_argument("--eval-every", type=int, default=d.eval_every,
+                   help="read dev accuracy (and keep a resumable checkpoint) after every Nth epoch and the last; the "
+                        f"kept epoch is the best of those read (default {d.eval_every})")
     p.add_argument("--force", action="store_true",
                    help="start over in a folder holding a run, or write inside llm/adapters (the shipped ones)")
     p.add_argument("--dev-only", action="store_true",
@@ -101,7 +104,7 @@ def config_from(args):
                          lora_targets=targets, adalora_init_r=args.adalora_init_r,
                          adalora_target_r=args.adalora_target_r, vera_r=args.vera_r,
                          virtual_tokens=args.virtual_tokens, prompt_init=args.prompt_init, train_size=args.train_size,
-                         threads=args.threads)
+                         eval_every=args.eval_every, threads=args.threads)
     check_config(cfg)
     return cfg
 
@@ -116,6 +119,8 @@ def reproduce_command(cfg, out: str) -> str:
         parts += [f"--{name.replace('_', '-')}", ",".join(value) if isinstance(value, (list, tuple)) else str(value)]
     if cfg.train_size is not None:  # only then: the whole split's command stays the one shipped cards give
         parts += ["--train-size", str(cfg.train_size)]
+    if cfg.eval_every != 1:  # likewise
+        parts += ["--eval-every", str(cfg.eval_every)]
     return shlex.join(parts + ["--out", out])
 
 

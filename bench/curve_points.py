@@ -31,6 +31,8 @@ class CurveSettings:
     init: str = "minilm"  # the encoder both fine-tunings start from
     contestants: tuple[str, ...] = ("lora", "full", "counted", "lexicon")
     min_steps: int = 30  # a small subset trains for more epochs, so that every size gets at least this many updates
+    dev_reads: int = 3  # dev is read after every ceil(epochs / 3) epochs and the last, as often as the whole split's
+    # 3 epochs are: on 16 sentences (30 one-step epochs) a dev pass after each was 80 % of the point's time
     batch_size: int = 16
     threads: int = 1
 
@@ -60,6 +62,10 @@ class Point:
 def epochs_for(size: int, s: CurveSettings) -> int:
     """The shipped recipe's 3 epochs, or more where the subset is small: at least s.min_steps optimizer steps."""
     return max(3, math.ceil(s.min_steps / math.ceil(size / s.batch_size)))
+
+
+def eval_every_for(epochs: int, s: CurveSettings) -> int:
+    return math.ceil(epochs / s.dev_reads)
 
 
 def read_points(out: Path) -> list[Point]:
@@ -107,9 +113,10 @@ def finetune_point(out: Path, s: CurveSettings, contestant: str, size: int, seed
     folder = out / f"{contestant}-n{size}-s{seed}"
     record = read_record(folder) if folder.is_dir() else {}
     if not record.get("finished"):
+        epochs = epochs_for(size, s)
         argv = ["--task", s.task, "--init", s.init, "--peft", FINETUNED[contestant], "--train-size", str(size),
-                "--seed", str(seed), "--epochs", str(epochs_for(size, s)), "--batch-size", str(s.batch_size),
-                "--threads", str(s.threads), "--out", str(folder)]
+                "--seed", str(seed), "--epochs", str(epochs), "--eval-every", str(eval_every_for(epochs, s)),
+                "--batch-size", str(s.batch_size), "--threads", str(s.threads), "--out", str(folder)]
         parser = argparse.ArgumentParser(prog="isabench finetune")
         cmd_finetune.add_arguments(parser)
         log(f"{contestant} on {size} sentences, seed {seed}: isabench finetune {' '.join(argv)}")

@@ -65,7 +65,7 @@ def solve_batch(name: str, inputs, *, tier: str = "jit", threads: int | None = N
 
 def solve_digits(name: str, operands: list, *, tier: str = "jit", threads: int | None = None,
                  fuel: int | None = None) -> BatchSolve:
-    """A numeric program over operands already read as digit rows (isa.digit_rows.digit_rows_of_text: what a task reads
+    """A numeric program over operands already read as digit rows (isa.text_fields.read_fields: what a task reads
     out of its texts in bulk); the values are the answers as canonical decimal text. No Python int is made."""
     layout, program = layouts.layout(name), layouts.load(name)
     if layout.lay_digits is None:

@@ -79,20 +79,6 @@ def digit_rows(values: list, name: str, what: str, max_digits: int, batch: bool)
     return np.where(at >= 0, digits, 0), lengths
 
 
-def digit_rows_of_text(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(B, W) digit words, least significant first, and the lengths, of decimal numbers written in ASCII (no sign, no
-    leading zero: the caller checked), read in bulk from one joined buffer."""
-    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
-    chars = np.frombuffer(b"".join(parts), np.uint8)
-    width = int(lengths.max(initial=1))
-    ends = np.cumsum(lengths) - 1  # each number's last (least significant) character
-    at = ends[:, None] - np.arange(width)
-    inside = np.arange(width) < lengths[:, None]
-    digits = np.where(inside, chars[np.where(inside, at, 0)].astype(np.int64) - ZERO, 0) if len(chars) else \
-        np.zeros((len(parts), width), np.int64)
-    return digits, lengths
-
-
 def header(program: Program, rows: int, width: int) -> np.ndarray:
     """Every row's memory: the data image up to the `input` label (the image's own input, a golden case, is dropped:
     workspaces such as wordfreq's hash table must start empty), zeros after it."""
@@ -142,21 +128,15 @@ def answer_digits(program: Program, mem: np.ndarray, negative=None) -> list[int]
 
 
 def read_decimals(mem: np.ndarray, starts: np.ndarray, lengths: np.ndarray, negative=None) -> list[str]:
-    """Every row's answer as canonical decimal text ("143", "-98762"): the digits turned into characters in one
-    array, right-aligned with a space between rows, then split once."""
-    if len(mem) and (lengths.min() < 1 or starts.min() < 0 or (starts + lengths).max() > mem.shape[1]):
-        raise ProgramTrapError("the program's answer lies outside its memory")
-    width = int(lengths.max(initial=1))
-    inside = np.arange(width) < lengths[:, None]
-    digits = np.take_along_axis(mem, np.where(inside, starts[:, None] + np.arange(width), starts[:, None]), axis=1)
-    if len(mem) and ((digits < 0) | (digits > 9))[inside].any():
-        raise ProgramTrapError("the program's answer holds a word that is not a digit")
-    text = np.full((len(mem), width + 2), ord(" "), np.uint8)  # a sign's room, the digits, a space between rows
-    text[:, 1 : width + 1] = np.where(inside, digits + ZERO, ord(" "))[:, ::-1]
-    if negative is not None:
-        neg = np.flatnonzero(np.asarray(negative) != 0)
-        text[neg, width - lengths[neg]] = ord("-")
-    return text.tobytes().decode("ascii").split()
+    """Every row's answer as canonical decimal text ("143", "-98762"), written in one compiled pass
+    (isa/text_fields.py); a row whose answer is not digits inside its memory is a ProgramTrapError."""
+    from isa.text_fields import write_decimals  # numba: loaded by a batch, not by importing the library
+
+    out = write_decimals(mem, starts, lengths, negative)
+    if out is None:
+        read_numbers(mem, starts, lengths, negative)  # raises, saying which of the two is wrong
+        raise ProgramTrapError("the program's answer is not a decimal number in its memory")
+    return out
 
 
 def answer_text(program: Program, mem: np.ndarray, negative=None) -> list[str]:

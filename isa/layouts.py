@@ -54,8 +54,8 @@ class Layout:
     description: str
     lay: Callable[..., Laid]  # (program, inputs, batch=True): checks every input, lays the batch
     read: Callable[..., list]  # (program, inputs, final memories (B, M), batch=True) -> values
-    # Numeric programs also take their operands as digit rows (see digit_rows_of_text: what a task reads out of
-    # its texts in bulk) and give their answers as canonical decimal text, with no Python int in between.
+    # Numeric programs also take their operands as digit rows (isa.text_fields.read_fields: what a task reads out
+    # of its texts in bulk) and give their answers as canonical decimal text, with no Python int in between.
     lay_digits: Callable[..., Laid] | None = None  # (program, [(digits (B, W), lengths (B,)) per operand]) -> Laid
     # (program, inputs, final memories, batch=True) -> the answers as text, written in bulk ("143", "the 2 cat 1")
     read_text: Callable[..., list] | None = None

@@ -150,7 +150,8 @@ def history_table(history: list[dict], best: int) -> str:
     lines = ["| epoch | train loss | dev accuracy | CPU s | wall s |", "|---|---|---|---|---|"]
     for h in history:
         mark = " (kept)" if h["epoch"] == best else ""
-        lines.append(f"| {h['epoch']} | {h['train_loss']:.4f} | {pct(h['dev_accuracy'])}{mark} | {h['cpu_s']} | "
+        dev = "not read" if h["dev_accuracy"] is None else pct(h["dev_accuracy"])
+        lines.append(f"| {h['epoch']} | {h['train_loss']:.4f} | {dev}{mark} | {h['cpu_s']} | "
                      f"{h['wall_s']} |")
     return "\n".join(lines)
 

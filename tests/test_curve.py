@@ -68,6 +68,22 @@ def test_a_killed_curve_keeps_its_points_and_resumes_without_training_them_again
     assert cli(argv(base, out, "--min-steps", "2")) == 2
 
 
+def test_a_small_subset_trains_many_epochs_and_reads_dev_three_times(base, tmp_path):
+    """8 sentences in batches of 16 are one step an epoch: --min-steps 12 trains 12 epochs and reads dev after
+    epochs 4, 8 and 12 (every ceil(12 / 3)); the point keeps the best of those, and its card says which were read."""
+    out = tmp_path / "curve"
+    assert cli(["curve", "--task", "sentiment", "--init", str(base), "--sizes", "8", "--seeds", "1", "--min-steps",
+                "12", "--contestants", "lora", "--out", str(out)]) == 0
+    record = json.loads((out / "lora-n8-s0" / "finetune.json").read_text())
+    assert (record["config"]["epochs"], record["config"]["eval_every"]) == (12, 4)
+    read = {h["epoch"]: h["dev_accuracy"] for h in record["history"] if h["dev_accuracy"] is not None}
+    assert list(read) == [4, 8, 12] and len(record["history"]) == 12
+    assert record["best_epoch"] in read and record["best_dev_accuracy"] == max(read.values())
+    assert "--eval-every 4" in record["reproduce"]
+    assert "| 1 | " in (card := (out / "lora-n8-s0" / "README.md").read_text()) and "not read" in card
+    assert json.loads((out / "curve.json").read_text())["dev_reads"] == 3
+
+
 def test_the_isa_tables_on_the_whole_split_score_as_the_run_side_does(tmp_path):
     """At 1,390 sentences the subset is the train split: `counted` is the table `isabench run` uses."""
     from bench.tasks import get_task

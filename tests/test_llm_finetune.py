@@ -163,6 +163,35 @@ def test_killed_run_resumes_to_the_same_weights(base, tmp_path, monkeypatch, pef
         assert resumed.peft_config["default"].rank_pattern == pattern
 
 
+def test_reading_dev_every_nth_epoch_keeps_the_best_read_and_resumes_exactly(base, tmp_path, monkeypatch):
+    """--eval-every 2 over 5 epochs: dev read after epochs 2, 4 and 5 (the last), a checkpoint only there; the
+    training is the every-epoch run's, and a run killed after its first checkpoint resumes to the same weights."""
+    every, every_state = train_small(base, tmp_path / "every", epochs=5)
+    sparse, state = train_small(base, tmp_path / "sparse", epochs=5, eval_every=2)
+    assert same(weights(every), weights(sparse))  # reading dev changes nothing in training
+    assert [h["dev_accuracy"] is not None for h in state.history] == [False, True, False, True, True]
+    read = {h["epoch"]: h["dev_accuracy"] for h in every_state.history}
+    assert [h["dev_accuracy"] for h in state.history if h["dev_accuracy"] is not None] == [read[2], read[4], read[5]]
+    assert state.best_dev == max(read[e] for e in (2, 4, 5)) and state.best_epoch in (2, 4, 5)
+
+    real_save, saved = finetune_mod.save_checkpoint, []
+
+    def save_then_die(path, model, params, opt, cfg, st):
+        saved.append(st.epoch)
+        real_save(path, model, params, opt, cfg, st)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(finetune_mod, "save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train_small(base, tmp_path / "broken", epochs=5, eval_every=2)
+    monkeypatch.undo()
+    assert saved == [2]  # no checkpoint after epoch 1: dev was not read there
+    resumed, again = train_small(base, tmp_path / "broken", epochs=5, eval_every=2)
+    assert same(weights(sparse), weights(resumed))
+    assert [(h["train_loss"], h["dev_accuracy"]) for h in again.history] == \
+        [(h["train_loss"], h["dev_accuracy"]) for h in state.history]
+
+
 def test_resuming_with_other_settings_is_refused(base, tmp_path, monkeypatch):
     monkeypatch.setattr(finetune_mod, "save_checkpoint", _die_after(finetune_mod.save_checkpoint))
     with pytest.raises(KeyboardInterrupt):

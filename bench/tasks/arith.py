@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 import re
 
-from isa.digit_rows import digit_rows_of_text
 from isa.layouts import PAIRS, SQUARE_MAX_DIGITS
 from isa.numtext import digit_count, from_decimal, to_decimal
 
@@ -17,7 +16,6 @@ from .programs import straight_line
 from .replies import last_number
 
 NUMBER = re.compile(r"-?\d+")
-DECIMAL = rb"(?:0|[1-9][0-9]*)"  # as the generators write a number: no sign, no leading zero
 # "What is 98 plus 45?", "Q: What is 98 plus 45?", "98 plus 45" and "98 + 45" all read the same.
 QUESTION = re.compile(r"\s*(?:Q:\s*)?(?:what\s+is\s+)?(?P<body>.*?)\s*\??\s*(?:A:\s*)?", re.IGNORECASE | re.DOTALL)
 
@@ -33,32 +31,9 @@ def numbers_with(digits: int) -> int:
     return 10 if digits == 1 else 9 * 10 ** (digits - 1)
 
 
-def generated_fields(texts: list[str], line: re.Pattern, separator: bytes, fields: int, limit: int):
-    """The texts' numbers as digit rows, one (digits, lengths) per field, when every text is exactly `line` (the
-    generator's form, checked by one regular-expression match over all of them), none longer than `limit` digits;
-    else None."""
-    try:
-        joined = "\n".join(texts).encode("ascii")
-    except UnicodeEncodeError:
-        return None
-    if not texts or not line.fullmatch(joined):
-        return None
-    parts = joined.replace(separator, b"\n").split(b"\n") if separator else joined.split(b"\n")
-    operands = [digit_rows_of_text(parts[f::fields]) for f in range(fields)]
-    return operands if max(int(n.max()) for _, n in operands) <= limit else None
-
-
-def lines_of(form: bytes) -> re.Pattern:
-    """A pattern for newline-joined texts, each exactly `form`."""
-    return re.compile(rb"(?:%s\n)*%s" % (form, form))
-
-
 def question_body(text: str) -> str:
     """The problem inside the paper's wording, or the text itself."""
     return QUESTION.fullmatch(text).group("body")
-
-
-SQUARE_LINES = lines_of(DECIMAL)
 
 
 class NumericAnswer(Task):
@@ -129,7 +104,9 @@ class Square(NumericAnswer):
         return straight_line(("*", x, x))
 
     def read_operands(self, texts: list[str]):
-        return generated_fields(texts, SQUARE_LINES, b"", 1, SQUARE_MAX_DIGITS)
+        from isa.text_fields import read_fields  # numba: loaded by a batch, not by importing the tasks
+
+        return read_fields(texts, b"", 1, SQUARE_MAX_DIGITS)
 
 
 class BinaryOp(NumericAnswer):
@@ -188,9 +165,9 @@ class BinaryOp(NumericAnswer):
     hybrid_family = ("add", "sub", "mul")
 
     def read_operands(self, texts: list[str]):
-        separator = b" " + self.symbol.encode() + b" "
-        return generated_fields(texts, lines_of(DECIMAL + re.escape(separator) + DECIMAL), separator, 2,
-                                PAIRS[self.program][0])
+        from isa.text_fields import read_fields
+
+        return read_fields(texts, f" {self.symbol} ".encode(), 2, PAIRS[self.program][0])
 
     def solution_program(self, text: str) -> str:
         a, b = self.parse(text)

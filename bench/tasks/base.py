@@ -110,7 +110,8 @@ class Task:
     isa_variants: tuple[str, ...] = ("",)  # programs of rules the ISA side runs, each its own contestant
     # The isa modules an ISA answer runs through besides the task's own classes: part of the ISA records' key
     # (bench/isa_identity.py), so a change there re-keys exactly these tasks.
-    isa_modules: tuple[str, ...] = ("isa.layouts", "isa.digit_rows", "isa.batch", "isa.digits", "isa.numtext")
+    isa_modules: tuple[str, ...] = ("isa.layouts", "isa.digit_rows", "isa.batch", "isa.digits", "isa.numtext",
+                                    "isa.text_fields")
     default_model: str | None = None  # the LLM that answers it unless --model says otherwise (None: embedded)
     # generate() already writes canonical(text): the split hashes a generated text as it is (emulate: canonical
     # assembles and runs the program, 60 % of planning a default run's instances when it was done for every draw).
