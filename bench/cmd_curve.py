@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"(small subsets: 16 sentences are 1 step an epoch) (default {d.min_steps})")
     p.add_argument("--dev-reads", type=int, default=d.dev_reads,
                    help="read dev after every ceil(epochs / N) epochs and the last; a point keeps the best epoch read "
-                        f"(default {d.dev_reads}, as often as the whole split's 3 epochs)")
+                        f"(default {d.dev_reads}: at most 3 reads, as the whole split's 3 epochs get)")
     p.add_argument("--threads", type=int, default=d.threads, help=f"torch CPU threads (default {d.threads})")
 
 

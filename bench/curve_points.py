@@ -31,8 +31,9 @@ class CurveSettings:
     init: str = "minilm"  # the encoder both fine-tunings start from
     contestants: tuple[str, ...] = ("lora", "full", "counted", "lexicon")
     min_steps: int = 30  # a small subset trains for more epochs, so that every size gets at least this many updates
-    dev_reads: int = 3  # dev is read after every ceil(epochs / 3) epochs and the last, as often as the whole split's
-    # 3 epochs are: on 16 sentences (30 one-step epochs) a dev pass after each was 80 % of the point's time
+    dev_reads: int = 3  # dev is read after every ceil(epochs / 3) epochs and the last: at most 3 times (2 at 4
+    # epochs), as the whole split's 3 epochs are; on 16 sentences (30 one-step epochs) a dev pass after each was 80 %
+    # of the point's time
     batch_size: int = 16
     threads: int = 1
 

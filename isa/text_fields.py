@@ -80,12 +80,15 @@ def _write(mem, starts, lengths, negative):
     """Every row's digits as text, a space after each; ok False if an answer lies outside its row or holds a word
     that is not a digit."""
     rows, words = mem.shape
-    out = np.empty(int(lengths.sum()) + 2 * rows, np.uint8)
+    size = 0
+    for r in range(rows):  # every row's bounds before the buffer is sized by them (they come from the program)
+        if lengths[r] < 1 or starts[r] < 0 or starts[r] + lengths[r] > words:
+            return np.empty(0, np.uint8), False
+        size += lengths[r] + 2
+    out = np.empty(size, np.uint8)
     at = 0
     for r in range(rows):
         start, n = starts[r], lengths[r]
-        if n < 1 or start < 0 or start + n > words:
-            return out[:0], False
         if negative[r]:
             out[at] = MINUS
             at += 1

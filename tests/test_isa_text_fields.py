@@ -83,6 +83,8 @@ def test_answers_are_written_most_significant_first_with_their_sign():
     ([0, 3], [2, 3], "outside its memory"),  # row 1 runs past the row's 5 words
     ([0, 1], [2, 0], "outside its memory"),  # an empty answer
     ([0, -1], [2, 1], "outside its memory"),
+    ([0, 0], [2, -5], "outside its memory"),  # the lengths come from the program: checked before they size anything
+    ([0, 0], [2**40, 1], "outside its memory"),
     ([0, 2], [2, 2], "not a digit"),  # row 1 holds 10
 ])
 def test_an_answer_that_is_not_digits_in_memory_is_a_trap(starts, lengths, message):
