@@ -89,7 +89,8 @@ def how_asked(w) -> str:
         parts.append("classifier head")
     elif present(w.get("prompt_format")):
         shots = int(float(w["shots"])) if present(w.get("shots")) else 0
-        parts.append(f"{w['prompt_format']} prompt, {shots}-shot" + (", log-likelihood" if method == "loglikelihood" else ""))
+        scored = ", log-likelihood" if method == "loglikelihood" else ""
+        parts.append(f"{w['prompt_format']} prompt, {shots}-shot{scored}")
     return "; ".join(parts)
 
 

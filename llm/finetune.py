@@ -88,8 +88,7 @@ def check_config(cfg: FinetuneConfig) -> None:
     if cfg.schedule not in training.DECAYS:
         raise ValueError(f"--schedule must be one of {', '.join(training.DECAYS)}, got {cfg.schedule!r}")
     for name in ("epochs", "batch_size", "max_length", "threads", "lora_r", "eval_batch_size", "eval_every",
-                 "adalora_init_r",
-                 "adalora_target_r", "vera_r", "virtual_tokens"):
+                 "adalora_init_r", "adalora_target_r", "vera_r", "virtual_tokens"):
         if getattr(cfg, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
     if not cfg.lr > 0:
