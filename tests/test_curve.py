@@ -84,6 +84,11 @@ def test_a_small_subset_trains_many_epochs_and_reads_dev_three_times(base, tmp_p
     assert json.loads((out / "curve.json").read_text())["dev_reads"] == 3
 
 
+def test_dev_is_read_after_every_ceil_epochs_over_three_epochs():
+    s = curve_points.CurveSettings("sentiment")
+    assert [curve_points.eval_every_for(e, s) for e in (3, 4, 8, 13, 30)] == [1, 2, 3, 5, 10]
+
+
 def test_the_isa_tables_on_the_whole_split_score_as_the_run_side_does(tmp_path):
     """At 1,390 sentences the subset is the train split: `counted` is the table `isabench run` uses."""
     from bench.tasks import get_task

@@ -29,19 +29,24 @@ TINY = ["--tasks", "add,wordfreq", "--n", "3", "--no-plots"]  # plain pytest: th
 
 
 def run_process(out: Path, extra: list[str]) -> dict:
-    """`isabench run` in a child process: its exit status, wall seconds, CPU seconds and peak RSS."""
+    """`isabench run` in a child process: its exit status, wall seconds, CPU seconds and peak RSS. Its stderr goes
+    to a file beside the run folder: a pipe read only after the child ends could fill and stall it."""
     load = load_1min()
+    log = out.parent / f"{out.name}.stderr"
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "bench.cli", "run", "--out", str(out), *extra], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(child.pid, 0)
+    with log.open("w") as err:
+        child = subprocess.Popen([sys.executable, "-m", "bench.cli", "run", "--out", str(out), *extra], cwd=ROOT,
+                                 stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
-    err = child.stderr.read()
-    child.stderr.close()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return {"rc": child.returncode, "stderr_tail": err[-2000:], "wall_s": wall,
-            "cpu_s": usage.ru_utime + usage.ru_stime, "user_s": usage.ru_utime, "system_s": usage.ru_stime,
-            "peak_mib": usage.ru_maxrss / 1024, "load_1min": [load, load_1min()]}
+    return {"rc": os.waitstatus_to_exitcode(status), "stderr_tail": log.read_text()[-2000:], "wall_s": wall,
+            **usage_figures(usage), "load_1min": [load, load_1min()]}
+
+
+def usage_figures(usage) -> dict:
+    """A finished child's CPU (user + system) and peak memory from its rusage (ru_maxrss is in KiB on Linux)."""
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "user_s": usage.ru_utime, "system_s": usage.ru_stime,
+            "peak_mib": usage.ru_maxrss / 1024}
 
 
 def where_time_goes(out: Path, cpu_s: float) -> list[tuple[str, float]]:
@@ -88,4 +93,11 @@ def test_bench_default_run(benchmark, tmp_path):
         chunks[key] = chunks.get(key, 0.0) + r["batch_s"] / r["batch_size"]
     answering = {p: s for p, s in parts if " answering " in p}
     assert answering.keys() == chunks.keys() and all(answering[k] == pytest.approx(chunks[k], rel=1e-4) for k in chunks)
-    assert parts[-1][1] > 0
+    assert parts[-1][1] > 0 and sum(seconds for _, seconds in parts) == pytest.approx(done["cpu_s"])
+
+
+def test_the_childs_figures_are_its_user_plus_system_cpu_and_its_peak_in_mib():
+    from types import SimpleNamespace
+
+    figures = usage_figures(SimpleNamespace(ru_utime=1.5, ru_stime=0.25, ru_maxrss=3 * 1024))
+    assert figures == {"cpu_s": 1.75, "user_s": 1.5, "system_s": 0.25, "peak_mib": 3.0}
