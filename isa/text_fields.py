@@ -109,3 +109,34 @@ def write_decimals(mem: np.ndarray, starts: np.ndarray, lengths: np.ndarray, neg
     neg = np.zeros(len(mem), np.bool_) if negative is None else np.asarray(negative) != 0
     text, ok = _write(mem, np.asarray(starts, np.int64), np.asarray(lengths, np.int64), neg)
     return text.tobytes().decode("ascii").split() if ok else None
+
+
+@njit(cache=True)
+def _write_ints(values):
+    """Every int64 as decimal text, a space after each (the magnitude in uint64: INT64_MIN has no int64 negation)."""
+    out = np.empty(21 * len(values), np.uint8)
+    digits = np.empty(20, np.uint8)
+    at = 0
+    for v in values:
+        if v < 0:
+            out[at] = MINUS
+            at += 1
+        magnitude = np.uint64(v) if v >= 0 else np.uint64(0) - np.uint64(v)
+        n = 0
+        while True:
+            digits[n] = ZERO + np.uint8(magnitude % np.uint64(10))
+            magnitude //= np.uint64(10)
+            n += 1
+            if magnitude == 0:
+                break
+        for k in range(n - 1, -1, -1):
+            out[at] = digits[k]
+            at += 1
+        out[at] = SPACE
+        at += 1
+    return out[:at]
+
+
+def write_ints(values: np.ndarray) -> list[str]:
+    """Every int64 of `values` as its decimal text (str(int(v)) for each, in one compiled pass)."""
+    return _write_ints(np.ascontiguousarray(values, np.int64)).tobytes().decode("ascii").split()

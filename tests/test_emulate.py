@@ -186,6 +186,18 @@ def test_bad_programs_are_rejected_with_a_located_message_or_the_trap(text, mess
         TASK.reference(text)
 
 
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_text_that_does_not_assemble_is_named_in_a_batch_on_every_tier(tier):
+    """On jit most of a batch goes through the one-pass assembler; the text it leaves to isa.asm still gets the
+    assembler's located message, and traps are answers (the machine's status), as on every tier."""
+    good = [i.text for i in TASK.instances(8, 5, seed=1)]
+    with pytest.raises(TaskInputError, match=r"program:2:13: error: bad register: got '4'"):
+        TASK.solve_isa_batch(good + ["li r1, 3\nadd r1, r1, 4\nhalt"] + good, tier)
+    out = TASK.solve_isa_batch(good + ["li r2, 0\ndiv r1, r1, r2\nhalt", "li r1, 3"], tier)
+    assert out.status[-2:] == ["DIV_ZERO", "BAD_PC"] and list(out.steps[-2:]) == [1, 1]
+    assert out.values[:-2] == [TASK.reference(t) for t in good]
+
+
 def test_solve_cli_reads_a_multi_line_program(capsys):
     for backend in ("isa", "reference"):
         assert main(["solve", "emulate", "li r1, 3\naddi r1, r1, 4\nhalt", "--backend", backend]) == 0

@@ -67,6 +67,7 @@ def test_solve_cli_rejects_bad_input(capsys):
     ("square", ["12345 squared", "0012", "What is 7 squared?"]),
     ("expr", ["What is (6+7)*3?", "1" + "+1" * 30]),
     ("wordfreq", ["THE Cat, the cat!", "café é", ""]),
+    ("emulate", ["li r1, 3 ; three\nhalt", "li r1,3;addi r1,r1,4;halt;r1=", "Q: What is r1?\nli r1, 2\nhalt\n\nA:"]),
 ])
 def test_texts_read_in_bulk_and_one_by_one_give_the_same_answers(name, odd):
     """A chunk in the generator's own form is read in bulk; one odd text sends the whole chunk the slow way, and

@@ -27,7 +27,7 @@ import numpy as np
 
 from isa import ref, spec
 from isa.asm import AsmError, assemble, source_lines
-from isa.machine import RunResult, run, run_batch
+from isa.machine import RunResult, resolve_threads, run, run_batch
 from isa.spec import Status
 from isa.program import Program
 
@@ -37,6 +37,7 @@ from .base import IsaAnswer, IsaBatch, TaskInputError
 
 FUEL = 10_000  # instructions: a hundred times the highest default level, far beyond what any model emulates
 MEM_WORDS = 16  # scratch memory for ld/st in hand-written programs (the generator never touches memory)
+STATUS_NAMES = np.array([s.name for s in Status])  # Status value -> its name, for a whole batch at once
 JUMPS = {op.code for op in spec.OPS if op.group == "control" and op.name != "halt"}
 FILENAME = "program"  # what located errors name: "program:2:5: error: ..."
 GPT3_QUESTION = "Q: What is the value of r1 after this register-machine program halts?"
@@ -114,7 +115,8 @@ class Emulate(NumericAnswer):
     program = ""  # no isa.library program: the instance is the program
     example = "li r1, 3; addi r1, r1, 4; halt"
     figure = "bench.plots_emulate:plot_emulate"  # the cost of one emulated instruction
-    isa_modules = ("isa.asm", "isa.program")  # the instance is the program: its text is assembled
+    # The instance is the program: its text is assembled (in one pass on jit, isa/bulk_asm.py) and run.
+    isa_modules = ("isa.asm", "isa.program", "isa.bulk_asm", "isa.jit_many", "isa.text_fields")
     generates_canonical = True  # emulate_gen writes the listing canonical() rebuilds (a test holds it to that)
 
     def parse(self, text: str) -> Program:
@@ -158,24 +160,62 @@ class Emulate(NumericAnswer):
         return 22
 
     def solve_isa(self, text: str, tier: str = "jit", variant: str = "") -> IsaAnswer:
-        result = run(assemble_text(text), MEM_WORDS, fuel=FUEL, tier=tier, keep=False)
-        return IsaAnswer(str(int(result.regs[1])), result.status.name, result.steps, result.tier)
+        return self.solve_isa_batch([text], tier, variant, 1).answers[0]
 
     def solve_isa_batch(self, texts: list[str], tier: str = "jit", variant: str = "",
                         threads: int | None = None) -> IsaBatch:
-        """One engine call per program (run_batch runs one program over many memories, and here every program
-        differs). Assembling the text is glue, like laying memory for the other tasks; the machine's time is the
-        time inside each engine call; compiling each program (compiled tier) is part of answering it, and the program,
-        an instance, never goes to the compiled tier's disk cache (keep=False): a run of many instances would fill
-        it, and a program found there would be answered without its compile time."""
-        machine, compile_s, answers = 0.0, 0.0, []
-        memory = np.zeros((1, MEM_WORDS), np.int64)
+        """Assembling the text is glue, like laying memory for the other tasks; the machine's time is the time
+        inside the engine's calls. On jit every canonical listing (what the generator writes) is assembled in one
+        compiled pass and all of them run in one engine call (isa/jit_many.py); any other text, and every text on
+        the other tiers, is assembled by isa.asm and runs in its own call. Compiling each program (compiled tier)
+        is part of answering it, and the program, an instance, never goes to the compiled tier's disk cache
+        (keep=False): a run of many instances would fill it, and a program found there would be answered without
+        its compile time."""
+        if tier == "jit" and texts:
+            return solve_listings(texts, threads)
+        batch = IsaBatch([], [], [], 0.0)
         for text in texts:
-            result = run_batch(assemble_text(text), memory, fuel=FUEL, tier=tier, threads=threads, keep=False)
-            machine, compile_s = machine + result.machine_s, compile_s + result.compile_s
-            answers.append(IsaAnswer(str(int(result.regs[0, 1])), Status(int(result.status[0])).name,
-                                     int(result.steps[0]), result.tier))
-        return IsaBatch.of(answers, machine, compile_s)
+            add_alone(batch, text, tier, threads)
+        batch.tier = tier if not texts else batch.tier
+        return batch
+
+
+def solve_listings(texts: list[str], threads: int | None) -> IsaBatch:
+    """Every text on the jit tier: the canonical ones in one engine call, the rest one by one."""
+    run_listings, write_ints = listing_tools()
+    out = run_listings(texts, MEM_WORDS, FUEL, resolve_threads(threads))
+    halted = not out.status.any()  # the usual batch: every row HALTED (0), and no SKIP (-2) among them
+    status = ["HALTED"] * len(texts) if halted else STATUS_NAMES[np.maximum(out.status, 0)].tolist()
+    batch = IsaBatch(write_ints(out.regs[:, 1]), status, out.steps, out.machine_s, out.compile_s, tier="jit")
+    if not out.canonical.all():
+        for i in np.flatnonzero(~out.canonical).tolist():  # isa.asm assembles it, or names where it is wrong
+            add_alone(batch, texts[i], "jit", threads, at=i)
+    return batch
+
+
+@functools.cache
+def listing_tools():
+    """(isa.jit_many.run_listings, isa.text_fields.write_ints), imported on first use: importing this task must
+    not load numba (a chunk looks them up here rather than importing them each time)."""
+    from isa.jit_many import run_listings
+    from isa.text_fields import write_ints
+
+    return run_listings, write_ints
+
+
+def add_alone(batch: IsaBatch, text: str, tier: str, threads: int | None, at: int | None = None) -> None:
+    """`text` assembled by isa.asm and run in its own engine call; its answer appended to `batch` (or put at `at`)."""
+    result = run_batch(assemble_text(text), np.zeros((1, MEM_WORDS), np.int64), fuel=FUEL, tier=tier,
+                       threads=threads, keep=False)
+    answer = (str(int(result.regs[0, 1])), Status(int(result.status[0])).name, int(result.steps[0]))
+    if at is None:
+        for column, value in zip((batch.values, batch.status, batch.steps), answer):
+            column.append(value)
+    else:
+        batch.values[at], batch.status[at], batch.steps[at] = answer
+    batch.machine_s += result.machine_s
+    batch.compile_s += result.compile_s
+    batch.tier = result.tier
 
 
 def control_of(program: Program) -> str:
