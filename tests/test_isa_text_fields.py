@@ -106,3 +106,14 @@ def test_random_answers_round_trip_through_memory():
         digits = [int(c) for c in reversed(str(abs(v)))]
         mem[r, starts[r]:starts[r] + len(digits)] = digits
     assert write_decimals(mem, starts, lengths, [v < 0 for v in values]) == [str(v) for v in values]
+
+
+def test_int64s_written_as_python_writes_them():
+    from isa.text_fields import write_ints
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate([[0, -1, 1, 9, -9, 10, -10, np.iinfo(np.int64).min, np.iinfo(np.int64).max],
+                             rng.integers(-(10**6), 10**6, 500), rng.integers(np.iinfo(np.int64).min,
+                                                                              np.iinfo(np.int64).max, 500)])
+    assert write_ints(values.astype(np.int64)) == [str(int(v)) for v in values]
+    assert write_ints(np.zeros(0, np.int64)) == []
