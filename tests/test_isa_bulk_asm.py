@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bench.tasks import emulate_gen
-from isa import jit
+from isa import jit, jit_many
 from isa.asm import AsmError, assemble
 from isa.bulk_asm import assemble_listings
 from isa.jit_many import SKIP, run_listings
@@ -126,3 +126,107 @@ def test_threads_give_the_same_rows():
     one, two = run_listings(texts, 16, 10_000, 1), run_listings(texts, 16, 10_000, 2)
     for a, b in ((one.status, two.status), (one.steps, two.steps), (one.regs, two.regs), (one.pcs, two.pcs)):
         assert np.array_equal(a, b)
+
+
+# Cases a mutation sweep found no test noticing: two-digit labels, malformed label definitions, a label left over
+# from a failed listing, the fallback layout, a jump past the program's end, runs over several slices, compile_s,
+# the widest int64s, the listing pass's machine time when some text goes alone.
+
+def test_labels_and_jump_targets_past_line_nine_are_canonical():
+    text = "\n".join([f"li r{k + 2}, {k}" for k in range(10)]
+                     + ["L10: addi r1, r1, 1", "blti r1, 5, L10", "L12: bnei r1, 5, L12", "halt"])
+    listings = assemble_listings(["halt", text])
+    assert listings.canonical.tolist() == [True, True]
+    program = assemble(text)
+    code, runlen = program_of(listings, 1)
+    assert code.tolist() == program.code.tolist()
+    assert runlen.tolist() == jit.prepare(program).runlen.tolist()
+
+
+# Label definitions that are not `L<j>: ` with j written as isa.asm would: taken, each would give a wrong program
+# (the first two of each pair) or take a form that is not canonical (the others).
+LABEL_REFUSED = ["L: jmp L0", "L00: jmp L0", "li r1, 1\nL01: jmp L1", "jmp L999999999\nhalt"]
+LABEL_OTHER = ["L: halt", "L00: halt", "li r1, 1\nL01: halt"]
+
+
+@pytest.mark.parametrize("text", LABEL_REFUSED + LABEL_OTHER)
+def test_malformed_label_definitions_are_left_to_the_assembler(text):
+    listings = assemble_listings(["li r1, 1\nhalt", text, "li r1, 2\nhalt"])
+    assert listings.canonical.tolist() == [True, False, True]
+    if text in LABEL_REFUSED:
+        with pytest.raises(AsmError):
+            assemble(text)
+    else:
+        assemble(text)
+
+
+def test_a_label_read_on_a_failed_listing_does_not_carry_over_to_the_next():
+    """Listing 0 defines L1 on its line 1 and then fails on that line's mnemonic; listing 1, laid from the next row,
+    jumps to its own unlabelled line 0 (isa.asm: undefined label)."""
+    texts = ["li r1, 1\nL1: HALT", "jmp L0\nhalt"]
+    with pytest.raises(AsmError):
+        assemble(texts[1])
+    assert assemble_listings(texts).canonical.tolist() == [False, False]
+
+
+def test_the_fallback_lays_out_an_empty_program_per_text():
+    listings = assemble_listings(["halt", "li r1, 1\x00\nhalt", "halt"])
+    assert listings.starts.tolist() == [0, 1, 2, 3]
+    assert listings.code.reshape(-1, 4).tolist() == [[jit.FALL_OFF, 0, 0, 0]] * 3
+    assert listings.runlen.tolist() == [0, 0, 0]
+
+
+def test_a_jump_past_the_programs_end_is_bad_pc_not_the_next_program():
+    texts = ["li r2, 4\njr r2\nhalt", "li r1, 7\nhalt", "li r15, 3\nret\nhalt", "li r1, 8\nhalt"]
+    out = run_listings(texts, 16, 10_000)
+    for p, text in enumerate(texts):
+        alone = run(assemble(text), 16, fuel=10_000, tier="jit")
+        assert (out.status[p], out.pcs[p], out.steps[p]) == (int(alone.status), alone.pc, alone.steps), text
+        assert out.regs[p].tolist() == alone.regs.tolist(), text
+    assert out.status[0] == out.status[2] == int(jit.S_BADPC)
+
+
+def test_rows_run_over_several_slices_as_they_run_alone(monkeypatch):
+    """A slice of 64 steps over all rows: the loops run over many calls; the rows that stopped in the first are not
+    run again."""
+    monkeypatch.setattr(jit, "SLICE", 64)
+    texts = ["halt", "li r1, 0\nL1: addi r1, r1, 1\nblti r1, 100, L1\nhalt", "li r2, 0\ndivi r1, r2, 0\nhalt",
+             "li r1, 5\nL1: addi r1, r1, 1\njmp L1", "li r1, 3"]
+    for fuel in (10_000, 150):
+        out = run_listings(texts, 16, fuel)
+        for p, text in enumerate(texts):
+            alone = run(assemble(text), 16, fuel=fuel, tier="jit")
+            assert (out.status[p], out.pcs[p], out.steps[p]) == (int(alone.status), alone.pc, alone.steps), text
+            assert out.regs[p].tolist() == alone.regs.tolist(), text
+
+
+def test_loading_is_compile_s_once_and_never_again(monkeypatch):
+    run_listings(["halt"], 16, 10)
+    assert run_listings(["halt"], 16, 10).compile_s == 0.0
+    monkeypatch.setattr(jit_many, "_loaded", False)  # as in a fresh process: this call loads the code
+    assert run_listings(["halt"], 16, 10).compile_s > 0.0
+
+
+def test_the_widest_int64s_written_many_at_once():
+    from isa.text_fields import write_ints
+
+    lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    values = np.array([lo] * 50 + [hi, lo + 1, -(10**18), 10**18] * 5, np.int64)
+    assert write_ints(values) == [str(int(v)) for v in values]
+    assert write_ints(values[::-3]) == [str(int(v)) for v in values[::-3]]  # a strided view, as regs[:, 1] is
+
+
+def test_the_listing_pass_machine_time_is_kept_when_a_text_goes_alone(monkeypatch):
+    from bench.tasks import emulate, get_task
+
+    real_run, write_ints = emulate.listing_tools()
+
+    def slow_run(*args, **kwargs):
+        out = real_run(*args, **kwargs)
+        out.machine_s = 1000.0  # stands for the one engine call's time
+        return out
+
+    monkeypatch.setattr(emulate, "listing_tools", lambda: (slow_run, write_ints))
+    out = get_task("emulate").solve_isa_batch(["li r1, 3\nhalt", "LI R1, 4\nHALT"], "jit")
+    assert out.values == ["3", "4"] and out.status == ["HALTED", "HALTED"] and list(out.steps) == [2, 2]
+    assert out.machine_s >= 1000.0

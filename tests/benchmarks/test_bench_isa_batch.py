@@ -13,7 +13,12 @@ d8, on jit and compiled; per answer from the run's own records (bench.summary: t
 bench/timing.py defines them). pytest-benchmark times the span the side times: one chunk of IsaSide.chunk_size
 instances, from their texts to their parsed answers.
 
-Both write results/benchmarks/isa_batch_summary.md. Plain `pytest` runs the same correctness checks (batched answers
+`test_bench_glue_every_task`: issue 19's "glue ≤ 2× the machine's time on every computed task on jit" — one
+`isabench run --backends isa --tier jit --n N` path over every computed task at its default levels, 1 thread; per
+task the glue ÷ machine of all its answers (their sums), and per level beside it (a level of a few instances is one
+small chunk: its fixed costs, ~20-60 µs, dominate its time per answer).
+
+All write results/benchmarks/isa_batch_summary.md. Plain `pytest` runs the same correctness checks (batched answers
 equal one-by-one; the harness's answers equal the reference, with no errors) once at CI size, untimed. Nothing here
 asserts a speed.
 """
@@ -35,10 +40,12 @@ WORKLOADS = {
     "square, 3 digits": ("square", lambda rng: rng.randrange(100, 1000)),
     "add, 5 digits": ("add", lambda rng: (rng.randrange(10_000, 100_000), rng.randrange(10_000, 100_000))),
 }
-HARNESS = [("add", 5), ("square", 3), ("wordfreq", 8)]
+HARNESS = [("add", 5), ("square", 3), ("wordfreq", 8), ("emulate", 8)]
+COMPUTED = ["square", "add", "sub", "mul", "expr", "wordfreq", "emulate"]  # the tasks whose answers the ISA computes
 TIERS = ["jit", "compiled"]
 _ROWS: list[str] = []
 _HARNESS: list[dict] = []
+_GLUE: list[str] = []
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -55,6 +62,8 @@ def summary():
                   "quartiles.", ""]
     if _HARNESS:
         parts.append(harness_table(_HARNESS))
+    if _GLUE:
+        parts += _GLUE
     if parts:
         write_summary("isa_batch_summary.md", "\n".join(parts))
 
@@ -155,3 +164,56 @@ def test_bench_harness_isa(benchmark, tmp_path, task, d, tier):
             "span_per_answer_s": benchmark.stats.stats.median / len(texts), "load_1min": [load, load_1min()]}
     benchmark.extra_info.update(info)
     _HARNESS.append(info)
+
+
+def glue_rows(recs: list[dict]) -> list[dict]:
+    """Per task (difficulty None), then per level: answers, glue and machine µs per answer (means over answers) and
+    glue ÷ machine as the ratio of their sums: the share of the task's own time that is glue."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in recs:
+        groups.setdefault((r["task"], None), []).append(r)
+        groups.setdefault((r["task"], r["difficulty"]), []).append(r)
+    rows = []
+    for (task, d), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] is not None, kv[0][1] or 0)):
+        glue, machine = sum(r["glue_s"] for r in group), sum(r["machine_s"] for r in group)
+        rows.append({"task": task, "difficulty": d, "n": len(group), "glue_us": glue / len(group) * 1e6,
+                     "machine_us": machine / len(group) * 1e6, "glue_over_machine": glue / machine})
+    return rows
+
+
+def test_glue_rows_are_sums_over_answers_per_task_and_per_level():
+    recs = [{"task": "add", "difficulty": 1, "glue_s": 3e-6, "machine_s": 1e-6},
+            {"task": "add", "difficulty": 2, "glue_s": 1e-6, "machine_s": 1e-6},
+            {"task": "add", "difficulty": 2, "glue_s": 2e-6, "machine_s": 4e-6}]
+    rows = {(r["task"], r["difficulty"]): r for r in glue_rows(recs)}
+    assert list(rows) == [("add", None), ("add", 1), ("add", 2)]
+    whole, two = rows[("add", None)], rows[("add", 2)]
+    assert (whole["n"], whole["glue_us"], whole["machine_us"]) == (3, pytest.approx(2.0), pytest.approx(2.0))
+    assert whole["glue_over_machine"] == pytest.approx(1.0)  # 6 µs of glue over 6 of machine, not the mean of ratios
+    assert (two["n"], two["glue_over_machine"]) == (2, pytest.approx(0.6))
+
+
+def test_bench_glue_every_task(benchmark, tmp_path):
+    from bench import records, runner
+    from bench.sides import SideOptions
+
+    n = CI_N if benchmark.disabled else N
+    load = load_1min()
+    cfg = runner.RunConfig(out=tmp_path / "run", tasks=COMPUTED, backends=["isa"], n=n,
+                           side=SideOptions(tier="jit", isa_threads=1), progress=False)
+    benchmark.group = "ISA glue on every computed task"
+    result = benchmark.pedantic(runner.run, args=(cfg,), rounds=1, iterations=1)
+    assert not result.failures and not result.interrupted, result.failures
+    recs = records.load(cfg.out / records.RECORDS_FILE).records
+    assert {r["task"] for r in recs} == set(COMPUTED) and all(r["answer"] == r["reference"] for r in recs)
+    rows = glue_rows(recs)
+    if benchmark.disabled:
+        return
+    benchmark.extra_info.update({"n": n, "tier": "jit", "threads": 1, "rows": rows, "load_1min": [load, load_1min()]})
+    _GLUE.extend(["| task | d | n | glue µs/answer | machine µs/answer | glue ÷ machine |", "|---|---:|---:|---:|---:|---:|"])
+    _GLUE.extend(f"| {'**' + r['task'] + '**' if r['difficulty'] is None else r['task']} | "
+                 f"{'all' if r['difficulty'] is None else r['difficulty']} | {r['n']:,} | {num(r['glue_us'])} | "
+                 f"{num(r['machine_us'])} | {num(r['glue_over_machine'])} |" for r in rows)
+    _GLUE.append(f"\nEvery computed task through `isabench run --backends isa --tier jit --n {n}` (bench.runner.run), "
+                 f"1 thread, chunks of {IsaSide.chunk_size}: glue ÷ machine is the sum of the answers' glue over the "
+                 f"sum of their machine time (bench/timing.py). 1-minute load average {load:.2f}–{load_1min():.2f}.\n")
