@@ -21,10 +21,13 @@ by each distinct continuation's tokens but its last (the last predicts nothing s
 context and its own earlier tokens only (a 4-D attention mask, and position ids that restart after the context for
 each), so its score is the one a row of its own gives. The context's last position predicts every continuation's
 first token, so a single-token continuation adds nothing to the row (lm-eval's reuse for multiple choice, here for
-continuations of any length). The tokens that start every row of a batch (BOS, a chat template's system turn, a
-task's fixed instruction) run once, in a pass whose keys and values every row then reads.
+continuations of any length). The tokens that start every row of the call (BOS, a chat template's system turn, a
+task's fixed instruction) run once for the whole call, in a pass whose keys and values every row of every batch then
+reads (a pass per batch re-read every weight for a few tokens: for "Review:" it cost what it saved). Where no row
+holds two continuations, no attention mask is passed: rows are right-padded, so causal attention alone keeps every
+real position off the pads, as lm-eval runs them (a padding mask made the attention kernel the masked one).
 
-`processed_tokens` counts what a request added to the forward passes: the batch's shared start on the batch's first
+`processed_tokens` counts what a request added to the forward passes: the call's shared start on the call's first
 request, the rest of a context on the first request that shares it, a continuation's tokens on the first request
 that asks for it; their sum is every token the model ran through. An attention implementation that ignores a 4-D
 mask (flash attention) gets one row per request and no shared start, as `share=False` does (today's pair-by-pair
@@ -36,6 +39,7 @@ happens on the first batch, not the last.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -46,6 +50,7 @@ from llm.devices import synchronize
 from llm.interface import LogLikelihood, move_trailing_space
 
 MASKABLE = ("sdpa", "eager")  # attention implementations that apply a given 4-D mask as it is
+BATCH_COST = 32  # tokens a forward pass costs for running at all (reading every weight once): where to cut batches
 
 
 @dataclass
@@ -138,19 +143,77 @@ def score_pairs(backend, contexts: list[str], continuations: list[str], share: b
                          f"{backend.max_positions} positions")
     share = share and can_share(backend.model)
     rows = rows_of(pairs, share)
+    shared = common_start(rows) if share and len(rows) > 1 else 0
+    start = start_cache(backend, rows[0].context[:shared]) if shared else None
+    owner = min(r.first for r in rows)  # the request whose processed_tokens count the shared start
     results: list[LogLikelihood | None] = [None] * len(pairs)
-    for start in range(0, len(rows), backend.batch_size):
-        for i, scored in score_batch(backend, rows[start:start + backend.batch_size], share).items():
+    for batch in batches_of(rows, backend.batch_size, shared, head_share(backend.model)):
+        for i, scored in score_batch(backend, batch, shared, start, owner).items():
             results[i] = scored
     return results
 
 
-def lay_out(rows: list[Row], pad_id: int, share: bool) -> Layout:
+def batches_of(rows: list[Row], size: int, shared: int = 0, head: float = 0.0,
+               cost: int | None = None) -> list[list[Row]]:
+    """The rows (longest first) cut into runs of at most `size` that cost least in all, in tokens' worth of work: a
+    run's rows x its widest row (padding included), plus `head` (the output layer's share of a token's work,
+    head_share) x its rows x the positions whose logits it keeps (from its shortest context's last token on), plus
+    `cost` for running a pass at all. Fixed runs of `size` padded the short rows after a long one: a few percent of
+    every token (dynamic programming, rows x size)."""
+    cost = BATCH_COST if cost is None else cost
+    best, cut = [0.0] + [float("inf")] * len(rows), [0] * (len(rows) + 1)
+    for end in range(1, len(rows) + 1):
+        shortest = len(rows[end - 1].context)
+        for begin in range(end - 1, max(0, end - size) - 1, -1):
+            shortest = min(shortest, len(rows[begin].context))
+            n, widest = end - begin, rows[begin].width
+            total = best[begin] + n * (widest - shared) + head * n * (widest - shortest + 1) + cost
+            if total < best[end]:
+                best[end], cut[end] = total, begin
+    runs, end = [], len(rows)
+    while end:
+        runs.append(rows[cut[end]:end])
+        end = cut[end]
+    return runs[::-1]
+
+
+def head_share(model) -> float:
+    """The output layer's work for one position over the rest of the model's for one token (~ their weights): 0.27
+    for SmolLM2-135M, whose 49,152 x 576 output layer is a fifth of its weights."""
+    out = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    if out is None or not hasattr(out, "weight"):
+        return 0.0
+    inp = model.get_input_embeddings()
+    total = sum(p.numel() for p in model.parameters())  # a tied output layer is counted once, as the input's
+    body = total - inp.weight.numel() - (0 if out.weight is inp.weight else out.weight.numel())
+    return out.weight.numel() / body if body > 0 else 0.0
+
+
+def common_start(rows: list[Row]) -> int:
+    """How many tokens start every row's context alike, up to the shortest context's last token (whose logits are
+    read in the rows' pass)."""
+    most = min(len(r.context) for r in rows) - 1
+    first = rows[0].context
+    for n in range(most):
+        if any(r.context[n] != first[n] for r in rows):
+            return n
+    return max(most, 0)
+
+
+def start_cache(backend, tokens: list[int]):
+    """The keys and values of the call's shared start, from one pass over it."""
+    model = backend.model
+    keep = {"logits_to_keep": 1} if keeps_logits(model) else {}
+    out = model(input_ids=torch.tensor([tokens], device=backend.device), use_cache=True, **keep)
+    return getattr(out, cache_argument(model))
+
+
+def lay_out(rows: list[Row], pad_id: int, shared: int = 0) -> Layout:
     width = max(r.width for r in rows)
     input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     segment = torch.full((len(rows), width), -1, dtype=torch.long)
     positions = torch.zeros((len(rows), width), dtype=torch.long)
-    lay = Layout(input_ids, segment, positions, [], [], [], [], [], 0)
+    lay = Layout(input_ids, segment, positions, [], [], [], [], [], shared)
     for j, row in enumerate(rows):
         n = len(row.context)
         tokens, segments, places, k = list(row.context), [0] * n, list(range(n)), 0
@@ -169,20 +232,16 @@ def lay_out(rows: list[Row], pad_id: int, share: bool) -> Layout:
         input_ids[j, :len(tokens)] = torch.tensor(tokens)
         segment[j, :len(tokens)] = torch.tensor(segments)
         positions[j, :len(tokens)] = torch.tensor(places)
-    if share and len(rows) > 1:  # the start every row shares, up to the shortest context's last token (read below)
-        most = min(len(r.context) for r in rows) - 1
-        same = (input_ids[:, :most] == input_ids[:1, :most]).all(dim=0).tolist()
-        lay.shared = same.index(False) if False in same else most
     return lay
 
 
 def attention(lay: Layout, model) -> dict:
-    """The mask arguments of the rows' pass: a plain padding mask where no row holds two continuations' tokens, else
-    a 4-D mask (a position reads the context and the earlier positions of its own segment; boolean for sdpa, additive
+    """The mask arguments of the rows' pass: none where no row holds two continuations' tokens (right padding and
+    causal attention suffice), else a 4-D mask (a position reads the context and the earlier positions of its own segment; boolean for sdpa, additive
     for eager attention) and positions; the shared start's columns come from the cache, read by every position."""
     seg = lay.segment
     if not (seg > 1).any():
-        return {"attention_mask": (seg >= 0).long()}
+        return {}
     width = seg.shape[1]
     causal = torch.ones(width, width, dtype=torch.bool).tril()
     mask = (((seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])) & causal)[:, None, lay.shared:]
@@ -197,18 +256,17 @@ def cache_argument(model) -> str:
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
-def log_probs(backend, lay: Layout) -> torch.Tensor:
-    """(scored tokens x vocabulary) log-probabilities where each scored token is predicted: a pass over the shared
-    start (one row, its keys and values then copied to every row), then one over the rows."""
+def log_probs(backend, lay: Layout, start=None) -> torch.Tensor:
+    """(scored tokens x vocabulary) log-probabilities where each scored token is predicted: one pass over the rows,
+    after the shared start's keys and values (`start`, a cache of one row, copied to every row)."""
     model, device = backend.model, backend.device
     input_ids = lay.input_ids.to(device)
     extra = {k: v.to(device) for k, v in attention(lay, model).items()}
     keeps = keeps_logits(model)
     if lay.shared:
-        name = cache_argument(model)
-        start = model(input_ids=input_ids[:1, :lay.shared], use_cache=True, **({"logits_to_keep": 1} if keeps else {}))
-        extra[name] = getattr(start, name)
-        extra[name].batch_repeat_interleave(len(input_ids))
+        cache = copy.deepcopy(start)  # the rows' pass appends its own keys and values to the cache it is given
+        cache.batch_repeat_interleave(len(input_ids))
+        extra[cache_argument(model)] = cache
     # Only the scored positions are needed: the logits of the rest would be (rows x width x vocab) floats.
     first = min(lay.column)
     if keeps:
@@ -218,13 +276,14 @@ def log_probs(backend, lay: Layout) -> torch.Tensor:
     return torch.log_softmax(logits[torch.tensor(lay.row, device=device), column].float(), dim=-1)
 
 
-def score_batch(backend, rows: list[Row], share: bool) -> dict[int, LogLikelihood]:
-    """Each request's score, keyed by its index in the call."""
+def score_batch(backend, rows: list[Row], shared: int = 0, start=None, owner: int = -1) -> dict[int, LogLikelihood]:
+    """Each request's score, keyed by its index in the call; `shared` tokens start every row, their keys and values
+    in `start`, counted on request `owner`."""
     synchronize(backend.device)
     started = time.perf_counter()
     backend.forward_clock.lap()
-    lay = lay_out(rows, backend.pad_id, share)
-    logprobs = log_probs(backend, lay)
+    lay = lay_out(rows, backend.pad_id, shared)
+    logprobs = log_probs(backend, lay, start)
     target = torch.tensor(lay.target, device=logprobs.device)
     # Summed per request on the CPU, in float64 (which MPS lacks).
     token_logprobs = logprobs.gather(1, target[:, None])[:, 0].cpu().double()
@@ -237,11 +296,10 @@ def score_batch(backend, rows: list[Row], share: bool) -> dict[int, LogLikelihoo
     model_s = backend.forward_clock.lap()
     size = sum(len(requests) for _, _, requests in lay.asks)  # requests in this batch
     firsts = {id(row): row.first for row in rows}
-    batch_first = min(firsts.values())
     scored = {}
     for (row, cont, requests), total, missed in zip(lay.asks, totals, misses):
         for i in requests:
-            processed = (lay.shared if i == batch_first else 0) + \
+            processed = (lay.shared if i == owner else 0) + \
                         (len(row.context) - lay.shared if i == firsts[id(row)] else 0) + \
                         (len(cont) - 1 if i == requests[0] else 0)
             scored[i] = LogLikelihood(total, missed == 0, len(row.context), len(cont), latency, size, model_s,

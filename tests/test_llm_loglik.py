@@ -68,7 +68,8 @@ def test_greedy_continuation_is_greedy(backend):
     assert scored_greedy.logprob > scored_other.logprob
 
 
-def test_batched_equals_one_at_a_time(model_dir, backend):
+def test_batched_equals_one_at_a_time(model_dir, backend, monkeypatch):
+    monkeypatch.setattr(llm.loglik, "BATCH_COST", 10**6)  # every row in one batch, however much padding that takes
     single = load_backend(model_dir, device="cpu", batch_size=1, threads=1)
     alone = single.loglikelihood(CONTEXTS, CONTINUATIONS)
     batched = backend.loglikelihood(CONTEXTS, CONTINUATIONS)
@@ -77,7 +78,8 @@ def test_batched_equals_one_at_a_time(model_dir, backend):
     assert {a.batch_size for a in alone} == {1} and max(b.batch_size for b in batched) == 4
 
 
-def test_padding_does_not_change_the_score(backend):
+def test_padding_does_not_change_the_score(backend, monkeypatch):
+    monkeypatch.setattr(llm.loglik, "BATCH_COST", 10**6)
     short = ("7^2=", "49")
     [alone] = backend.loglikelihood([short[0]], [short[1]])
     long_context = "count words: " + "the cat saw the cat " * 5 + "="
@@ -163,7 +165,8 @@ def fed_tokens(backend) -> list[int]:
     return fed
 
 
-def test_each_context_runs_once_and_is_counted_once(model_dir):
+def test_each_context_runs_once_and_is_counted_once(model_dir, monkeypatch):
+    monkeypatch.setattr(llm.loglik, "BATCH_COST", 10**6)  # one batch: its size is every request
     backend = load_backend(model_dir, device="cpu", batch_size=32, threads=1)
     fed = fed_tokens(backend)
     labels = backend.loglikelihood([REVIEW, REVIEW], [" positive", " negative"])
@@ -191,8 +194,10 @@ def test_the_start_every_row_shares_runs_once(model_dir):
     scored = backend.loglikelihood(contexts, [" positive", " negative"] * len(sentences))
     shared = len("[BOS]Review: ") - 4  # BOS and "Review: ", one token a character
     per_row = [len(backend.tokenizer(c)["input_ids"]) + 16 for c in contexts[::2]]
-    batches = 2  # rows of 3 and 2 sentences, each computing its shared start once
-    assert sum(s.processed_tokens for s in scored) == fed[0] == sum(per_row) - (len(sentences) - batches) * shared
+    # Rows in batches of 3 and 2; the shared start runs once for the call, before the first batch.
+    assert sum(s.processed_tokens for s in scored) == fed[0] == sum(per_row) - (len(sentences) - 1) * shared
+    pair = [scored[k].processed_tokens + scored[k + 1].processed_tokens for k in range(0, len(scored), 2)]
+    assert pair == [per_row[0]] + [n - shared for n in per_row[1:]]  # the start counted on the call's first request
     assert_same(scored, reference.score_pairs(backend, contexts, [" positive", " negative"] * len(sentences)))
 
 
@@ -208,7 +213,7 @@ def test_sdpa_reads_a_boolean_mask(backend, monkeypatch):
     masks, attention = [], llm.loglik.attention
     monkeypatch.setattr(llm.loglik, "attention", lambda lay, model: masks.append(attention(lay, model)) or masks[-1])
     backend.loglikelihood(*pairs(SHARED))
-    shared = [m["attention_mask"] for m in masks if m["attention_mask"].dim() == 4]
+    shared = [m["attention_mask"] for m in masks if "attention_mask" in m and m["attention_mask"].dim() == 4]
     assert backend.model.config._attn_implementation == "sdpa"
     assert shared and {m.dtype for m in shared} == {torch.bool}
 
@@ -220,6 +225,27 @@ def test_without_a_4d_mask_every_request_has_its_own_row(backend, monkeypatch):
     got = backend.loglikelihood(contexts, continuations)
     assert_same(got, want)
     assert [g.processed_tokens for g in got][:3] == [g.context_tokens + g.continuation_tokens - 1 for g in got][:3]
+
+
+def test_batches_are_cut_where_padding_costs_more_than_a_pass():
+    rows = [llm.loglik.Row(list(range(n)), {(7,): [k]}) for k, n in enumerate([40, 38, 10, 10, 9, 3])]
+    widths = lambda runs: [[r.width for r in run] for run in runs]  # noqa: E731
+    # one pass of all six: 6 x 40 + 32; cut after the long two: 2 x 40 + 32 + 4 x 10 + 32 (the 3 rides along)
+    assert widths(llm.loglik.batches_of(rows, 32, cost=32)) == [[40, 38], [10, 10, 9, 3]]
+    assert widths(llm.loglik.batches_of(rows, 32, cost=1000)) == [[40, 38, 10, 10, 9, 3]]  # a pass dearer than pads
+    assert widths(llm.loglik.batches_of(rows, 4, cost=1000)) == [[40, 38], [10, 10, 9, 3]]  # never more than size
+    assert all(len(set(run)) == 1 for run in widths(llm.loglik.batches_of(rows, 32, cost=0)))  # no pad at all
+    assert widths(llm.loglik.batches_of(rows, 32, shared=3, cost=32)) == [[40, 38], [10, 10, 9, 3]]
+    assert llm.loglik.batches_of([], 32) == []
+    # The output layer's work at every kept position: the 3-token row after three 10s keeps 8 positions more each.
+    assert widths(llm.loglik.batches_of(rows, 32, head=2.0, cost=32)) == [[40, 38], [10, 10, 9], [3]]
+
+
+def test_head_share_is_the_output_layers_weights_over_the_rest(backend):
+    model = backend.model
+    out, inp = model.get_output_embeddings().weight, model.get_input_embeddings().weight
+    body = sum(p.numel() for p in model.parameters()) - inp.numel() - (0 if out is inp else out.numel())
+    assert llm.loglik.head_share(model) == pytest.approx(out.numel() / body) and 0 < out.numel() / body
 
 
 def test_requests_are_sorted_by_length_over_the_whole_call(backend):
