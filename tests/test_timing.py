@@ -306,3 +306,25 @@ def test_one_model_in_two_dtypes_keeps_two_sets_of_records(tiny, tmp_path):
     recs = records.load(out / records.RECORDS_FILE).records
     assert len(recs) == 6 and len({r["variant"] for r in recs}) == 2
     assert {r["variant"].split("/")[1] for r in recs} == {"float32", "bfloat16"}
+
+
+def test_a_warm_up_step_holds_its_time_less_the_compile_it_reports(monkeypatch):
+    """`compile <task>` and `warm-up <task>` are apart in a side's set-up and add up to the warm-up's whole time (the
+    default run's breakdown sums them)."""
+    from bench.side import Contestant, Side, SideOptions
+    from bench.tasks import Instance, get_task
+
+    clock = [0.0]
+    monkeypatch.setattr(timing, "now", lambda: clock[0])
+
+    class Compiling(Side):
+        name = "fake"
+
+        def _warm_up(self, task, who, instances):
+            clock[0] += 1.5  # the whole warm-up, of which 1.0 compiling
+            self.setup[f"compile {task.name}"] = self.setup.get(f"compile {task.name}", 0.0) + 1.0
+
+    side, task = Compiling(SideOptions()), get_task("add")
+    side.setup["compile square"] = 4.0  # an earlier task's compile is not this warm-up's
+    side.warm_up(task, Contestant("fake", "v", ""), [Instance("add", 1, 0, 0, "1 + 2")])
+    assert side.setup == {"compile square": 4.0, "compile add": 1.0, "warm-up add": pytest.approx(0.5)}
