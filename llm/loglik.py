@@ -181,9 +181,9 @@ def head_share(model) -> float:
     """The output layer's work for one position over the rest of the model's for one token (~ their weights): 0.27
     for SmolLM2-135M, whose 49,152 x 576 output layer is a fifth of its weights."""
     out = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    if out is None or not hasattr(out, "weight"):
-        return 0.0
-    inp = model.get_input_embeddings()
+    inp = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+    if not all(isinstance(getattr(m, "weight", None), torch.Tensor) for m in (out, inp)):
+        return 0.0  # no output layer found, or a quantized one (its weight packed, not a parameter): no estimate
     total = sum(p.numel() for p in model.parameters())  # a tied output layer is counted once, as the input's
     body = total - inp.weight.numel() - (0 if out.weight is inp.weight else out.weight.numel())
     return out.weight.numel() / body if body > 0 else 0.0

@@ -246,6 +246,10 @@ def test_head_share_is_the_output_layers_weights_over_the_rest(backend):
     out, inp = model.get_output_embeddings().weight, model.get_input_embeddings().weight
     body = sum(p.numel() for p in model.parameters()) - inp.numel() - (0 if out is inp else out.numel())
     assert llm.loglik.head_share(model) == pytest.approx(out.numel() / body) and 0 < out.numel() / body
+    from types import SimpleNamespace
+    packed = SimpleNamespace(weight=lambda: None)  # a dynamically quantized layer's weight is a method
+    assert llm.loglik.head_share(SimpleNamespace(get_output_embeddings=lambda: packed,
+                                                 get_input_embeddings=lambda: model.get_input_embeddings())) == 0.0
 
 
 def test_requests_are_sorted_by_length_over_the_whole_call(backend):
