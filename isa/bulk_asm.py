@@ -198,7 +198,7 @@ def assemble_listings(texts: list[str]) -> Listings:
     n = len(texts)
     try:
         buf = ("\0".join(texts) + "\0").encode("ascii")
-    except UnicodeEncodeError:
+    except (UnicodeEncodeError, TypeError):  # a text that is not ASCII, or not a str: isa.asm's caller says which
         buf = None
     if n and buf is not None:
         code, runlen, starts, canonical = _assemble(np.frombuffer(buf, np.uint8), KEYS, BUCKETS, KINDS_FLAT,

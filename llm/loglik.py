@@ -144,11 +144,12 @@ def score_pairs(backend, contexts: list[str], continuations: list[str], share: b
     share = share and can_share(backend.model)
     rows = rows_of(pairs, share)
     shared = common_start(rows) if share and len(rows) > 1 else 0
-    start = start_cache(backend, rows[0].context[:shared]) if shared else None
+    start, spent = start_cache(backend, rows[0].context[:shared]) if shared else (None, (0.0, 0.0))
     owner = min(r.first for r in rows)  # the request whose processed_tokens count the shared start
     results: list[LogLikelihood | None] = [None] * len(pairs)
-    for batch in batches_of(rows, backend.batch_size, shared, head_share(backend.model)):
-        for i, scored in score_batch(backend, batch, shared, start, owner).items():
+    for k, batch in enumerate(batches_of(rows, backend.batch_size, shared, head_share(backend.model))):
+        # The start's pass is the first batch's: its seconds go into that batch's latency and model time.
+        for i, scored in score_batch(backend, batch, shared, start, owner, spent if k == 0 else (0.0, 0.0)).items():
             results[i] = scored
     return results
 
@@ -200,12 +201,17 @@ def common_start(rows: list[Row]) -> int:
     return max(most, 0)
 
 
-def start_cache(backend, tokens: list[int]):
-    """The keys and values of the call's shared start, from one pass over it."""
+def start_cache(backend, tokens: list[int]) -> tuple[object, tuple[float, float]]:
+    """The keys and values of the call's shared start, from one pass over it, and (seconds, forward-pass seconds)
+    that pass took."""
     model = backend.model
     keep = {"logits_to_keep": 1} if keeps_logits(model) else {}
+    synchronize(backend.device)
+    started = time.perf_counter()
+    backend.forward_clock.lap()
     out = model(input_ids=torch.tensor([tokens], device=backend.device), use_cache=True, **keep)
-    return getattr(out, cache_argument(model))
+    synchronize(backend.device)
+    return getattr(out, cache_argument(model)), (time.perf_counter() - started, backend.forward_clock.lap())
 
 
 def lay_out(rows: list[Row], pad_id: int, shared: int = 0) -> Layout:
@@ -276,9 +282,11 @@ def log_probs(backend, lay: Layout, start=None) -> torch.Tensor:
     return torch.log_softmax(logits[torch.tensor(lay.row, device=device), column].float(), dim=-1)
 
 
-def score_batch(backend, rows: list[Row], shared: int = 0, start=None, owner: int = -1) -> dict[int, LogLikelihood]:
+def score_batch(backend, rows: list[Row], shared: int = 0, start=None, owner: int = -1,
+                before: tuple[float, float] = (0.0, 0.0)) -> dict[int, LogLikelihood]:
     """Each request's score, keyed by its index in the call; `shared` tokens start every row, their keys and values
-    in `start`, counted on request `owner`."""
+    in `start`, counted on request `owner`; `before`: (seconds, forward-pass seconds) spent for this batch ahead of
+    it (the shared start's pass, for the first batch)."""
     synchronize(backend.device)
     started = time.perf_counter()
     backend.forward_clock.lap()
@@ -292,8 +300,8 @@ def score_batch(backend, rows: list[Row], shared: int = 0, start=None, owner: in
     totals = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, token_logprobs).tolist()
     misses = torch.zeros(len(lay.asks), dtype=torch.float64).index_add_(0, ask, token_missed).tolist()
     synchronize(backend.device)
-    latency = time.perf_counter() - started
-    model_s = backend.forward_clock.lap()
+    latency = time.perf_counter() - started + before[0]
+    model_s = backend.forward_clock.lap() + before[1]
     size = sum(len(requests) for _, _, requests in lay.asks)  # requests in this batch
     firsts = {id(row): row.first for row in rows}
     scored = {}

@@ -193,6 +193,8 @@ def test_a_text_that_does_not_assemble_is_named_in_a_batch_on_every_tier(tier):
     good = [i.text for i in TASK.instances(8, 5, seed=1)]
     with pytest.raises(TaskInputError, match=r"program:2:13: error: bad register: got '4'"):
         TASK.solve_isa_batch(good + ["li r1, 3\nadd r1, r1, 4\nhalt"] + good, tier)
+    with pytest.raises(TaskInputError, match=r"ASCII assembly text"):
+        TASK.solve_isa_batch(good + [None], tier)
     out = TASK.solve_isa_batch(good + ["li r2, 0\ndiv r1, r1, r2\nhalt", "li r1, 3"], tier)
     assert out.status[-2:] == ["DIV_ZERO", "BAD_PC"] and list(out.steps[-2:]) == [1, 1]
     assert out.values[:-2] == [TASK.reference(t) for t in good]

@@ -201,6 +201,24 @@ def test_the_start_every_row_shares_runs_once(model_dir):
     assert_same(scored, reference.score_pairs(backend, contexts, [" positive", " negative"] * len(sentences)))
 
 
+def test_the_shared_starts_pass_is_timed_with_the_first_batch(model_dir, monkeypatch):
+    """The start every row shares runs once, before the first batch: its seconds are that batch's (a lap of the
+    forward clock that no batch read would drop them from every answer's model time)."""
+    from types import SimpleNamespace
+
+    backend = load_backend(model_dir, device="cpu", batch_size=3, threads=1)
+    monkeypatch.setattr(llm.loglik, "BATCH_COST", 10**6)  # batches of 3 and 2 rows
+    backend.forward_clock = SimpleNamespace(lap=lambda: 1.0)  # every pass "takes" a second
+    sentences = ["the soup was cold", "great", "not bad at all", "meh", "I would go again"]
+    scored = backend.loglikelihood([f"Review: {t}\nSentiment:" for t in sentences for _ in range(2)],
+                                   [" positive", " negative"] * len(sentences))
+    by_batch = {}
+    for s in scored:
+        by_batch.setdefault(s.latency_s, set()).add(s.model_s)
+    assert sorted(m for ms in by_batch.values() for m in ms) == [1.0, 2.0]  # the start's second, then each batch's
+    assert scored[0].model_s == 2.0  # request 0 is in the first batch (the longest rows)
+
+
 def test_eager_attention_reads_the_additive_mask(model_dir):
     eager = load_backend(model_dir, device="cpu", batch_size=32, threads=1)
     eager.model.set_attn_implementation("eager")  # sdpa takes the mask as booleans, eager adds it to the scores
