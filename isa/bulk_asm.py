@@ -25,35 +25,30 @@ NL, SEP, SPACE, COMMA, COLON, MINUS, ZERO, NINE = 10, 0, 32, 44, 58, 45, 48, 57
 LOWER_A, LOWER_Z, LOWER_R, UPPER_L = 97, 122, 114, 76
 REG, IMM, LABEL, OTHER = 1, 2, 3, 4  # operand kinds as the pass reads them; OTHER (memory) is never canonical
 NAME_WIDTH = max(len(op.name) for op in spec.OPS)
-KINDS = np.zeros((spec.NUM_OPS, 3), np.int64)
+KINDS = np.zeros(3 * spec.NUM_OPS, np.int64)  # KINDS[3 * op + slot]: the kind of each operand, 0 past the last
 for _op in spec.OPS:
-    KINDS[_op.code, : len(_op.operands)] = [{"r": REG, "i": IMM, "l": LABEL, "m": OTHER}[k] for k in _op.operands]
+    KINDS[3 * _op.code:3 * _op.code + len(_op.operands)] = [{"r": REG, "i": IMM, "l": LABEL, "m": OTHER}[k]
+                                                            for k in _op.operands]
+ENDS_BLOCK = np.array([code in BLOCK_ENDS for code in range(spec.NUM_OPS)], np.bool_)
 
-
-def _key(name: bytes) -> int:
-    """A mnemonic's bytes packed into one int, the first byte lowest (as the pass packs them)."""
-    return sum(c << (8 * k) for k, c in enumerate(name))
-
-
-# Mnemonic lookup in one multiply: BUCKETS[(key * MULTIPLIER mod 2**64) >> SHIFT] is op + 1 (0: none), KEYS[op] each
-# mnemonic packed. The multiplier is the first of a fixed sequence that puts no two mnemonics in one of 256 buckets.
-KEYS = np.array([_key(op.name.encode()) for op in spec.OPS], np.int64)
+# Mnemonic lookup in one multiply: BUCKETS[bucket(key)] is op + 1 (0: none), KEYS[op] each mnemonic packed (its
+# bytes in one int, the first lowest, as the pass packs them). The multiplier is the first of a fixed sequence that
+# puts no two mnemonics in one of 256 buckets.
+KEYS = np.array([sum(c << (8 * k) for k, c in enumerate(op.name.encode())) for op in spec.OPS], np.int64)
 BITS = 8
 SHIFT = np.uint64(64 - BITS)
 
 
-def _spread(multiplier: int) -> set[int]:
-    return {((int(k) * multiplier) % (1 << 64)) >> (64 - BITS) for k in KEYS}
+def _bucket(key: int, multiplier: int) -> int:
+    """(key * multiplier mod 2**64) >> (64 - BITS), as the pass computes it in uint64."""
+    return ((int(key) * multiplier) % (1 << 64)) >> (64 - BITS)
 
 
-MULTIPLIER = next(m for m in ((0x9E3779B97F4A7C15 * (2 * t + 1)) % (1 << 64) for t in range(1 << 16))
-                  if len(_spread(m)) == spec.NUM_OPS)
+_M = next(m for m in ((0x9E3779B97F4A7C15 * (2 * t + 1)) % (1 << 64) for t in range(1 << 16))
+          if len({_bucket(k, m) for k in KEYS}) == spec.NUM_OPS)
 BUCKETS = np.zeros(1 << BITS, np.int64)
-for _code, _k in enumerate(KEYS):
-    BUCKETS[((int(_k) * MULTIPLIER) % (1 << 64)) >> (64 - BITS)] = _code + 1
-MULTIPLIER = np.uint64(MULTIPLIER)
-KINDS_FLAT = KINDS.reshape(-1)  # kinds[3 * op + slot]: one index, not two
-ENDS_BLOCK = np.array([code in BLOCK_ENDS for code in range(spec.NUM_OPS)], np.bool_)
+BUCKETS[[_bucket(k, _M) for k in KEYS]] = np.arange(1, spec.NUM_OPS + 1)
+MULTIPLIER = np.uint64(_M)
 
 
 @njit(cache=True)
@@ -201,7 +196,7 @@ def assemble_listings(texts: list[str]) -> Listings:
     except (UnicodeEncodeError, TypeError):  # a text that is not ASCII, or not a str: isa.asm's caller says which
         buf = None
     if n and buf is not None:
-        code, runlen, starts, canonical = _assemble(np.frombuffer(buf, np.uint8), KEYS, BUCKETS, KINDS_FLAT,
+        code, runlen, starts, canonical = _assemble(np.frombuffer(buf, np.uint8), KEYS, BUCKETS, KINDS,
                                                     ENDS_BLOCK)
         if len(canonical) == n:
             return Listings(code, runlen, starts, canonical)

@@ -243,8 +243,9 @@ def lay_out(rows: list[Row], pad_id: int, shared: int = 0) -> Layout:
 
 def attention(lay: Layout, model) -> dict:
     """The mask arguments of the rows' pass: none where no row holds two continuations' tokens (right padding and
-    causal attention suffice), else a 4-D mask (a position reads the context and the earlier positions of its own segment; boolean for sdpa, additive
-    for eager attention) and positions; the shared start's columns come from the cache, read by every position."""
+    causal attention suffice), else a 4-D mask (a position reads the context and the earlier positions of its own
+    segment; boolean for sdpa, additive for eager attention) and positions; the shared start's columns come from the
+    cache, read by every position."""
     seg = lay.segment
     if not (seg > 1).any():
         return {}

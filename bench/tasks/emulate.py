@@ -173,10 +173,9 @@ class Emulate(NumericAnswer):
         its compile time."""
         if tier == "jit" and texts:
             return solve_listings(texts, threads)
-        batch = IsaBatch([], [], [], 0.0)
+        batch = IsaBatch([], [], [], 0.0, tier=tier)  # each run sets the tier it resolved to ("auto")
         for text in texts:
             add_alone(batch, text, tier, threads)
-        batch.tier = tier if not texts else batch.tier
         return batch
 
 
@@ -187,9 +186,8 @@ def solve_listings(texts: list[str], threads: int | None) -> IsaBatch:
     halted = not out.status.any()  # the usual batch: every row HALTED (0), and no SKIP (-2) among them
     status = ["HALTED"] * len(texts) if halted else STATUS_NAMES[np.maximum(out.status, 0)].tolist()
     batch = IsaBatch(write_ints(out.regs[:, 1]), status, out.steps, out.machine_s, out.compile_s, tier="jit")
-    if not out.canonical.all():
-        for i in np.flatnonzero(~out.canonical).tolist():  # isa.asm assembles it, or names where it is wrong
-            add_alone(batch, texts[i], "jit", threads, at=i)
+    for i in np.flatnonzero(~out.canonical).tolist():  # isa.asm assembles it, or names where it is wrong
+        add_alone(batch, texts[i], "jit", threads, at=i)
     return batch
 
 
