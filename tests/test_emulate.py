@@ -200,6 +200,16 @@ def test_a_text_that_does_not_assemble_is_named_in_a_batch_on_every_tier(tier):
     assert out.values[:-2] == [TASK.reference(t) for t in good]
 
 
+def test_loading_the_listing_pass_is_the_batchs_compile_time_once(monkeypatch):
+    from isa import jit_many
+
+    texts = [i.text for i in TASK.instances(8, 5, seed=2)]
+    TASK.solve_isa_batch(texts, "jit")
+    monkeypatch.setattr(jit_many, "_loaded", False)  # as in a fresh process: the next batch loads the pass
+    assert TASK.solve_isa_batch(texts, "jit").compile_s > 0.0
+    assert TASK.solve_isa_batch(texts, "jit").compile_s == 0.0
+
+
 def test_solve_cli_reads_a_multi_line_program(capsys):
     for backend in ("isa", "reference"):
         assert main(["solve", "emulate", "li r1, 3\naddi r1, r1, 4\nhalt", "--backend", backend]) == 0

@@ -209,6 +209,8 @@ def test_the_shared_starts_pass_is_timed_with_the_first_batch(model_dir, monkeyp
     backend = load_backend(model_dir, device="cpu", batch_size=3, threads=1)
     monkeypatch.setattr(llm.loglik, "BATCH_COST", 10**6)  # batches of 3 and 2 rows
     backend.forward_clock = SimpleNamespace(lap=lambda: 1.0)  # every pass "takes" a second
+    ticks = iter(range(1000))
+    monkeypatch.setattr(llm.loglik, "time", SimpleNamespace(perf_counter=lambda: float(next(ticks))))  # a second a read
     sentences = ["the soup was cold", "great", "not bad at all", "meh", "I would go again"]
     scored = backend.loglikelihood([f"Review: {t}\nSentiment:" for t in sentences for _ in range(2)],
                                    [" positive", " negative"] * len(sentences))
@@ -217,6 +219,8 @@ def test_the_shared_starts_pass_is_timed_with_the_first_batch(model_dir, monkeyp
         by_batch.setdefault(s.latency_s, set()).add(s.model_s)
     assert sorted(m for ms in by_batch.values() for m in ms) == [1.0, 2.0]  # the start's second, then each batch's
     assert scored[0].model_s == 2.0  # request 0 is in the first batch (the longest rows)
+    # Each clock read is a second: the first batch's latency holds the start's two reads, the second its own.
+    assert scored[0].latency_s == 2.0 and {s.latency_s for s in scored if s.model_s == 1.0} == {1.0}
 
 
 def test_eager_attention_reads_the_additive_mask(model_dir):
