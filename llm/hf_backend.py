@@ -9,6 +9,7 @@ import torch
 
 from llm.devices import apply_runtime, resolve_device, resolve_precision, synchronize
 from llm.forward_time import ForwardClock
+from llm.kv_cache import growing_cache
 from llm.locate import (ModelSource, content_hash, files_hash, has_safetensors, refused, resolve_model,
                         weight_files)
 from llm.quantize import quantize
@@ -91,7 +92,8 @@ class HFBackend:
         out = self.model.generate(
             input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
             max_new_tokens=max_new_tokens, do_sample=False, num_beams=1, pad_token_id=self.pad_id,
-            eos_token_id=self.eos_ids, stopping_criteria=criteria, temperature=None, top_p=None, top_k=None)
+            eos_token_id=self.eos_ids, stopping_criteria=criteria, temperature=None, top_p=None, top_k=None,
+            **growing_cache(self.model, width + max_new_tokens))
         finished = self.finish(out[:, width:].tolist(), list(stops))
         synchronize(self.device)
         latency = time.perf_counter() - started

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import torch
 
 from llm.devices import synchronize
+from llm.kv_cache import cache_argument
 from llm.interface import LogLikelihood, move_trailing_space
 
 MASKABLE = ("sdpa", "eager")  # attention implementations that apply a given 4-D mask as it is
@@ -255,12 +256,6 @@ def attention(lay: Layout, model) -> dict:
     if model.config._attn_implementation != "sdpa":
         mask = torch.zeros(mask.shape, dtype=model.dtype).masked_fill_(~mask, torch.finfo(model.dtype).min)
     return {"attention_mask": mask, "position_ids": lay.positions[:, lay.shared:]}
-
-
-def cache_argument(model) -> str:
-    """forward()'s name for a key-value cache (and its output's): `cache` from transformers 5.24, before that
-    `past_key_values`."""
-    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
 def log_probs(backend, lay: Layout, start=None) -> torch.Tensor:
