@@ -71,8 +71,9 @@ def read_fields(texts: list[str], sep: bytes, fields: int, limit: int) -> list |
     starts, lengths, ok = _scan(buf, np.frombuffer(sep, np.uint8), fields)
     if not ok or len(starts) != len(texts) or lengths.max() > limit:  # a text holding a newline is two lines
         return None
-    return [(_digit_rows(buf, starts[:, f], lengths[:, f], int(lengths[:, f].max())), lengths[:, f].copy())
-            for f in range(fields)]
+    # Contiguous columns whatever `fields` is: one array layout, so _digit_rows compiles once, not once per layout.
+    columns = [(np.ascontiguousarray(starts[:, f]), lengths[:, f].copy()) for f in range(fields)]
+    return [(_digit_rows(buf, first, length, int(length.max())), length) for first, length in columns]
 
 
 @njit(cache=True)

@@ -10,6 +10,7 @@ import pytest
 
 from bench.tasks import get_task
 from isa.digit_rows import ProgramTrapError, read_decimals
+from isa import text_fields
 from isa.text_fields import read_fields, write_decimals
 
 FORMS = {"square": (b"", 1), "add": (b" + ", 2), "sub": (b" - ", 2), "mul": (b" * ", 2)}
@@ -117,3 +118,10 @@ def test_int64s_written_as_python_writes_them():
                                                                               np.iinfo(np.int64).max, 500)])
     assert write_ints(values.astype(np.int64)) == [str(int(v)) for v in values]
     assert write_ints(np.zeros(0, np.int64)) == []
+
+
+def test_one_and_two_fields_share_one_compiled_reader():
+    """A cold run compiles _digit_rows once: every field reaches it in one array layout (issue 19: set-up time)."""
+    text_fields.read_fields(["12", "345"], b"+", 1, 18)
+    text_fields.read_fields(["12+3", "45+678"], b"+", 2, 18)
+    assert len(text_fields._digit_rows.signatures) == 1
