@@ -41,9 +41,9 @@ def plot_emulate(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path]
                               color=line.color)
     levels = sorted(rows["difficulty"].unique())
     ticks = n_ticks(rows)["emulate"]
-    left.set_title("seconds per executed instruction (bars: IQR)", fontsize=10)
+    left.set_title("seconds per executed instruction (bars: IQR)", fontsize=10, y=1.0)  # as bench/plots.finish
     right.set_title("a model's FLOPs per executed instruction\n(the register machine: 1 instruction each)",
-                    fontsize=10)
+                    fontsize=10, y=1.0)
     for ax, ylabel in ((left, "seconds per executed instruction"), (right, "FLOPs per executed instruction")):
         ax.set_xscale("log", base=2)
         ax.set_xticks(levels, [ticks[d] for d in levels], fontsize=8.5)
