@@ -267,3 +267,33 @@ def test_compiling_each_program_is_part_of_answering_it(tmp_path, monkeypatch):
     assert per_answer == pytest.approx(rows[0]["machine_s"] + rows[0]["glue_s"] + rows[0]["compile_s"])
     assert [r["answer"] for r in rows] == [task.solve_isa(t, "ref").answer for t in texts]
     assert task.solve_isa_batch(texts, tier="compiled").compile_s == 0  # compiled once, then found
+
+HAND_WRITTEN_CONTROL = {
+    "li r1, 3\naddi r1, r1, 4\nhalt": "straight",
+    "li r1, 0\nbeqi r1, 0, L3\naddi r1, r1, 1\nL3: halt": "branch",
+    # a loop that runs fewer instructions than the listing holds (the code after its halt never runs)
+    "li r1, 2\nL1: subi r1, r1, 1\nbnei r1, 0, L1\nhalt\naddi r1, r1, 1\naddi r1, r1, 1\naddi r1, r1, 1\n"
+    "addi r1, r1, 1\naddi r1, r1, 1": "loop",
+    "li r1, 1\nL1: subi r1, r1, 1\nbnei r1, 0, L1\nhalt": "branch",  # the jump back is never taken
+    "li r1, 4\nL1: subi r1, r1, 1\nbnei r1, 0, L1\nhalt": "loop",
+}
+
+
+@pytest.mark.parametrize("text, control", list(HAND_WRITTEN_CONTROL.items()))
+def test_control_reads_the_run_where_its_length_cannot_tell(text, control):
+    """The facet is the traced run's verdict whether or not the run's length is given (it decides only where it can:
+    no jump at all, or more executed than written)."""
+    from bench.tasks.emulate import analyse, control_of
+
+    program, _, result = analyse(text)
+    assert control_of(program) == control_of(program, result.steps) == control
+    assert dict(TASK.facets_of(text))["control"] == control
+
+
+def test_control_with_and_without_the_run_length_agree_on_generated_programs():
+    from bench.tasks.emulate import analyse, control_of
+
+    for d in (2, 5, 8, 12, 16, 23, 32):
+        for text in generated(d, 40):
+            program, _, result = analyse(text)
+            assert control_of(program, result.steps) == control_of(program), text

@@ -139,8 +139,8 @@ class Emulate(NumericAnswer):
         return analyse(text)[2].steps
 
     def facets_of(self, text: str) -> tuple[tuple[str, str], ...]:
-        program = analyse(text)[0]
-        return (("control", control_of(program)), ("written", str(len(program.code))))
+        program, _, result = analyse(text)
+        return (("control", control_of(program, result.steps)), ("written", str(len(program.code))))
 
     def reference(self, text: str) -> str:
         return str(int(analyse(text)[2].regs[1]))
@@ -216,10 +216,15 @@ def add_alone(batch: IsaBatch, text: str, tier: str, threads: int | None, at: in
     batch.tier = result.tier
 
 
-def control_of(program: Program) -> str:
-    """`loop` if some instruction runs more than once, `branch` if the program can jump, else `straight`."""
+def control_of(program: Program, steps: int | None = None) -> str:
+    """`loop` if some instruction runs more than once, `branch` if the program can jump, else `straight`. `steps`:
+    the instructions its run executes, where known; the run is then traced only when they cannot tell (a program
+    without jumps never repeats one; one that executes more than it holds must)."""
+    jumps = any(int(w[0]) in JUMPS for w in program.code)
+    if not jumps:
+        return "straight"
+    if steps is not None and steps > len(program.code):
+        return "loop"
     pcs: list[int] = []
     ref.execute(program.code.tolist(), [0] * MEM_WORDS, [0] * spec.NUM_REGS, FUEL, trace=lambda pc, regs: pcs.append(pc))
-    if len(set(pcs)) < len(pcs):
-        return "loop"
-    return "branch" if any(int(w[0]) in JUMPS for w in program.code) else "straight"
+    return "loop" if len(set(pcs)) < len(pcs) else "branch"

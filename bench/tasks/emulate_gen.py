@@ -17,6 +17,7 @@ steps; d = 1 is the bare `halt`. Levels below 8 are straight-line (written = exe
 """
 from __future__ import annotations
 
+import functools
 import random
 
 from isa import ref, spec
@@ -158,7 +159,8 @@ def branch(rng: random.Random, d: int) -> list:
     return b.code + [word("halt")]
 
 
-def loop_shapes(d: int) -> list[tuple[int, int, int, int, int]]:
+@functools.cache  # the same few levels, asked once per generated loop
+def loop_shapes(d: int) -> tuple[tuple[int, int, int, int, int], ...]:
     """Every (inputs, before, body, after, iterations) that executes exactly d instructions."""
     out = []
     for k in range(1, 4):
@@ -168,7 +170,7 @@ def loop_shapes(d: int) -> list[tuple[int, int, int, int, int]]:
                     rest = d - 1 - k - pre - 1 - post  # minus halt, inputs, before, the counter's li, after
                     if rest % (m + 2) == 0 and rest // (m + 2) >= 2:
                         out.append((k, pre, m, post, rest // (m + 2)))
-    return out
+    return tuple(out)
 
 
 def loop(rng: random.Random, d: int) -> list:
