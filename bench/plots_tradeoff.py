@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+from matplotlib import ticker
 
 from bench.plot_style import coverage_keys, draw_points, series, tasks_of
 from bench.plots import finish, panels
@@ -34,6 +35,7 @@ def plot_tradeoff(summary: pd.DataFrame, out: Path, note: str = "") -> list[Path
             ax.annotate(f"d{int(d)}", (x, y), textcoords="offset points", xytext=(3, -9), fontsize=6.5,
                         color=line.color)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(ticker.NullLocator())  # as on every other log axis (bench/plots.label_log_axis)
         ax.set_ylim(-5, 110)
     for task, ax in axes.items():
         ax.set_xlabel("seconds per answer (log), text in to answer out", fontsize=9)

@@ -9,6 +9,7 @@ from bench import plots
 from bench.figures import plot_all
 from bench.plots_cost import plot_cost
 from bench.plots_emulate import plot_emulate
+from bench.plots_tradeoff import plot_tradeoff
 from bench.meta import hardware_line, models_in
 from bench.plot_style import PALETTE
 from bench.suites import PAPER_FEW_SHOT, paper_table
@@ -109,11 +110,14 @@ def test_time_has_one_entry_per_contestant_and_explains_its_line_styles_once(tmp
 
 def test_a_log_axis_has_labelled_ticks_and_no_minor_ones(tmp_path, saved):
     plots.plot_time(square_run(), tmp_path)
-    for ax in saved["time"].axes:
-        if ax.get_yscale() == "log":
-            assert ax.yaxis.get_minorticklocs().size == 0
-            labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
-            assert len(labels) >= 2, labels
+    plot_tradeoff(square_run(), tmp_path)
+    logs = [axis for name in ("time", "tradeoff") for ax in saved[name].axes
+            for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())) if scale == "log"]
+    assert len(logs) == 2  # time's y, the trade-off's x
+    for axis in logs:
+        assert axis.get_minorticklocs().size == 0
+        labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+        assert len(labels) >= 2, labels
 
 
 def test_time_explains_an_isa_batch_above_one_answer_alone(tmp_path, saved):
