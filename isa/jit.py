@@ -13,8 +13,8 @@ How it stays exact and fast (each point measured, or a pitfall hit, in the proto
   sign test: only a negative base plus a negative offset can wrap back into range, and then the exact sum is < 0.
 - Division is built from unsigned division of magnitudes (truncating, no INT_MIN / -1 fault); shifts test the amount
   (Numba's `1 << 64` is 1, ours is 0).
-- A run goes in slices of at most SLICE steps: it stops out of fuel at an exact state and resumes from its pc and step
-  count, so results equal one long call, and between slices Python acts on a Ctrl-C (KeyboardInterrupt).
+- A run goes in slices of at most isa.slices.SLICE steps: it stops out of fuel at an exact state and resumes from its
+  pc and step count, so results equal one long call, and between slices Python acts on a Ctrl-C (KeyboardInterrupt).
 """
 from __future__ import annotations
 
@@ -39,17 +39,15 @@ def _import_numba_quickly() -> None:
 
 _import_numba_quickly()
 
-import numba  # noqa: E402
 import numpy as np
 from numba import njit, prange  # noqa: E402
 
 from isa import spec
 from isa.program import Program
+from isa.slices import RUNNING, in_slices
 from isa.spec import Status
 
 FALL_OFF = spec.NUM_OPS  # sentinel opcode at index n
-SLICE = 1 << 25  # steps per compiled call (~30-100 ms): how soon a Ctrl-C stops a run
-RUNNING = -1  # batch status of a row still to run: from pcs[i] after steps[i] steps
 FUEL_OUT = spec.NUM_OPS + 1  # patched over the instruction where the fuel runs out
 BLOCK_ENDS = frozenset(op.code for op in spec.OPS if op.group == "control")
 
@@ -326,30 +324,3 @@ def execute_batch(prep: Prepared, mem: np.ndarray, sizes: np.ndarray, regs: np.n
     return in_slices((_execute_batch_serial, _execute_batch), (prep.code, prep.runlen, mem, sizes, regs, fuel),
                      np.full(len(mem), RUNNING, np.int64), fuel, threads)
 
-
-def in_slices(kernels, args: tuple, status: np.ndarray, fuel: int, threads: int):
-    """Run a batch kernel (serial, parallel) as `kernel(*args, take, status, pcs, steps)` over the rows whose status
-    is RUNNING, in slices of about SLICE steps over all of them, until each has stopped or spent `fuel`.
-    Returns (status, pcs, steps, seconds inside the compiled calls, threads used)."""
-    b = len(status)
-    pcs, steps = np.zeros(b, np.int64), np.zeros(b, np.int64)
-    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS, max(b, 1)))
-    t0 = time.perf_counter()
-    active = int(np.count_nonzero(status == RUNNING))
-    while active:
-        take = max(1, SLICE // active)
-        if threads == 1:
-            kernels[0](*args, take, status, pcs, steps)
-        else:
-            before = numba.get_num_threads()
-            numba.set_num_threads(threads)
-            try:
-                kernels[1](*args, take, status, pcs, steps)
-            finally:
-                numba.set_num_threads(before)
-        if fuel <= take:  # no row can have stopped for its slice
-            break
-        again = np.flatnonzero((status == S_FUEL) & (steps < fuel))  # out of its slice only
-        status[again] = RUNNING
-        active = len(again)
-    return status, pcs, steps, time.perf_counter() - t0, threads

@@ -22,7 +22,8 @@ from numba import njit, prange
 from isa import spec
 from isa.bulk_asm import Listings, assemble_listings
 from isa import jit
-from isa.jit import RUNNING, _execute, in_slices
+from isa.jit import _execute
+from isa.slices import RUNNING, in_slices
 
 SKIP = -2  # status of a row whose listing was not canonical: not run
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bench.tasks import emulate_gen
-from isa import jit, jit_many
+from isa import jit, jit_many, slices
 from isa.asm import AsmError, assemble
 from isa.bulk_asm import assemble_listings
 from isa.jit_many import SKIP, run_listings
@@ -189,11 +189,15 @@ def test_a_jump_past_the_programs_end_is_bad_pc_not_the_next_program():
 def test_rows_run_over_several_slices_as_they_run_alone(monkeypatch):
     """A slice of 64 steps over all rows: the loops run over many calls; the rows that stopped in the first are not
     run again."""
-    monkeypatch.setattr(jit, "SLICE", 64)
+    monkeypatch.setattr(slices, "SLICE", 64)
+    calls, kernel = [], jit_many._execute_many_serial
+    monkeypatch.setattr(jit_many, "_execute_many_serial", lambda *args: calls.append(1) or kernel(*args))
     texts = ["halt", "li r1, 0\nL1: addi r1, r1, 1\nblti r1, 100, L1\nhalt", "li r2, 0\ndivi r1, r2, 0\nhalt",
              "li r1, 5\nL1: addi r1, r1, 1\njmp L1", "li r1, 3"]
     for fuel in (10_000, 150):
+        calls.clear()
         out = run_listings(texts, 16, fuel)
+        assert len(calls) > (100 if fuel == 10_000 else 3)  # the endless loop, alone at the end: 64 steps a call
         for p, text in enumerate(texts):
             alone = run(assemble(text), 16, fuel=fuel, tier="jit")
             assert (out.status[p], out.pcs[p], out.steps[p]) == (int(alone.status), alone.pc, alone.steps), text

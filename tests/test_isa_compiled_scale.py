@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.cli import main
-from isa import compiled, jit, llvm_build, llvm_modules, spec
+from isa import compiled, llvm_build, llvm_modules, slices, spec
 from isa.asm import assemble
 from isa.machine import run, run_batch
 from isa.program import load_program
@@ -119,7 +119,7 @@ def test_many_branch_programs_agree_across_tiers_in_small_segments_and_slices(se
     with pytest.MonkeyPatch.context() as mp:  # the cache key holds both: these objects never meet the default ones
         mp.setattr(llvm_modules, "SEGMENT", segment)
         mp.setattr(llvm_modules, "SLICE", slice_steps)
-        mp.setattr(jit, "SLICE", slice_steps)
+        mp.setattr(slices, "SLICE", slice_steps)
         tiers_agree(program, fuel, np.array(regs, np.int64), len(program.data) + 3)
 
 
@@ -128,7 +128,7 @@ def test_many_branch_programs_agree_across_tiers_in_small_segments_and_slices(se
 def test_batches_in_small_slices_and_segments_agree_row_by_row(tier, threads, monkeypatch):
     monkeypatch.setattr(llvm_modules, "SEGMENT", 4)
     monkeypatch.setattr(llvm_modules, "SLICE", 3)
-    monkeypatch.setattr(jit, "SLICE", 3 * 7)  # the jit's slice is shared by the rows: 3 steps each
+    monkeypatch.setattr(slices, "SLICE", 3 * 7)  # the jit's slice is shared by the rows: 3 steps each
     program = assemble("ld r1, [r0]\nloop: addi r2, r2, 3\nsubi r1, r1, 1\nst r2, [r1 + 1]\nbnei r1, 0, loop\n"
                        "call f\nhalt\nf: addi r3, r2, 1\nret")
     memories = np.zeros((7, 12), np.int64)
